@@ -1,0 +1,35 @@
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.cache import add_never_cache_headers, patch_cache_control, patch_vary_headers
+
+
+class PrivateByDefaultMiddleware:
+    """Responses are private and unindexed unless a view says otherwise.
+
+    A page rendered for a signed-in member may carry health details meant only
+    for them, so no shared cache may keep it. Search engines see a page only when
+    its view marks the response ``indexable`` (public discussions, communities,
+    the home page), so a forgotten flag hides a page rather than leaking it.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.user.is_authenticated:
+            add_never_cache_headers(response)
+            patch_cache_control(response, private=True)
+            patch_vary_headers(response, ["Cookie"])
+        if not getattr(response, "indexable", False):
+            response["X-Robots-Tag"] = "noindex, nofollow"
+        if request.method == "POST" and _is_logout(request) and response.status_code in (200, 302):
+            # Drafts and cached pages stay in the browser otherwise (shared computers).
+            response["Clear-Site-Data"] = '"cache", "storage"'
+        return response
+
+
+def _is_logout(request: HttpRequest) -> bool:
+    match = getattr(request, "resolver_match", None)
+    return match is not None and match.url_name == "account_logout"

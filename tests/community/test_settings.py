@@ -1,0 +1,93 @@
+"""Settings are read from the environment; each case runs in a fresh process."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PRODUCTION = {
+    "DEBUG": "false",
+    "SECRET_KEY": "x" * 30 + "-a-long-random-production-secret-key-0123456789",
+    "ALLOWED_HOSTS": "spoonful.example",
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "DATABASE_URL": "postgres://spoonful@127.0.0.1:5432/spoonful",
+}
+PROBE = """
+import json, django
+from django.conf import settings
+django.setup()
+print(json.dumps({
+    "engine": settings.DATABASES["default"]["ENGINE"],
+    "db_name": str(settings.DATABASES["default"]["NAME"]),
+    "cache": settings.CACHES["default"]["BACKEND"],
+    "layer": settings.CHANNEL_LAYERS["default"]["BACKEND"],
+    "email": settings.EMAIL_BACKEND,
+    "debug": settings.DEBUG,
+    "hosts": settings.ALLOWED_HOSTS,
+    "secure_cookie": settings.SESSION_COOKIE_SECURE,
+}))
+"""
+
+
+def run_with(environment: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DEBUG", "SECRET_KEY"}}
+    clean.update({"DJANGO_SETTINGS_MODULE": "community.settings", **environment})
+    return subprocess.run(args, cwd=ROOT, env=clean, capture_output=True, text=True, timeout=120)
+
+
+def settings_with(environment: dict[str, str]) -> dict:
+    result = run_with(environment, sys.executable, "-c", PROBE)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_unset_environment_gives_the_embedded_setup():
+    found = settings_with({})
+
+    assert found["engine"] == "django.db.backends.sqlite3"
+    assert found["db_name"] == str(ROOT / "db.sqlite3")
+    assert found["cache"].endswith("LocMemCache")
+    assert found["layer"] == "channels.layers.InMemoryChannelLayer"
+    assert found["email"] == "django.core.mail.backends.console.EmailBackend"
+    assert found["debug"] is False
+    assert found["secure_cookie"] is True
+
+
+def test_production_environment_switches_to_postgres_and_redis():
+    found = settings_with({**PRODUCTION, "EMAIL_URL": "smtp+tls://mailer:pw@smtp.example:587"})
+
+    assert found["engine"] == "django.db.backends.postgresql"
+    assert found["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert found["layer"] == "channels_redis.core.RedisChannelLayer"
+    assert found["email"] == "django.core.mail.backends.smtp.EmailBackend"
+    assert found["hosts"] == ["spoonful.example"]
+
+
+def test_a_wildcard_host_is_refused_in_production():
+    result = run_with({**PRODUCTION, "ALLOWED_HOSTS": "*"}, sys.executable, "-c", PROBE)
+
+    assert result.returncode != 0
+    assert "ALLOWED_HOSTS must name the site's hosts" in result.stderr
+
+
+def test_deploy_check_is_clean_with_production_settings():
+    result = run_with(PRODUCTION, sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("missing", "warning"),
+    [("SECRET_KEY", "community.W001"), ("REDIS_URL", "community.W002")],
+)
+def test_deploy_check_warns_about_what_django_does_not_know(missing, warning):
+    environment = {key: value for key, value in PRODUCTION.items() if key != missing}
+
+    result = run_with(environment, sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING")
+
+    assert result.returncode != 0
+    assert warning in result.stdout + result.stderr

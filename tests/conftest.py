@@ -1,0 +1,74 @@
+import os
+import socket
+from urllib.parse import urlparse
+
+import pytest
+from django.core.cache import cache
+
+from accounts.models import User
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+PASSWORD = "correct horse battery staple"
+
+
+def _plain_static_storage(settings) -> None:
+    # Manifest storage needs collectstatic; tests render pages without it.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings):
+    """Plain HTTP, no rate limits (RL tests switch them back on), a clean cache."""
+    settings.SECURE_SSL_REDIRECT = False
+    settings.ACCOUNT_RATE_LIMITS = False
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    _plain_static_storage(settings)
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def user_factory(db):
+    """Make verified, consenting members: ``user_factory("alice", is_staff=True)``."""
+
+    def make(username: str, *, verified: bool = True, **fields) -> User:
+        from allauth.account.models import EmailAddress
+
+        email = fields.pop("email", f"{username}@example.org")
+        user = User.objects.create_user(username=username, email=email, password=PASSWORD, **fields)
+        EmailAddress.objects.create(user=user, email=email, verified=verified, primary=True)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def member(user_factory) -> User:
+    return user_factory("alice", display_name="Alice")
+
+
+@pytest.fixture
+def other_member(user_factory) -> User:
+    return user_factory("carol", display_name="Carol")
+
+
+@pytest.fixture
+def outsider(user_factory) -> User:
+    return user_factory("bob", display_name="Bob")
+
+
+def redis_url_or_skip() -> str:
+    """The Redis to test against; missing Redis skips locally and fails in CI."""
+    url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    parsed = urlparse(url)
+    try:
+        socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or 6379), timeout=0.5).close()
+    except OSError:
+        if IN_CI:
+            pytest.fail(f"Redis is required in CI but {url} does not answer")
+        pytest.skip(f"needs Redis at {url} (start it with redis-server, or set REDIS_URL)")
+    return url

@@ -1,0 +1,84 @@
+"""A websocket roundtrip through the real ASGI stack, on both channel layers."""
+
+import pytest
+from channels.layers import channel_layers
+from channels.testing import WebsocketCommunicator
+from django.test import override_settings
+
+from community.asgi import application
+from discussions.events import user_group_name
+from tests.conftest import redis_url_or_skip
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def layer_settings(kind: str) -> dict:
+    if kind == "memory":
+        return {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    return {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [redis_url_or_skip()]}}}
+
+
+@pytest.fixture(params=["memory", "redis"])
+def channel_layer_kind(request):
+    with override_settings(CHANNEL_LAYERS=layer_settings(request.param)):
+        channel_layers.backends.clear()
+        yield request.param
+    channel_layers.backends.clear()
+
+
+async def session_cookie_for(user) -> bytes:
+    from asgiref.sync import sync_to_async
+    from django.test import Client
+
+    client = Client()
+    await sync_to_async(client.force_login)(user)
+    return f"sessionid={client.cookies['sessionid'].value}".encode()
+
+
+def connect(path: str, cookie: bytes | None = None, origin: bytes = b"http://localhost") -> WebsocketCommunicator:
+    headers = [(b"origin", origin), (b"host", b"localhost")]
+    if cookie:
+        headers.append((b"cookie", cookie))
+    return WebsocketCommunicator(application, path, headers=headers)
+
+
+async def test_a_member_receives_events_sent_to_their_group(channel_layer_kind, member):
+    communicator = connect("/ws/notifications/", await session_cookie_for(member))
+    connected, _ = await communicator.connect()
+    assert connected
+
+    await channel_layers["default"].group_send(
+        user_group_name(member.pk), {"type": "notification.created", "unread": 3}
+    )
+
+    assert await communicator.receive_json_from(timeout=2) == {"type": "notification", "unread": 3}
+    await communicator.disconnect()
+
+
+async def test_a_signed_out_visitor_is_refused_with_4401(channel_layer_kind):
+    communicator = connect("/ws/notifications/")
+
+    connected, code = await communicator.connect()
+
+    assert not connected
+    assert code == 4401
+
+
+async def test_a_foreign_origin_is_refused(channel_layer_kind, member):
+    communicator = connect("/ws/notifications/", await session_cookie_for(member), origin=b"https://evil.example")
+
+    connected, _ = await communicator.connect()
+
+    assert not connected
+
+
+async def test_a_member_does_not_receive_another_members_events(channel_layer_kind, member, other_member):
+    communicator = connect("/ws/notifications/", await session_cookie_for(member))
+    await communicator.connect()
+
+    await channel_layers["default"].group_send(
+        user_group_name(other_member.pk), {"type": "notification.created", "unread": 1}
+    )
+
+    assert await communicator.receive_nothing(timeout=0.3)
+    await communicator.disconnect()
