@@ -28,5 +28,5 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
     async def notification_created(self, event: dict) -> None:
         await self.send_json({"type": "notification", "unread": event["unread"]})
 
-    async def account_revoked(self, event: dict) -> None:
+    async def access_changed(self, event: dict) -> None:
         await self.close(code=4403)

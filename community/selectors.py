@@ -1,0 +1,66 @@
+"""Reads about communities: which ones a viewer may know of, and hashtag lookup."""
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from accounts.models import User
+from community.hashtags import InvalidHashtag, normalise_hashtag
+from community.models import Community, CommunityAlias, Membership
+
+
+def community_list_visible_to(viewer: User | AnonymousUser) -> QuerySet[Community]:
+    """Private communities exist only for their members, invitees and staff;
+    to everyone else they look like no community at all."""
+    communities = Community.objects.all()
+    if not (viewer.is_authenticated and viewer.is_active):
+        return communities.exclude(policy=Community.Policy.PRIVATE)
+    if viewer.is_staff:
+        return communities
+    return communities.filter(
+        ~Q(policy=Community.Policy.PRIVATE)
+        | Q(
+            memberships__user=viewer,
+            memberships__status__in=(Membership.Status.ACTIVE, Membership.Status.INVITED),
+        )
+    ).distinct()
+
+
+def community_resolve(name: str, *, viewer: User | AnonymousUser) -> Community | None:
+    """The community a typed hashtag or accepted alias names, if the viewer may know of it."""
+    try:
+        hashtag = normalise_hashtag(name)
+    except InvalidHashtag:
+        return None
+    visible = community_list_visible_to(viewer)
+    direct = visible.filter(slug=hashtag).first()
+    if direct is not None:
+        return direct
+    alias = (
+        CommunityAlias.objects.filter(name=hashtag, status=CommunityAlias.Status.ACCEPTED)
+        .select_related("community")
+        .first()
+    )
+    if alias is not None and visible.filter(pk=alias.community_id).exists():
+        return alias.community
+    return None
+
+
+def community_get_visible_or_404(viewer: User | AnonymousUser, slug: str) -> Community:
+    return get_object_or_404(community_list_visible_to(viewer), slug=slug)
+
+
+def membership_for(viewer: User | AnonymousUser, community: Community) -> Membership | None:
+    if not viewer.is_authenticated:
+        return None
+    return Membership.objects.filter(user=viewer, community=community).first()
+
+
+def is_community_moderator(viewer: User | AnonymousUser, community: Community) -> bool:
+    if not (viewer.is_authenticated and viewer.is_active):
+        return False
+    if viewer.is_staff:
+        return True
+    return Membership.objects.filter(
+        user=viewer, community=community, status=Membership.Status.ACTIVE, role=Membership.Role.MODERATOR
+    ).exists()
