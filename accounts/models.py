@@ -1,5 +1,11 @@
+import os
+import secrets
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.files.storage import FileSystemStorage
 from django.db import models
+from django.utils import timezone
 
 CURRENT_CONSENT_VERSION = "2026-11"
 
@@ -20,3 +26,291 @@ class User(AbstractUser):
     @property
     def public_name(self) -> str:
         return self.display_name or self.username
+
+
+def private_storage() -> "PrivateFileStorage":
+    """Storage for files only staff may fetch, through a permission-checked view.
+
+    A callable so migrations name this function rather than a configured instance.
+    """
+    return PrivateFileStorage()
+
+
+class PrivateFileStorage(FileSystemStorage):
+    """Files under PRIVATE_STORAGE_ROOT, which is outside MEDIA_ROOT and has no URL.
+
+    The location is read from settings on each use so tests can point it elsewhere.
+    """
+
+    @property
+    def base_location(self) -> str:
+        return str(settings.PRIVATE_STORAGE_ROOT)
+
+    @property
+    def location(self) -> str:
+        return os.path.abspath(self.base_location)
+
+    @property
+    def base_url(self) -> None:
+        return None
+
+    def url(self, name: str | None) -> str:
+        raise ValueError("Private files have no URL; they are served by a permission-checked view.")
+
+
+def _random_name(folder: str, extension: str) -> str:
+    # Unguessable and unrelated to what the member called the file.
+    return f"{folder}/{secrets.token_urlsafe(24)}.{extension}"
+
+
+def avatar_upload_to(instance: "Profile", filename: str) -> str:
+    extension = filename.rsplit(".", 1)[-1] if "." in filename else "png"
+    return _random_name("avatars", extension)
+
+
+def evidence_upload_to(instance: "VerificationEvidence", filename: str) -> str:
+    extension = filename.rsplit(".", 1)[-1] if "." in filename else "bin"
+    return _random_name("verification", extension)
+
+
+class Profile(models.Model):
+    """How a member presents themselves. Created on first use by ``profile_get_or_create``."""
+
+    class Role(models.TextChoices):
+        PATIENT = "patient", "Patient"
+        CAREGIVER = "caregiver", "Caregiver"
+        CLINICIAN = "clinician", "Clinician"
+        RESEARCHER = "researcher", "Researcher"
+        OTHER = "other", "Other"
+
+    class Audience(models.TextChoices):
+        EVERYONE = "everyone", "Everyone, including people who are not signed in"
+        MEMBERS = "members", "Signed-in members"
+        NOBODY = "nobody", "Only me"
+
+    class AvatarKind(models.TextChoices):
+        INITIALS = "initials", "My initials"
+        UPLOAD = "upload", "An image I uploaded"
+
+    BIO_MAX_LENGTH = 1000
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    role = models.CharField(max_length=12, choices=Role.choices, blank=True)
+    pronouns = models.CharField(max_length=40, blank=True)
+    bio = models.TextField(max_length=BIO_MAX_LENGTH, blank=True)
+    bio_visibility = models.CharField(max_length=10, choices=Audience.choices, default=Audience.MEMBERS)
+    conditions = models.ManyToManyField("community.Community", blank=True, related_name="+")
+    # Conditions are health data: nobody sees them until the member chooses otherwise.
+    conditions_visibility = models.CharField(max_length=10, choices=Audience.choices, default=Audience.NOBODY)
+    conflict_of_interest = models.CharField(max_length=200, blank=True)
+    avatar_kind = models.CharField(max_length=10, choices=AvatarKind.choices, default=AvatarKind.INITIALS)
+    avatar = models.FileField(upload_to=avatar_upload_to, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"profile of {self.user}"
+
+    @property
+    def shows_uploaded_avatar(self) -> bool:
+        return self.avatar_kind == self.AvatarKind.UPLOAD and bool(self.avatar)
+
+
+class ProfessionalVerification(models.Model):
+    """One application by a health professional, and what staff decided about it."""
+
+    class Profession(models.TextChoices):
+        PHYSICIAN = "physician", "Physician"
+        NURSE = "nurse", "Nurse"
+        PHARMACIST = "pharmacist", "Pharmacist"
+        PSYCHOLOGIST = "psychologist", "Psychologist"
+        PHYSIOTHERAPIST = "physiotherapist", "Physiotherapist"
+        DIETITIAN = "dietitian", "Dietitian"
+        ALLIED_HEALTH = "allied_health", "Other allied health professional"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for review"
+        NEEDS_INFO = "needs_info", "More information requested"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+        REVOKED = "revoked", "Revoked"
+        EXPIRED = "expired", "Expired"
+
+    OPEN_STATES = (Status.PENDING, Status.NEEDS_INFO)
+
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="professional_verifications"
+    )
+    profession = models.CharField(max_length=20, choices=Profession.choices)
+    speciality = models.CharField(max_length=100, blank=True)
+    licence_number = models.CharField("licence or registration number", max_length=60)
+    issuing_body = models.CharField(max_length=150)
+    country = models.CharField("country", max_length=60)
+    region = models.CharField("region or state", max_length=80, blank=True)
+    register_url = models.URLField("public register URL", blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    info_request = models.TextField(blank=True)
+    decision_reason = models.TextField(blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    expiry_warned_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["applicant"],
+                condition=models.Q(status__in=("pending", "needs_info")),
+                name="one_open_verification_per_applicant",
+            )
+        ]
+        indexes = [models.Index(fields=["applicant", "status", "expires_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_profession_display()} verification for {self.applicant} ({self.status})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATES
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.APPROVED and self.expires_at is not None and self.expires_at > timezone.now()
+
+    @property
+    def jurisdiction(self) -> str:
+        return f"{self.region}, {self.country}" if self.region else self.country
+
+
+class VerificationEvidence(models.Model):
+    """A file an applicant sent in support of an application. Kept outside the
+    public media path and deleted from disk once the application is decided."""
+
+    application = models.ForeignKey(ProfessionalVerification, on_delete=models.CASCADE, related_name="evidence")
+    file = models.FileField(storage=private_storage, upload_to=evidence_upload_to, blank=True)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField()
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["uploaded_at", "pk"]
+        verbose_name_plural = "verification evidence"
+
+    def __str__(self) -> str:
+        return f"evidence {self.pk} for application {self.application_id}"
+
+    @property
+    def extension(self) -> str:
+        return self.file.name.rsplit(".", 1)[-1] if self.file else ""
+
+
+class VerificationEvent(models.Model):
+    """The audit log of verification: append-only, visible to staff."""
+
+    class Kind(models.TextChoices):
+        APPLIED = "applied", "Applied"
+        INFO_PROVIDED = "info_provided", "Applicant sent more information"
+        EVIDENCE_VIEWED = "evidence_viewed", "Evidence viewed"
+        INFO_REQUESTED = "info_requested", "More information requested"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+        REVOKED = "revoked", "Revoked"
+        EXPIRED = "expired", "Expired"
+        EXPIRY_WARNED = "expiry_warned", "Warned of expiry"
+
+    application = models.ForeignKey(ProfessionalVerification, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.application_id}) at {self.at:%Y-%m-%d %H:%M}"
+
+
+class AccountNotice(models.Model):
+    """A short in-app message to a member (until the notifications system exists)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices")
+    text = models.CharField(max_length=300)
+    link = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    seen_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"notice to {self.user_id}: {self.text[:40]}"
+
+
+# --- Privacy: blocking, exports ------------------------------------------------------
+
+
+class Block(models.Model):
+    """``blocker`` no longer wants to hear from ``blocked``: their posts are collapsed
+    for the blocker, and they may not reply to the blocker's discussions or mention them."""
+
+    blocker = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="blocks_made")
+    blocked = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="blocks_received")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["blocker", "blocked"], name="block_once"),
+            models.CheckConstraint(condition=~models.Q(blocker=models.F("blocked")), name="block_not_self"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.blocker_id} blocks {self.blocked_id}"
+
+
+def export_upload_to(instance: "DataExport", filename: str) -> str:
+    return _random_name("exports", "json")
+
+
+class DataExport(models.Model):
+    """A member's request for a copy of their data, and the archive once built.
+
+    The file lives in private storage (no URL); only its owner downloads it, through a
+    checked view, until ``expires_at``.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Being prepared"
+        READY = "ready", "Ready to download"
+        FAILED = "failed", "Could not be prepared"
+
+    LIFETIME_DAYS = 7
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="data_exports")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    file = models.FileField(storage=private_storage, upload_to=export_upload_to, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"export {self.pk} of {self.user_id} ({self.status})"
+
+    @property
+    def is_downloadable(self) -> bool:
+        return (
+            self.status == self.Status.READY
+            and bool(self.file)
+            and self.expires_at is not None
+            and self.expires_at > timezone.now()
+        )

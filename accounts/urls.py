@@ -1,3 +1,28 @@
+from django.urls import path
+
+from accounts.privacy_urls import urlpatterns as privacy_urlpatterns
+
+from accounts import views
+
 app_name = "accounts"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("u/<str:username>/", views.profile, name="profile"),
+    path("u/<str:username>/avatar/", views.avatar, name="avatar"),
+    path("settings/profile/", views.profile_settings, name="profile_settings"),
+    path("settings/avatar/", views.avatar_settings, name="avatar_settings"),
+    path("settings/verification/", views.verification_settings, name="verification_settings"),
+    path("professionals/<str:username>/", views.professional, name="professional"),
+    path("mod/verifications/", views.verification_queue, name="verification_queue"),
+    path("mod/verifications/<int:pk>/", views.verification_detail, name="verification_detail"),
+    path("mod/verifications/<int:pk>/approve/", views.verification_approve, name="verification_approve"),
+    path("mod/verifications/<int:pk>/reject/", views.verification_reject, name="verification_reject"),
+    path("mod/verifications/<int:pk>/request-info/", views.verification_request_info, name="verification_request_info"),
+    path("mod/verifications/<int:pk>/revoke/", views.verification_revoke, name="verification_revoke"),
+    path(
+        "mod/verifications/<int:pk>/evidence/<int:evidence_id>/",
+        views.verification_evidence,
+        name="verification_evidence",
+    ),
+    *privacy_urlpatterns,
+]

@@ -1,3 +1,25 @@
+from django.urls import path
+
+from community import views
+
 app_name = "communities"
 
-urlpatterns: list = []
+# Fixed paths first: community hashtags that would shadow them are refused
+# (community.services.RESERVED_SLUGS).
+urlpatterns = [
+    path("", views.directory, name="directory"),
+    path("new/", views.community_new, name="new"),
+    path("autocomplete/", views.autocomplete, name="autocomplete"),
+    path("<str:hashtag>/", views.community_detail, name="detail"),
+    path("<str:hashtag>/join/", views.join, name="join"),
+    path("<str:hashtag>/leave/", views.leave, name="leave"),
+    path("<str:hashtag>/requests/", views.join_requests, name="requests"),
+    path("<str:hashtag>/requests/<int:membership_id>/decide/", views.request_decide, name="request_decide"),
+    path("<str:hashtag>/invite/", views.invite, name="invite"),
+    path("<str:hashtag>/members/", views.members, name="members"),
+    path("<str:hashtag>/members/<int:membership_id>/remove/", views.member_remove, name="member_remove"),
+    path("<str:hashtag>/members/<int:membership_id>/moderator/", views.moderator_change, name="moderator_change"),
+    path("<str:hashtag>/aliases/", views.alias_proposals, name="aliases"),
+    path("<str:hashtag>/aliases/propose/", views.alias_propose, name="alias_propose"),
+    path("<str:hashtag>/aliases/<int:alias_id>/decide/", views.alias_decide, name="alias_decide"),
+]

@@ -11,6 +11,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("c/", include("community.communities_urls")),
+    path("mod/", include("community.moderation_urls")),
+    path("notifications/", include("discussions.notification_urls")),
     path("", include("discussions.urls")),
     path("", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),

@@ -1,8 +1,116 @@
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
+import json
+import logging
 
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer, AsyncWebsocketConsumer
+
+from discussions import live
 from discussions.events import user_group_name
 
+logger = logging.getLogger(__name__)
+
 CLOSE_UNAUTHENTICATED = 4401
+# Standard codes (RFC 6455) for a client that misbehaves.
+CLOSE_UNSUPPORTED_DATA = 1003
+CLOSE_INVALID_PAYLOAD = 1007
+CLOSE_MESSAGE_TOO_BIG = 1009
+CLOSE_TRY_AGAIN_LATER = 1013
+# The client only ever sends tiny pings; anything bigger is abuse. (daphne's own
+# protocol limit, --websocket_max_message_size, defaults to 1 MiB and closes 1009 too.)
+MAX_CLIENT_FRAME = 1024
+
+
+class SocketClosingMixin:
+    async def close_with(self, code: int) -> None:
+        """Close with any code, standard ones included.
+
+        autobahn (under daphne) only lets applications send 1000 and 3000-4999,
+        so the standard abuse codes are written at the protocol level there.
+        """
+        protocol = live._find_protocol(self.base_send)
+        if protocol is not None and not 3000 <= code <= 4999 and code != 1000:
+            if protocol.state == protocol.STATE_OPEN:
+                protocol.sendCloseFrame(code=code)
+            return
+        await self.close(code=code)
+
+
+class DiscussionConsumer(SocketClosingMixin, AsyncWebsocketConsumer):
+    """One discussion as it happens: ``/ws/d/<id>/``.
+
+    The origin and session were checked by the ASGI stack; here the one
+    visibility rule decides. Missing and forbidden are both closed with 4403,
+    after accepting, so browsers see the code and stop retrying.
+    """
+
+    # Fed by this process's hub, not by the channel layer: an alias that names no
+    # layer gives the consumer none, so a thousand sockets are not a thousand
+    # channel-layer receivers.
+    channel_layer_alias = "live-updates-use-no-channel-layer"
+    reader: live.Reader | None = None
+    hub: live.Hub | None = None
+
+    async def connect(self) -> None:
+        user = self.scope["user"]
+        discussion_id = int(self.scope["url_route"]["kwargs"]["discussion_id"])
+        await self.accept()
+        admitted = await live.on_live_thread(live.admission)(user, discussion_id)
+        if admitted is None:
+            await self.close(code=live.CLOSE_FORBIDDEN)
+            return
+        try:
+            self.hub = await live.get_hub()
+        except Exception:
+            logger.warning("live: no transport for a new socket", exc_info=True)
+            await self.close_with(CLOSE_TRY_AGAIN_LATER)
+            return
+        signed_in = admitted.audience != live.Audience.VISITOR
+        if signed_in and self.hub.sockets_of(user.pk) >= live.MAX_SOCKETS_PER_MEMBER:
+            await self.close(code=live.CLOSE_TOO_MANY)
+            return
+        session = self.scope.get("session")
+        self.reader = live.Reader(
+            consumer=self,
+            discussion_id=discussion_id,
+            user_id=user.pk if signed_in else None,
+            session_key=session.session_key if (signed_in and session is not None) else None,
+            audience=admitted.audience,
+            user=getattr(user, "_wrapped", user) if signed_in else None,
+            protocol=live._find_protocol(self.base_send),
+        )
+        await self.hub.join(
+            self.reader,
+            {"type": "hello", "locked": admitted.locked, "last_number": admitted.last_number},
+        )
+
+    async def disconnect(self, code: int) -> None:
+        if self.reader is not None and self.hub is not None:
+            self.hub.leave(self.reader)
+            self.reader.closed = True
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if text_data is None:
+            await self._refuse(CLOSE_UNSUPPORTED_DATA)
+            return
+        if len(text_data) > MAX_CLIENT_FRAME:
+            await self._refuse(CLOSE_MESSAGE_TOO_BIG)
+            return
+        try:
+            message = json.loads(text_data)
+        except ValueError:
+            await self._refuse(CLOSE_INVALID_PAYLOAD)
+            return
+        if not isinstance(message, dict) or message.get("type") != "ping":
+            await self._refuse(CLOSE_INVALID_PAYLOAD)
+            return
+        if self.reader is not None and not self.reader.closed:
+            await self.send(text_data=json.dumps({"type": "pong"}))
+
+    async def _refuse(self, code: int) -> None:
+        if self.reader is not None and self.hub is not None:
+            self.hub.leave(self.reader)
+            self.reader.closed = True
+        await self.close_with(code)
 
 
 class NotificationConsumer(AsyncJsonWebsocketConsumer):
@@ -25,8 +133,35 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         # The stream is one way; a client has nothing to ask of it.
         await self.send_json({"type": "error", "reason": "this socket takes no messages"})
 
+    async def decode_json(self, text_data):
+        try:
+            return await super().decode_json(text_data)
+        except ValueError:
+            return None
+
     async def notification_created(self, event: dict) -> None:
         await self.send_json({"type": "notification", "unread": event["unread"]})
 
     async def access_changed(self, event: dict) -> None:
-        await self.close(code=4403)
+        # Only this session's own standing matters here: signing out on one device
+        # leaves the others open.
+        user = self.scope["user"]
+        session = self.scope.get("session")
+        key = session.session_key if session is not None else None
+        ended = event.get("ended_session")
+        if ended and key and live.session_fingerprint(key) == ended:
+            await self.close(code=4403)
+            return
+        still = await database_sync_to_async(_session_still_valid)(user.pk, key)
+        if not still:
+            await self.close(code=4403)
+
+
+def _session_still_valid(user_id: int, session_key: str | None) -> bool:
+    from accounts.models import User
+    from discussions.selectors import is_signed_in_member
+
+    user = User.objects.filter(pk=user_id).first()
+    if user is None or not is_signed_in_member(user):
+        return False
+    return live.session_belongs_to(user, session_key)

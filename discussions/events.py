@@ -2,8 +2,9 @@
 
 Services call these after they change something; each schedules its publish
 for after the transaction commits, so a rolled-back change is never announced.
-Frames carry identifiers and numbers; what a socket finally receives is decided
-(and rendered per audience) on the consuming side.
+Events carry identifiers and numbers only; what a socket finally receives is
+decided (and rendered once per audience) by the receiving process in
+``discussions.live``, which re-reads the database.
 """
 
 import logging
@@ -11,6 +12,8 @@ import logging
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
+
+from discussions import live
 
 logger = logging.getLogger(__name__)
 
@@ -23,40 +26,52 @@ def discussion_group_name(discussion_id: int) -> str:
     return f"discussion-{discussion_id}"
 
 
-def _send_after_commit(group: str, event: dict) -> None:
+def _publish_after_commit(event: dict) -> None:
+    def send() -> None:
+        try:
+            live.publish(event)
+        except Exception:
+            # Live updates are an enhancement; the database already has the change
+            # and pages catch up on reconnect.
+            logger.warning("live update %s could not be sent", event["type"], exc_info=True)
+
+    transaction.on_commit(send)
+
+
+def _send_to_group_after_commit(group: str, event: dict) -> None:
     def send() -> None:
         try:
             async_to_sync(get_channel_layer().group_send)(group, event)
         except Exception:
-            # Live updates are an enhancement; the database already has the change
-            # and pages catch up on reconnect.
             logger.warning("live update to %s could not be sent", group, exc_info=True)
 
     transaction.on_commit(send)
 
 
 def reply_created(*, discussion_id: int, number: int) -> None:
-    _send_after_commit(
-        discussion_group_name(discussion_id),
-        {"type": "reply.created", "discussion_id": discussion_id, "number": number},
-    )
+    _publish_after_commit({"type": "reply.created", "discussion_id": discussion_id, "number": number})
 
 
 def reply_changed(*, discussion_id: int, number: int) -> None:
     """A reply was edited, removed, restored or deleted by its author."""
-    _send_after_commit(
-        discussion_group_name(discussion_id),
-        {"type": "reply.changed", "discussion_id": discussion_id, "number": number},
-    )
+    _publish_after_commit({"type": "reply.changed", "discussion_id": discussion_id, "number": number})
 
 
 def discussion_changed(*, discussion_id: int) -> None:
     """Locked, unlocked, edited, or its audience changed: sockets re-check access."""
-    _send_after_commit(
-        discussion_group_name(discussion_id), {"type": "discussion.changed", "discussion_id": discussion_id}
-    )
+    _publish_after_commit({"type": "discussion.changed", "discussion_id": discussion_id})
 
 
-def access_changed(*, user_id: int) -> None:
-    """A member's access shrank (left, removed, banned, suspended, signed out, password changed)."""
-    _send_after_commit(user_group_name(user_id), {"type": "access.changed", "user_id": user_id})
+def access_changed(*, user_id: int, ended_session_key: str | None = None) -> None:
+    """A member's access shrank (left, removed, banned, suspended, signed out, password changed).
+
+    Their discussion sockets re-check (in every process); their notification
+    socket, which lives on the channel layer, re-checks its session.
+    ``ended_session_key`` names a session that is ending right now (signing out
+    announces before the session is flushed), so its sockets close without a check.
+    """
+    event = {"type": "access.changed", "user_id": user_id}
+    if ended_session_key:
+        event["ended_session"] = live.session_fingerprint(ended_session_key)
+    _publish_after_commit(event)
+    _send_to_group_after_commit(user_group_name(user_id), event)

@@ -125,15 +125,31 @@ def is_banned_from_any(viewer: Viewer, discussion: Discussion) -> bool:
     ).exists()
 
 
+def is_blocked_by_author(viewer: Viewer, discussion: Discussion) -> bool:
+    """Whether the discussion's author blocked the viewer.
+
+    Not applied to anonymous discussions: a refusal there would tell the blocked
+    member that the anonymous author is someone who blocked them (a de-anonymising
+    clue). The blocker still never hears from them (notifications skip blocked
+    authors) and sees their posts collapsed.
+    """
+    from accounts.models import Block
+
+    if discussion.is_anonymous or discussion.author_id is None:
+        return False
+    return Block.objects.filter(blocker_id=discussion.author_id, blocked_id=viewer.pk).exists()
+
+
 def can_reply(viewer: Viewer, discussion: Discussion) -> bool:
     """Signed-in members who can see an open, published discussion may reply,
-    unless a community it sits in has banned them."""
+    unless a community it sits in has banned them or its author blocked them."""
     return (
         is_signed_in_member(viewer)
         and discussion.is_published
         and not discussion.is_locked
         and can_see_discussion(viewer, discussion)
         and not is_banned_from_any(viewer, discussion)
+        and not is_blocked_by_author(viewer, discussion)
     )
 
 

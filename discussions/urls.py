@@ -1,3 +1,25 @@
+from django.urls import path
+
+from discussions import search_views, views
+
 app_name = "discussions"
 
-urlpatterns: list = []
+# Actions on a discussion sit two segments below it, so no title's slug can
+# shadow them; "reply/" and "replies/" are public contract and show the page
+# when fetched the way a slug URL would be.
+urlpatterns = [
+    path("search/", search_views.search, name="search"),
+    path("d/new/", views.discussion_new, name="new"),
+    path("d/<int:pk>/", views.discussion_detail, name="detail_short"),
+    path("d/<int:pk>/reply/", views.reply_post, name="reply"),
+    path("d/<int:pk>/replies/", views.replies_after, name="replies"),
+    path("d/<int:pk>/replies/<int:number>/edit/", views.reply_edit, name="reply_edit"),
+    path("d/<int:pk>/replies/<int:number>/delete/", views.reply_delete, name="reply_delete"),
+    path("d/<int:pk>/discussion/edit/", views.discussion_edit, name="edit"),
+    path("d/<int:pk>/discussion/delete/", views.discussion_delete, name="delete"),
+    path("d/<int:pk>/discussion/visibility/", views.discussion_visibility, name="visibility"),
+    path("d/<int:pk>/discussion/pin/", views.discussion_pin, name="pin"),
+    path("d/<int:pk>/discussion/lock/", views.discussion_lock, name="lock"),
+    path("d/<int:pk>/discussion/history/", views.discussion_history, name="history"),
+    path("d/<int:pk>/<str:slug>/", views.discussion_detail, name="detail"),
+]

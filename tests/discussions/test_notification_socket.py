@@ -82,3 +82,40 @@ async def test_a_member_does_not_receive_another_members_events(channel_layer_ki
 
     assert await communicator.receive_nothing(timeout=0.3)
     await communicator.disconnect()
+
+
+async def test_signing_out_closes_that_sessions_notification_socket_only(channel_layer_kind, member):
+    from asgiref.sync import sync_to_async
+    from django.test import Client
+
+    laptop, phone = Client(), Client()
+    await sync_to_async(laptop.force_login)(member)
+    await sync_to_async(phone.force_login)(member)
+    laptop_socket = connect("/ws/notifications/", f"sessionid={laptop.cookies['sessionid'].value}".encode())
+    phone_socket = connect("/ws/notifications/", f"sessionid={phone.cookies['sessionid'].value}".encode())
+    assert (await laptop_socket.connect())[0] and (await phone_socket.connect())[0]
+
+    await sync_to_async(laptop.logout)()
+
+    closed = await laptop_socket.receive_output(timeout=1)
+    assert closed == {"type": "websocket.close", "code": 4403}
+    await channel_layers["default"].group_send(
+        user_group_name(member.pk), {"type": "notification.created", "unread": 2}
+    )
+    assert await phone_socket.receive_json_from(timeout=2) == {"type": "notification", "unread": 2}
+    await phone_socket.disconnect()
+
+
+async def test_a_deactivated_members_notification_socket_is_closed(channel_layer_kind, member):
+    from asgiref.sync import sync_to_async
+
+    communicator = connect("/ws/notifications/", await session_cookie_for(member))
+    assert (await communicator.connect())[0]
+
+    def deactivate() -> None:
+        member.is_active = False
+        member.save()
+
+    await sync_to_async(deactivate)()
+
+    assert await communicator.receive_output(timeout=1) == {"type": "websocket.close", "code": 4403}

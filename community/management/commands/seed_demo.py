@@ -1,10 +1,22 @@
-"""Demo data for `make run`. Safe to run again: it converges instead of duplicating."""
+"""Demo data for `make run`. Safe to run again: it converges instead of duplicating.
+
+Everything goes through the same services members use, so the demo shows real
+behaviour (numbering, tombstones, badges, the moderation queue). Posts carry
+fixed submission tokens, which the services treat as "already posted".
+"""
 
 from allauth.account.models import EmailAddress
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from accounts.models import User
+from accounts.models import ProfessionalVerification, User
+from accounts.services import verification_apply, verification_approve
+from community import services as community_services
+from community.models import Community, CommunityAlias, Membership
+from community.moderation import post_remove
+from community.moderation_demo import seed_moderation_demo
+from discussions.models import Reply, Visibility
+from discussions.services import discussion_create, reply_create
 
 DEMO_PASSWORD = "spoonful-demo-pass"
 
@@ -13,18 +25,79 @@ DEMO_MEMBERS = [
     ("maya", "Maya R.", "patient with ME/CFS", {}),
     ("theo", "Theo", "caregiver for his partner with POTS", {}),
     ("dr_okafor", "Dr Ada Okafor", "verified physician (and a patient herself)", {}),
+    ("nurse_lin", "Lin", "nurse with a pending verification", {}),
     ("sam_mod", "Sam", "moderator of #mecfs", {}),
     ("staff_jo", "Jo (staff)", "site staff", {"is_staff": True}),
 ]
 
+COMMUNITIES = [
+    {
+        "slug": "mecfs",
+        "name": "ME/CFS",
+        "description": "Myalgic encephalomyelitis / chronic fatigue syndrome: pacing, crashes, research and "
+        "getting through the day.",
+        "guidelines": "Be kind: we are all running on few spoons.\n"
+        "Share experience, not medical orders.\n"
+        "Keep personal details (yours and others') out of posts.\n"
+        "No selling or advertising.",
+        "icd11_code": "8E49",
+        "aliases": ["cfs", "me"],
+    },
+    {
+        "slug": "spoonie",
+        "name": "Spoonies",
+        "description": "Everyday life with any chronic illness, measured in spoons.",
+        "guidelines": "Be kind.\nNo diagnosing each other.\nNo selling or advertising.",
+        "aliases": ["spoonies"],
+    },
+    {
+        "slug": "longcovid",
+        "name": "Long COVID",
+        "description": "Symptoms that stay months after COVID-19, and what people have found helps.",
+        "guidelines": "Be kind.\nLink sources when you share research.\nNo selling or advertising.",
+        "icd11_code": "RA02",
+        "aliases": ["pasc"],
+    },
+    {
+        "slug": "eds",
+        "name": "Ehlers-Danlos syndromes",
+        "description": "Hypermobility, joints that wander, and the medical maze around them.",
+        "guidelines": "Be kind.\nShare experience, not medical orders.\nNo selling or advertising.",
+        "icd11_code": "LD28.1",
+        "orpha_code": "98249",
+        "aliases": ["ehlersdanlos"],
+    },
+    {
+        "slug": "pots",
+        "name": "POTS",
+        "description": "Postural orthostatic tachycardia syndrome: salt, compression and standing up slowly.",
+        "guidelines": "Be kind.\nShare experience, not medical orders.\nNo selling or advertising.",
+        "aliases": [],
+    },
+    {
+        "slug": "carerscircle",
+        "name": "Carers' circle",
+        "description": "A private room for people who look after someone with a chronic illness.",
+        "guidelines": "What is said in the circle stays in the circle.\nBe kind.",
+        "policy": Community.Policy.PRIVATE,
+        "aliases": [],
+    },
+]
+
 
 class Command(BaseCommand):
-    help = "Create or refresh the demo members, communities and discussions."
+    help = "Create or refresh the demo members, communities, discussions and moderation queue."
 
     @transaction.atomic
     def handle(self, *args, **options) -> None:
-        for username, name, _, fields in DEMO_MEMBERS:
-            _member(username, name, **fields)
+        members = {username: _member(username, name, **fields) for username, name, _, fields in DEMO_MEMBERS}
+        staff = members["staff_jo"]
+        communities = {spec["slug"]: _community(staff, spec) for spec in COMMUNITIES}
+        _memberships(staff, members, communities)
+        _verifications(staff, members)
+        _discussions(members, communities)
+        seed_moderation_demo()
+
         self.stdout.write(self.style.SUCCESS("Demo data is ready. Sign in with any of these:"))
         for username, _, role, _ in DEMO_MEMBERS:
             self.stdout.write(f"  {username:<10} / {DEMO_PASSWORD}   ({role})")
@@ -39,3 +112,154 @@ def _member(username: str, display_name: str, **fields) -> User:
     user.save(update_fields=["password"])
     EmailAddress.objects.update_or_create(user=user, email=user.email, defaults={"verified": True, "primary": True})
     return user
+
+
+def _community(staff: User, spec: dict) -> Community:
+    spec = dict(spec)
+    aliases = spec.pop("aliases")
+    community = Community.objects.filter(slug=spec["slug"]).first()
+    if community is None:
+        community = community_services.community_create(acting_user=staff, **spec)
+    for alias in aliases:
+        if not CommunityAlias.objects.filter(name=alias).exists():
+            proposed = community_services.alias_propose(acting_user=staff, community=community, name=alias)
+            community_services.alias_decide(acting_user=staff, alias=proposed, accept=True)
+    return community
+
+
+def _join(user: User, community: Community) -> None:
+    if not Membership.objects.filter(user=user, community=community, status=Membership.Status.ACTIVE).exists():
+        community_services.membership_join(user=user, community=community)
+
+
+def _memberships(staff: User, members: dict[str, User], communities: dict[str, Community]) -> None:
+    for username in ("maya", "theo", "dr_okafor", "sam_mod"):
+        _join(members[username], communities["mecfs"])
+    for username in ("maya", "dr_okafor"):
+        _join(members[username], communities["spoonie"])
+    _join(members["maya"], communities["longcovid"])
+    _join(members["theo"], communities["pots"])
+    _join(members["nurse_lin"], communities["eds"])
+    mecfs_moderator = Membership.objects.get(user=members["sam_mod"], community=communities["mecfs"])
+    if not mecfs_moderator.is_moderator:
+        community_services.moderator_appoint(acting_user=staff, community=communities["mecfs"], user=members["sam_mod"])
+    carers = communities["carerscircle"]
+    for username in ("theo", "maya"):
+        if not Membership.objects.filter(user=members[username], community=carers).exists():
+            community_services.membership_invite(acting_user=staff, community=carers, user=members[username])
+    _join(members["theo"], carers)
+
+
+def _verifications(staff: User, members: dict[str, User]) -> None:
+    doctor, nurse = members["dr_okafor"], members["nurse_lin"]
+    if not ProfessionalVerification.objects.filter(applicant=doctor, status="approved").exists():
+        application = verification_apply(
+            applicant=doctor,
+            profession="physician",
+            speciality="Rheumatology",
+            licence_number="DEMO-0000001",
+            issuing_body="General Medical Council",
+            country="UK",
+            region="England",
+        )
+        verification_approve(acting_user=staff, application=application)
+    if not ProfessionalVerification.objects.filter(applicant=nurse).exists():
+        verification_apply(
+            applicant=nurse,
+            profession="nurse",
+            licence_number="DEMO-NMC-42",
+            issuing_body="Nursing and Midwifery Council",
+            country="UK",
+        )
+
+
+def _discussions(members: dict[str, User], communities: dict[str, Community]) -> None:
+    maya, theo, doctor, sam = members["maya"], members["theo"], members["dr_okafor"], members["sam_mod"]
+
+    pacing = discussion_create(
+        author=maya,
+        title="How do you pace on days that start well?",
+        body="Mornings are my best hours, and I keep spending them all at once. By 3pm I am flat.\n\n"
+        "What do you do to stop yourself overdoing it on a good morning? #spoonie",
+        hashtags=["mecfs"],
+        visibility=Visibility.PUBLIC,
+        submission_token="demo-pacing",
+    )
+    first = reply_create(
+        author=theo,
+        discussion=pacing,
+        body="My partner sets a timer for every task, even the fun ones. When it rings, she stops mid-sentence.",
+        submission_token="demo-pacing-1",
+    )
+    reply_create(
+        author=maya,
+        discussion=pacing,
+        parent_number=first.number,
+        body="Stopping mid-sentence is the hard part. Does she use a heart-rate monitor as well?",
+        submission_token="demo-pacing-2",
+    )
+    reply_create(
+        author=doctor,
+        discussion=pacing,
+        as_professional=True,
+        body="Many clinics suggest keeping activity well inside your energy envelope on good days too, so the "
+        "good day does not borrow from tomorrow. A symptom diary for two weeks often shows the pattern.",
+        submission_token="demo-pacing-3",
+    )
+    spam = reply_create(
+        author=theo,
+        discussion=pacing,
+        body="(demo) A link to a shop selling supplements that promise a cure.",
+        submission_token="demo-pacing-4",
+    )
+    if spam.status == Reply.Status.PUBLISHED:
+        post_remove(acting_user=sam, post=spam, guideline=4, reason="Advertising is not allowed here.")
+    reply_create(
+        author=maya,
+        discussion=pacing,
+        is_anonymous=True,
+        body="I only managed pacing once I stopped hiding how ill I was from my family. Posting this without my name.",
+        submission_token="demo-pacing-6",
+    )
+
+    discussion_create(
+        author=theo,
+        title="Salt, fluids and standing in queues",
+        body="Members only, because I mention my partner's routine in detail. What has helped you with long "
+        "queues? Compression, salt tablets, a folding stool?",
+        hashtags=["pots"],
+        visibility=Visibility.MEMBERS,
+        submission_token="demo-pots",
+    )
+    crash = discussion_create(
+        author=maya,
+        title="A bad crash after a hospital appointment",
+        body="Only for #mecfs members. The appointment itself was fine, but the travel wiped me out for a week, "
+        "and I had some frightening symptoms on the second night.",
+        hashtags=["mecfs"],
+        visibility=Visibility.COMMUNITY,
+        content_warning="graphic symptoms",
+        submission_token="demo-crash",
+    )
+    reply_create(
+        author=sam,
+        discussion=crash,
+        body="Sending rest your way. Ask for a home or video appointment next time if you can; it is allowed.",
+        submission_token="demo-crash-1",
+    )
+    discussion_create(
+        author=maya,
+        title="Sharing the long COVID clinic letter template",
+        body="I wrote a short letter that explains post-exertional malaise to a new GP. Happy to share it. #longcovid",
+        hashtags=["longcovid", "mecfs"],
+        visibility=Visibility.PUBLIC,
+        submission_token="demo-letter",
+    )
+    discussion_create(
+        author=theo,
+        title="Who looks after the carer?",
+        body="Just for the circle: how do you find time to see your own doctor?",
+        hashtags=["carerscircle"],
+        visibility=Visibility.COMMUNITY,
+        submission_token="demo-carers",
+    )

@@ -1,0 +1,42 @@
+"""View decorators for privileged members."""
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+
+from accounts.selectors import has_two_factor, is_privileged, is_site_staff
+
+TWO_FACTOR_MESSAGE = (
+    "Staff, moderators and verified professionals must turn on two-factor sign-in before acting in that role. "
+    "Set up an authenticator app below, then go back to what you were doing."
+)
+
+
+def staff_required_404(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Staff pages look like missing pages to everyone else."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not is_site_staff(request.user):
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def privileged_action_requires_2fa(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Staff, moderators and verified professionals without two-factor sign-in are sent
+    to set it up (/accounts/2fa/) before the view runs."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        user = request.user
+        if is_privileged(user) and not has_two_factor(user):
+            messages.warning(request, TWO_FACTOR_MESSAGE)
+            return redirect("mfa_index")
+        return view(request, *args, **kwargs)
+
+    return wrapper

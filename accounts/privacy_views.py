@@ -1,0 +1,150 @@
+"""Privacy settings: blocking members, exporting my data, deleting my account."""
+
+from allauth.account.decorators import reauthentication_required
+from allauth.mfa.models import Authenticator
+from django import forms
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST, require_safe
+
+from accounts import privacy_services as services
+from accounts import selectors
+from accounts.models import Block, DataExport
+
+
+class DeleteAccountForm(forms.Form):
+    posts = forms.ChoiceField(
+        label="What should happen to your posts?",
+        choices=[
+            (services.PostsChoice.ANONYMISE, "Keep them, shown as written by a former member"),
+            (services.PostsChoice.DELETE, "Delete them (threads keep a placeholder so numbering stays)"),
+        ],
+        widget=forms.RadioSelect,
+    )
+    password = forms.CharField(label="Your password", widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    code = forms.CharField(
+        label="Code from your authenticator app",
+        required=False,
+        max_length=10,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+
+def _has_totp(user) -> bool:
+    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+@login_required
+@require_safe
+@never_cache
+def privacy_settings(request: HttpRequest) -> HttpResponse:
+    blocks = Block.objects.filter(blocker=request.user).select_related("blocked").order_by("-created_at")
+    exports = DataExport.objects.filter(user=request.user)[:5]
+    return render(request, "accounts/privacy_settings.html", {"blocks": blocks, "exports": exports})
+
+
+# --- Blocking ---------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def block(request: HttpRequest, username: str) -> HttpResponse:
+    blocked = selectors.member_get_or_404(username)
+    try:
+        services.block_create(blocker=request.user, blocked=blocked)
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+    else:
+        messages.success(request, f"You blocked {blocked.public_name}. Their posts are collapsed for you.")
+    return redirect("accounts:profile", username=blocked.username)
+
+
+@login_required
+@require_POST
+def unblock(request: HttpRequest, username: str) -> HttpResponse:
+    blocked = selectors.member_get_or_404(username)
+    services.block_delete(blocker=request.user, blocked=blocked)
+    messages.success(request, f"You unblocked {blocked.public_name}.")
+    if request.POST.get("next") == "settings":
+        return redirect("accounts:privacy_settings")
+    return redirect("accounts:profile", username=blocked.username)
+
+
+# --- Export -------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+@reauthentication_required
+def export_request(request: HttpRequest) -> HttpResponse:
+    export = services.data_export_request(user=request.user)
+    return redirect("accounts:privacy_export", pk=export.pk)
+
+
+def _own_export_or_404(request: HttpRequest, pk: int) -> DataExport:
+    return get_object_or_404(DataExport, pk=pk, user=request.user)
+
+
+@login_required
+@require_safe
+@never_cache
+def export_status(request: HttpRequest, pk: int) -> HttpResponse:
+    export = _own_export_or_404(request, pk)
+    return render(request, "accounts/privacy_export.html", {"export": export})
+
+
+@login_required
+@require_safe
+@never_cache
+def export_download(request: HttpRequest, pk: int) -> HttpResponse:
+    export = _own_export_or_404(request, pk)
+    if not export.is_downloadable:
+        raise Http404
+    response = FileResponse(
+        export.file.open("rb"),
+        content_type="application/json",
+        as_attachment=True,
+        filename=f"spoonful-{request.user.username}-{export.created_at:%Y%m%d}.json",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# --- Deleting the account --------------------------------------------------------------
+
+
+@sensitive_post_parameters("password", "code")
+@login_required
+@never_cache
+def account_delete(request: HttpRequest) -> HttpResponse:
+    needs_code = _has_totp(request.user)
+    status = 200
+    if request.method == "POST":
+        form = DeleteAccountForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.account_delete(
+                    user=request.user, password=data["password"], code=data["code"], posts=data["posts"]
+                )
+            except ValidationError as error:
+                for field, errors in error.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                logout(request)
+                messages.success(request, "Your account has been deleted.")
+                return redirect("home")
+        status = 400
+    elif request.method in ("GET", "HEAD"):
+        form = DeleteAccountForm()
+    else:
+        return HttpResponse(status=405)
+    if not needs_code:
+        form.fields.pop("code", None)
+    return render(request, "accounts/privacy_delete.html", {"form": form, "needs_code": needs_code}, status=status)

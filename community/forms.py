@@ -1,0 +1,76 @@
+from django import forms
+
+from community.hashtags import MAX_HASHTAG_LENGTH, InvalidHashtag, normalise_hashtag
+from community.models import Community
+
+
+def _clean_hashtag(raw: str) -> str:
+    try:
+        return normalise_hashtag(raw)
+    except InvalidHashtag as error:
+        raise forms.ValidationError(str(error)) from error
+
+
+class DirectoryFilterForm(forms.Form):
+    q = forms.CharField(
+        label="Filter communities",
+        max_length=80,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+        help_text="A hashtag, another name for it, or part of a community's name.",
+    )
+
+    def clean_q(self) -> str:
+        return self.cleaned_data["q"].strip().lstrip("#")
+
+
+class CommunityCreateForm(forms.Form):
+    slug = forms.CharField(
+        label="Hashtag",
+        max_length=MAX_HASHTAG_LENGTH + 1,
+        help_text="Lower-case letters and digits, for example mecfs. It cannot be changed later.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    name = forms.CharField(label="Name", max_length=80, help_text="How the condition is usually written: ME/CFS.")
+    description = forms.CharField(label="Description", required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    guidelines = forms.CharField(
+        label="Guidelines",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="One guideline per line; they are numbered in this order so moderators can cite them.",
+    )
+    policy = forms.ChoiceField(label="Who can join", choices=Community.Policy.choices, initial=Community.Policy.OPEN)
+    professionals_only = forms.BooleanField(label="Only verified health professionals may join", required=False)
+    icd11_code = forms.CharField(label="ICD-11 code", max_length=20, required=False)
+    orpha_code = forms.CharField(label="ORPHAcode", max_length=20, required=False)
+
+    def clean_slug(self) -> str:
+        return _clean_hashtag(self.cleaned_data["slug"])
+
+
+class AliasProposeForm(forms.Form):
+    name = forms.CharField(
+        label="Another hashtag for this condition",
+        max_length=MAX_HASHTAG_LENGTH + 1,
+        help_text="Moderators decide whether it becomes another name for this community.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+    def clean_name(self) -> str:
+        return _clean_hashtag(self.cleaned_data["name"])
+
+
+class InviteForm(forms.Form):
+    username = forms.CharField(
+        label="Username of the member to invite",
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("accept", "Accept"), ("decline", "Decline")])
+
+    @property
+    def accepted(self) -> bool:
+        return self.cleaned_data["decision"] == "accept"

@@ -1,0 +1,36 @@
+"""Moderation URLs; the project mounts them at /mod/."""
+
+from django.urls import path, register_converter
+
+from community import moderation_views as views
+
+
+class PostKindConverter:
+    regex = "discussion|reply"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(PostKindConverter, "postkind")
+
+app_name = "moderation"
+
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("log/", views.log, name="log"),
+    path("flags/", views.my_flags, name="my_flags"),
+    path("notices/", views.notices, name="notices"),
+    path("notices/<int:pk>/appeal/", views.appeal, name="appeal"),
+    path("support/", views.support, name="support"),
+    path("flag/<postkind:kind>/<int:pk>/", views.flag, name="flag"),
+    path("<postkind:kind>/<int:pk>/", views.post_review, name="post_review"),
+    path("<postkind:kind>/<int:pk>/reveal/", views.post_reveal, name="post_reveal"),
+    path("<postkind:kind>/<int:pk>/<slug:action>/", views.post_action, name="post_action"),
+    path("members/<int:user_id>/<slug:action>/", views.member_action, name="member_action"),
+    path("requests/<int:pk>/<slug:decision>/", views.join_request, name="join_request"),
+    path("appeals/<int:pk>/decide/", views.appeal_decide, name="appeal_decide"),
+]

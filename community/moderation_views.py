@@ -1,0 +1,411 @@
+"""Moderation pages: the queue, the log, actions, and the member side (flags, notices, appeals).
+
+Not moderating the thing asked about is a 404, the same as it not existing.
+Every action is a POST that calls one service from community/moderation.py.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from accounts.models import User
+from community import moderation
+from community.hashtags import split_hashtag_field
+from community.models import Community, Membership, ModerationNotice
+from community.moderation_forms import (
+    AppealDecisionForm,
+    AppealForm,
+    FlagForm,
+    JoinDecisionForm,
+    MemberActionForm,
+    ReasonForm,
+    RedactForm,
+    RetagForm,
+    RevealForm,
+)
+from community.moderation_selectors import (
+    appeal_get_for_moderator_or_404,
+    communities_moderated_by,
+    crisis_resources_for,
+    flag_list_by,
+    has_flagged,
+    is_moderator_anywhere,
+    moderation_log_for,
+    moderation_post_get_or_404,
+    moderation_queue_for,
+    notice_get_for_or_404,
+    notice_list_for,
+    open_flags_on,
+    region_from_request,
+)
+from community.ratelimits import rate_limit_check, rate_limited_response
+from discussions.models import Discussion, Reply
+
+POST_ACTIONS = {
+    "approve": (moderation.post_approve, "Approved."),
+    "hide": (moderation.post_hide, "Hidden while you review it."),
+    "remove": (moderation.post_remove, "Removed."),
+    "restore": (moderation.post_restore, "Restored."),
+    "dismiss": (moderation.flags_dismiss, "Flags dismissed; the post stays as it is."),
+}
+DISCUSSION_ACTIONS = {
+    "lock": (moderation.discussion_lock, "Locked."),
+    "unlock": (moderation.discussion_unlock, "Unlocked."),
+    "pin": (moderation.discussion_pin, "Pinned."),
+    "unpin": (moderation.discussion_unpin, "Unpinned."),
+}
+TAKES_GUIDELINE = {"hide", "remove"}
+MEMBER_ACTIONS = {"warn", "mute", "ban", "suspend"}
+
+
+def _safe_next(request: HttpRequest, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback
+
+
+def _require_moderator_anywhere(request: HttpRequest) -> None:
+    if not is_moderator_anywhere(request.user):
+        raise Http404("No such page.")
+
+
+def _community_filter(request: HttpRequest) -> Community | None:
+    slug = request.GET.get("community", "")
+    if not slug:
+        return None
+    return get_object_or_404(communities_moderated_by(request.user), slug=slug[:40])
+
+
+def _seen(request: HttpRequest) -> moderation.Seen | None:
+    """The state the moderator's page showed, sent back by _post_actions.html."""
+    status = request.POST.get("seen_status", "")
+    had_flags = request.POST.get("seen_flags") == "1"
+    if status not in Discussion.Status.values:
+        status = ""
+    if not (status or had_flags):
+        return None
+    return moderation.Seen(status=status, had_open_flags=had_flags)
+
+
+def _first_error(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+# --- Moderator pages ---------------------------------------------------------------
+
+
+@login_required
+@require_safe
+def queue(request: HttpRequest) -> HttpResponse:
+    _require_moderator_anywhere(request)
+    community = _community_filter(request)
+    context = {
+        "queue": moderation_queue_for(request.user, community),
+        "community": community,
+        "moderated": communities_moderated_by(request.user).order_by("slug"),
+    }
+    return render(request, "moderation/queue.html", context)
+
+
+@login_required
+@require_safe
+def log(request: HttpRequest) -> HttpResponse:
+    _require_moderator_anywhere(request)
+    community = _community_filter(request)
+    page = Paginator(moderation_log_for(request.user, community), 50).get_page(request.GET.get("page"))
+    context = {"page": page, "community": community, "moderated": communities_moderated_by(request.user)}
+    return render(request, "moderation/log.html", context)
+
+
+def _review_context(request: HttpRequest, post, kind: str, **forms) -> dict:
+    return {
+        "post": post,
+        "kind": kind,
+        "flags": open_flags_on(post),
+        "next": request.get_full_path(),
+        "redact_form": forms.get("redact_form") or RedactForm(),
+        "retag_form": forms.get("retag_form")
+        or RetagForm(initial={"hashtags": " ".join(sorted(post.tags.names())) if kind == "discussion" else ""}),
+        "reveal_form": forms.get("reveal_form") or RevealForm(),
+        "reason_form": forms.get("reason_form") or ReasonForm(),
+        "error": forms.get("error", ""),
+    }
+
+
+@login_required
+@require_safe
+def post_review(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    post = moderation_post_get_or_404(request.user, kind, pk)
+    return render(request, "moderation/review.html", _review_context(request, post, kind))
+
+
+def _review_url(kind: str, pk: int) -> str:
+    return reverse("moderation:post_review", args=[kind, pk])
+
+
+@login_required
+@require_POST
+def post_action(request: HttpRequest, kind: str, pk: int, action: str) -> HttpResponse:
+    post = moderation_post_get_or_404(request.user, kind, pk)
+    target = _safe_next(request, reverse("moderation:queue"))
+    context_forms: dict = {}
+    try:
+        if action in POST_ACTIONS or (action in DISCUSSION_ACTIONS and isinstance(post, Discussion)):
+            service, done = POST_ACTIONS.get(action) or DISCUSSION_ACTIONS[action]
+            form = ReasonForm(request.POST)
+            context_forms["reason_form"] = form
+            if not form.is_valid():
+                raise ValidationError("Check the reason and guideline number.")
+            arguments = {"acting_user": request.user, "reason": form.cleaned_data["reason"]}
+            if action in TAKES_GUIDELINE:
+                arguments["guideline"] = form.cleaned_data["guideline"]
+            if action in DISCUSSION_ACTIONS:
+                service(discussion=post, **arguments)
+            else:
+                service(post=post, seen=_seen(request), **arguments)
+        elif action == "redact":
+            form = RedactForm(request.POST)
+            context_forms["redact_form"] = form
+            if not form.is_valid():
+                raise ValidationError("Paste the text to remove.")
+            moderation.post_redact(
+                acting_user=request.user, post=post, span=form.cleaned_data["span"], reason=form.cleaned_data["reason"]
+            )
+            done = "Personal data removed."
+        elif action == "retag" and isinstance(post, Discussion):
+            form = RetagForm(request.POST)
+            context_forms["retag_form"] = form
+            if not form.is_valid():
+                raise ValidationError("Give at least one hashtag.")
+            moderation.discussion_retag(
+                acting_user=request.user,
+                discussion=post,
+                hashtags=split_hashtag_field(form.cleaned_data["hashtags"]),
+                reason=form.cleaned_data["reason"],
+            )
+            done = "Hashtags changed."
+        else:
+            raise Http404("No such action.")
+    except PermissionDenied:
+        raise Http404("No such post.") from None
+    except moderation.AlreadyHandled as handled:
+        messages.info(request, handled.message)
+        return redirect(target)
+    except ValidationError as error:
+        context = _review_context(request, post, kind, error=_first_error(error), **context_forms)
+        return render(request, "moderation/review.html", context, status=400)
+    messages.success(request, done)
+    return redirect(target)
+
+
+@login_required
+@require_POST
+def post_reveal(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    post = moderation_post_get_or_404(request.user, kind, pk)
+    form = RevealForm(request.POST)
+    if not form.is_valid():
+        context = _review_context(request, post, kind, reveal_form=form, error="Say why you need to know.")
+        return render(request, "moderation/review.html", context, status=400)
+    try:
+        author = moderation.post_reveal_author(acting_user=request.user, post=post, reason=form.cleaned_data["reason"])
+    except PermissionDenied:
+        raise Http404("No such post.") from None
+    response = render(request, "moderation/reveal.html", {"post": post, "kind": kind, "author": author})
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_POST
+def member_action(request: HttpRequest, user_id: int, action: str) -> HttpResponse:
+    _require_moderator_anywhere(request)
+    if action not in MEMBER_ACTIONS:
+        raise Http404("No such action.")
+    target = get_object_or_404(User, pk=user_id, is_active=True)
+    form = MemberActionForm(request.POST)
+    back = _safe_next(request, reverse("moderation:queue"))
+    context = {"form": form, "target": target, "action": action, "next": back}
+    if not form.is_valid():
+        return render(request, "moderation/member_action.html", context, status=400)
+    data = form.cleaned_data
+    try:
+        if action == "suspend":
+            moderation.member_suspend(acting_user=request.user, user=target, reason=data["reason"], days=data["days"])
+        else:
+            community = get_object_or_404(communities_moderated_by(request.user), slug=data["community"])
+            common = {"acting_user": request.user, "user": target, "community": community, "reason": data["reason"]}
+            if action == "warn":
+                moderation.member_warn(guideline=data["guideline"], **common)
+            elif action == "mute":
+                moderation.member_mute(guideline=data["guideline"], days=data["days"] or 7, **common)
+            else:
+                moderation.member_ban(guideline=data["guideline"], days=data["days"], **common)
+    except PermissionDenied:
+        raise Http404("No such member.") from None
+    except moderation.AlreadyHandled as handled:
+        messages.info(request, handled.message)
+        return redirect(back)
+    except ValidationError as error:
+        return render(request, "moderation/member_action.html", {**context, "error": _first_error(error)}, status=400)
+    messages.success(request, f"Done: {target.public_name} is told what you did and why.")
+    return redirect(back)
+
+
+@login_required
+@require_POST
+def join_request(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
+    if decision not in ("accept", "decline"):
+        raise Http404("No such action.")
+    membership = get_object_or_404(
+        Membership.objects.select_related("community", "user"),
+        pk=pk,
+        community__in=communities_moderated_by(request.user),
+    )
+    form = JoinDecisionForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        moderation.join_request_decide(
+            acting_user=request.user, membership=membership, accept=decision == "accept", reason=reason
+        )
+    except PermissionDenied:
+        raise Http404("No such request.") from None
+    except moderation.AlreadyHandled as handled:
+        messages.info(request, handled.message)
+    else:
+        messages.success(request, "Accepted." if decision == "accept" else "Declined.")
+    return redirect(_safe_next(request, reverse("moderation:queue")))
+
+
+@login_required
+@require_POST
+def appeal_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    appeal = appeal_get_for_moderator_or_404(request.user, pk)
+    form = AppealDecisionForm(request.POST)
+    back = _safe_next(request, reverse("moderation:queue"))
+    if not form.is_valid():
+        messages.error(request, "Choose whether the decision stands.")
+        return redirect(back)
+    try:
+        moderation.appeal_decide(
+            acting_user=request.user,
+            appeal=appeal,
+            overturn=form.cleaned_data["decision"] == "overturned",
+            reason=form.cleaned_data["reason"],
+        )
+    except PermissionDenied:
+        raise Http404("No such appeal.") from None
+    except moderation.AlreadyHandled as handled:
+        messages.info(request, handled.message)
+    else:
+        messages.success(request, "Appeal answered; the member is told.")
+    return redirect(back)
+
+
+# --- Member pages ---------------------------------------------------------------------
+
+
+def _flaggable_post_or_404(request: HttpRequest, kind: str, pk: int):
+    from discussions.selectors import discussion_get_visible_or_404, reply_list_visible_to
+
+    if kind == "discussion":
+        return discussion_get_visible_or_404(request.user, pk)
+    if kind == "reply":
+        reply = get_object_or_404(Reply.objects.select_related("discussion"), pk=pk)
+        discussion = discussion_get_visible_or_404(request.user, reply.discussion_id)
+        if not reply_list_visible_to(request.user, discussion).filter(pk=reply.pk).exists():
+            raise Http404("No such post.")
+        return reply
+    raise Http404("No such post.")
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def flag(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    """GET shows the form on its own page (for links and no-script); POST files the flag."""
+    post = _flaggable_post_or_404(request, kind, pk)
+    back = _safe_next(request, post.get_absolute_url())
+    form = FlagForm(request.POST or None)
+    context = {"post": post, "kind": kind, "form": form, "next": back, "already": has_flagged(request.user, post)}
+    if request.method != "POST":
+        return render(request, "moderation/flag.html", context)
+    limited = rate_limit_check(request, "flag")
+    if limited:
+        return rate_limited_response(request, "moderation/flag.html", context, limited)
+    if not form.is_valid():
+        return render(request, "moderation/flag.html", context, status=400)
+    try:
+        moderation.flag_create(
+            flagger=request.user,
+            post=post,
+            reason=form.cleaned_data["reason"],
+            guideline=form.cleaned_data["guideline"],
+            detail=form.cleaned_data["detail"],
+        )
+    except PermissionDenied:
+        raise Http404("No such post.") from None
+    except ValidationError as error:
+        form.add_error(None, _first_error(error))
+        return render(request, "moderation/flag.html", context, status=400)
+    messages.success(
+        request, "Thank you. Your flag was received; you'll see what the moderators decide under My flags."
+    )
+    return redirect(back)
+
+
+@login_required
+@require_safe
+def my_flags(request: HttpRequest) -> HttpResponse:
+    page = Paginator(flag_list_by(request.user), 50).get_page(request.GET.get("page"))
+    return render(request, "moderation/my_flags.html", {"page": page})
+
+
+@login_required
+@require_safe
+def notices(request: HttpRequest) -> HttpResponse:
+    page = Paginator(notice_list_for(request.user), 30).get_page(request.GET.get("page"))
+    response = render(request, "moderation/notices.html", {"page": page})
+    # Reading the page marks the notices read; a GET changing only this is harmless.
+    ModerationNotice.objects.filter(user=request.user, read_at__isnull=True).update(read_at=timezone.now())
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def appeal(request: HttpRequest, pk: int) -> HttpResponse:
+    notice = notice_get_for_or_404(request.user, pk)
+    existing = notice.action.appeals.filter(appellant=request.user).first()
+    form = AppealForm(request.POST or None)
+    context = {"notice": notice, "form": form, "existing": existing}
+    if request.method != "POST" or existing is not None:
+        return render(request, "moderation/appeal.html", context, status=200 if request.method != "POST" else 400)
+    if not form.is_valid():
+        return render(request, "moderation/appeal.html", context, status=400)
+    try:
+        moderation.appeal_create(appellant=request.user, action=notice.action, text=form.cleaned_data["text"])
+    except PermissionDenied:
+        raise Http404("No such notice.") from None
+    except ValidationError as error:
+        form.add_error("text", _first_error(error))
+        return render(request, "moderation/appeal.html", context, status=400)
+    messages.success(request, "Your appeal was sent. A moderator will answer it here.")
+    return redirect("moderation:notices")
+
+
+@require_safe
+def support(request: HttpRequest) -> HttpResponse:
+    """Crisis resources, shown to a poster at once when their words suggest crisis."""
+    next_url = _safe_next(request, "")
+    resources = crisis_resources_for(region_from_request(request))
+    response = render(request, "moderation/support.html", {"resources": resources, "next": next_url})
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,109 @@
+"""Rate limits for posting, flagging and joining, per member and per address.
+
+Counters live in Django's cache, which production shares between processes
+(Redis); fixed windows keep it to one ``incr`` per rule. Settings may override
+the limits with ``SPOONFUL_RATE_LIMITS = {"flag": [("user", 10, 600)], ...}``
+or switch them all off with ``SPOONFUL_RATE_LIMITS = False`` (tests that are
+not about limits do not need to: the defaults are far above what they do).
+
+Use in a view, before the service call::
+
+    limited = rate_limit_check(request, "flag")
+    if limited:
+        return rate_limited_response(request, "moderation/flag.html", {"form": form}, limited)
+
+The response is a 429 with ``Retry-After`` that re-renders the same form, so
+nothing the member typed is lost.
+"""
+
+import hashlib
+import math
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+# action: [(scope, how many, per how many seconds)]
+DEFAULT_LIMITS: dict[str, list[tuple[str, int, int]]] = {
+    "post": [("user", 10, 60), ("user", 60, 3600), ("ip", 60, 60)],
+    "flag": [("user", 10, 600), ("ip", 40, 600)],
+    "join": [("user", 20, 3600), ("ip", 60, 3600)],
+}
+
+ACTION_WORDS = {"post": "posted", "flag": "flagged", "join": "joined"}
+
+
+@dataclass(frozen=True)
+class RateLimited:
+    message: str
+    retry_after: int
+
+
+def _limits(action: str) -> list[tuple[str, int, int]]:
+    configured = getattr(settings, "SPOONFUL_RATE_LIMITS", None)
+    if configured is False:
+        return []
+    if isinstance(configured, dict) and action in configured:
+        return list(configured[action])
+    return DEFAULT_LIMITS.get(action, [])
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The client address as allauth sees it (honouring its trusted-proxy settings)."""
+    from allauth.account.adapter import get_adapter
+
+    try:
+        return get_adapter(request).get_client_ip(request)
+    except Exception:
+        return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+def _identity(request: HttpRequest, scope: str) -> str | None:
+    if scope == "user":
+        return str(request.user.pk) if request.user.is_authenticated else None
+    # Hashed so raw addresses never sit in the cache.
+    return hashlib.sha256(client_ip(request).encode()).hexdigest()[:32]
+
+
+def _wait_words(seconds: int) -> str:
+    if seconds < 90:
+        return f"{seconds} seconds"
+    return f"{math.ceil(seconds / 60)} minutes"
+
+
+def rate_limit_check(request: HttpRequest, action: str) -> RateLimited | None:
+    """Count one attempt at ``action``; say how long to wait when a limit is over."""
+    now = int(time.time())
+    worst: int | None = None
+    for scope, allowed, period in _limits(action):
+        identity = _identity(request, scope)
+        if identity is None:
+            continue
+        window = now - now % period
+        key = f"ratelimit:{action}:{scope}:{period}:{identity}:{window}"
+        cache.add(key, 0, timeout=period + 5)
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, timeout=period + 5)
+            count = 1
+        if count > allowed:
+            wait = max(1, window + period - now)
+            worst = max(worst or 0, wait)
+    if worst is None:
+        return None
+    verb = ACTION_WORDS.get(action, action)
+    return RateLimited(
+        message=f"You have {verb} a lot in a short time. Please wait {_wait_words(worst)} and try again; "
+        "what you typed is still here.",
+        retry_after=worst,
+    )
+
+
+def rate_limited_response(request: HttpRequest, template: str, context: dict, limited: RateLimited) -> HttpResponse:
+    response = render(request, template, {**context, "rate_limited": limited}, status=429)
+    response["Retry-After"] = str(limited.retry_after)
+    return response

@@ -1,0 +1,311 @@
+"""Writes about communities: creating them, membership, moderators and aliases.
+
+Every service takes the acting member explicitly and checks their right to act
+itself, so a view (or a management command, or a test) cannot forget to.
+Refusals a member can fix or understand are ``ValidationError`` with a readable
+message; acting without the right is ``PermissionDenied`` (views answer 404).
+"""
+
+import logging
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from taggit.models import Tag
+
+from accounts.models import User
+from community.hashtags import InvalidHashtag, normalise_hashtag
+from community.models import Community, CommunityAlias, Membership
+from community.selectors import is_community_moderator
+from discussions import events
+
+audit_log = logging.getLogger("community.audit")
+
+# Paths under /c/ that a community hashtag must not shadow.
+RESERVED_SLUGS = frozenset({"new", "autocomplete"})
+
+
+def _is_signed_in_member(user: User) -> bool:
+    return user.is_authenticated and user.is_active
+
+
+def _is_staff(user: User) -> bool:
+    return _is_signed_in_member(user) and user.is_staff
+
+
+def is_verified_professional(user: User) -> bool:
+    """Whether the user holds a current professional verification.
+
+    The verification workflow lives in ``accounts``; until it provides
+    ``accounts.selectors.is_verified_professional`` nobody counts as verified,
+    so professionals-only communities stay closed rather than open to all.
+    """
+    try:
+        from accounts.selectors import is_verified_professional as predicate
+    except ImportError:
+        return False
+    return bool(predicate(user))
+
+
+def _require_moderator(acting_user: User, community: Community) -> None:
+    if not is_community_moderator(acting_user, community):
+        raise PermissionDenied("Only this community's moderators can do that.")
+
+
+def _hashtag_taken_reason(hashtag: str) -> str | None:
+    """Why a hashtag cannot name a new community or alias, or None when it is free."""
+    if hashtag in RESERVED_SLUGS:
+        return f"#{hashtag} is reserved by the site."
+    if Community.objects.filter(slug=hashtag).exists():
+        return f"#{hashtag} is already a community."
+    if CommunityAlias.objects.filter(name=hashtag, status=CommunityAlias.Status.ACCEPTED).exists():
+        return f"#{hashtag} is already another name for a community."
+    return None
+
+
+# --- Communities -------------------------------------------------------------
+
+
+@transaction.atomic
+def community_create(
+    *,
+    acting_user: User,
+    slug: str,
+    name: str,
+    description: str = "",
+    guidelines: str = "",
+    policy: str = Community.Policy.OPEN,
+    professionals_only: bool = False,
+    icd11_code: str = "",
+    orpha_code: str = "",
+) -> Community:
+    """Create a community and the canonical tag its discussions carry. Staff only."""
+    if not _is_staff(acting_user):
+        raise PermissionDenied("Only staff can create communities.")
+    try:
+        hashtag = normalise_hashtag(slug)
+    except InvalidHashtag as error:
+        raise ValidationError({"slug": str(error)}) from error
+    taken = _hashtag_taken_reason(hashtag)
+    if taken:
+        raise ValidationError({"slug": taken})
+    if policy not in Community.Policy.values:
+        raise ValidationError({"policy": "Choose open, by approval, or private."})
+
+    tag = Tag.objects.filter(name=hashtag).first()
+    if tag is None:
+        tag = Tag.objects.create(name=hashtag, slug=hashtag)
+    community = Community(
+        slug=hashtag,
+        tag=tag,
+        name=name.strip(),
+        description=description.strip(),
+        guidelines=guidelines.strip(),
+        policy=policy,
+        professionals_only=professionals_only,
+        icd11_code=icd11_code.strip(),
+        orpha_code=orpha_code.strip(),
+    )
+    community.full_clean(exclude=["tag"])
+    community.save()
+    audit_log.info("community %s created by user %s", community.pk, acting_user.pk)
+    return community
+
+
+# --- Membership --------------------------------------------------------------
+
+
+def _membership_locked(user: User, community: Community) -> Membership | None:
+    return Membership.objects.select_for_update().filter(user=user, community=community).first()
+
+
+@transaction.atomic
+def membership_join(*, user: User, community: Community) -> Membership:
+    """Join, ask to join, or accept an invitation, as the community's policy says.
+
+    Open: active at once. Approval: a request a moderator decides. Private: only
+    an invitation can be accepted. Professionals-only: verified professionals only.
+    Joining twice returns the existing membership unchanged.
+    """
+    if not _is_signed_in_member(user):
+        raise PermissionDenied("Sign in to join a community.")
+    membership = _membership_locked(user, community)
+    if membership is not None and membership.status == Membership.Status.BANNED:
+        raise ValidationError("You can't take part in this community.")
+    if membership is not None and membership.status in (Membership.Status.ACTIVE, Membership.Status.REQUESTED):
+        return membership
+    if community.professionals_only and not is_verified_professional(user):
+        raise ValidationError("Only verified health professionals can join this community.")
+
+    if membership is not None and membership.status == Membership.Status.INVITED:
+        membership.status = Membership.Status.ACTIVE
+        membership.save(update_fields=["status", "updated_at"])
+        return membership
+    if community.policy == Community.Policy.PRIVATE:
+        raise ValidationError("This community is by invitation only.")
+    status = Membership.Status.ACTIVE if community.policy == Community.Policy.OPEN else Membership.Status.REQUESTED
+    try:
+        with transaction.atomic():
+            return Membership.objects.create(user=user, community=community, status=status)
+    except IntegrityError:
+        # A double click raced us to it; the first request's membership stands.
+        return Membership.objects.get(user=user, community=community)
+
+
+@transaction.atomic
+def membership_leave(*, user: User, community: Community) -> None:
+    """Leave, withdraw a request, or decline an invitation. A ban stays in place."""
+    membership = _membership_locked(user, community) if user.is_authenticated else None
+    if membership is None:
+        return
+    if membership.status == Membership.Status.BANNED:
+        raise ValidationError("A ban from this community can only be lifted by its moderators.")
+    membership.delete()
+    events.access_changed(user_id=user.pk)
+
+
+@transaction.atomic
+def membership_request_decide(*, acting_user: User, membership: Membership, accept: bool) -> Membership | None:
+    """A moderator accepts (the member becomes active) or declines (the request is dropped)."""
+    _require_moderator(acting_user, membership.community)
+    membership = Membership.objects.select_for_update().select_related("community").get(pk=membership.pk)
+    if membership.status != Membership.Status.REQUESTED:
+        raise ValidationError("This request has already been decided.")
+    audit_log.info("join request %s %s by user %s", membership.pk, "accepted" if accept else "declined", acting_user.pk)
+    if accept:
+        membership.status = Membership.Status.ACTIVE
+        membership.save(update_fields=["status", "updated_at"])
+        return membership
+    user_id = membership.user_id
+    membership.delete()
+    events.access_changed(user_id=user_id)
+    return None
+
+
+@transaction.atomic
+def membership_invite(*, acting_user: User, community: Community, user: User) -> Membership:
+    """A moderator invites a member; the invitee accepts by joining."""
+    _require_moderator(acting_user, community)
+    if not user.is_active:
+        raise ValidationError("That account is not active.")
+    membership = _membership_locked(user, community)
+    if membership is None:
+        membership = Membership.objects.create(
+            user=user, community=community, status=Membership.Status.INVITED, invited_by=acting_user
+        )
+    elif membership.status == Membership.Status.REQUESTED:
+        # They asked to join and a moderator wants them: that is an acceptance.
+        membership.status = Membership.Status.ACTIVE
+        membership.invited_by = acting_user
+        membership.save(update_fields=["status", "invited_by", "updated_at"])
+    elif membership.status == Membership.Status.ACTIVE:
+        raise ValidationError(f"{user.public_name} is already a member.")
+    elif membership.status == Membership.Status.BANNED:
+        raise ValidationError(f"{user.public_name} is banned from this community.")
+    audit_log.info("user %s invited to community %s by user %s", user.pk, community.pk, acting_user.pk)
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, acting_user: User, membership: Membership) -> None:
+    """A moderator removes a member (or withdraws an invitation).
+
+    Moderators are removed by staff only, so moderators of one community cannot
+    push each other out.
+    """
+    community = membership.community
+    _require_moderator(acting_user, community)
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if membership.user_id == acting_user.pk:
+        raise ValidationError("To leave the community yourself, use Leave.")
+    if membership.role == Membership.Role.MODERATOR and not _is_staff(acting_user):
+        raise ValidationError("Only staff can remove a moderator.")
+    if membership.status == Membership.Status.BANNED:
+        raise ValidationError("This member is banned; lift the ban instead.")
+    user_id = membership.user_id
+    membership.delete()
+    audit_log.info("user %s removed from community %s by user %s", user_id, community.pk, acting_user.pk)
+    events.access_changed(user_id=user_id)
+
+
+@transaction.atomic
+def moderator_appoint(*, acting_user: User, community: Community, user: User) -> Membership:
+    """Staff make a member (or anyone active) a moderator of one community."""
+    if not _is_staff(acting_user):
+        raise PermissionDenied("Only staff can appoint moderators.")
+    if not user.is_active:
+        raise ValidationError("That account is not active.")
+    membership = _membership_locked(user, community)
+    if membership is not None and membership.status == Membership.Status.BANNED:
+        raise ValidationError(f"{user.public_name} is banned from this community.")
+    if membership is None:
+        membership = Membership(user=user, community=community)
+    membership.status = Membership.Status.ACTIVE
+    membership.role = Membership.Role.MODERATOR
+    membership.save()
+    audit_log.info("user %s appointed moderator of community %s by user %s", user.pk, community.pk, acting_user.pk)
+    return membership
+
+
+@transaction.atomic
+def moderator_dismiss(*, acting_user: User, membership: Membership) -> Membership:
+    """Staff return a moderator to an ordinary member."""
+    if not _is_staff(acting_user):
+        raise PermissionDenied("Only staff can dismiss moderators.")
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if membership.role != Membership.Role.MODERATOR:
+        raise ValidationError("This member is not a moderator.")
+    membership.role = Membership.Role.MEMBER
+    membership.save(update_fields=["role", "updated_at"])
+    audit_log.info("moderator membership %s dismissed by user %s", membership.pk, acting_user.pk)
+    events.access_changed(user_id=membership.user_id)
+    return membership
+
+
+# --- Aliases -------------------------------------------------------------------
+
+
+@transaction.atomic
+def alias_propose(*, acting_user: User, community: Community, name: str) -> CommunityAlias:
+    """An active member proposes another hashtag for the community's condition."""
+    is_member = Membership.objects.filter(
+        user_id=acting_user.pk, community=community, status=Membership.Status.ACTIVE
+    ).exists()
+    if not (is_member or is_community_moderator(acting_user, community)):
+        raise PermissionDenied("Only members can propose another name.")
+    try:
+        hashtag = normalise_hashtag(name)
+    except InvalidHashtag as error:
+        raise ValidationError({"name": str(error)}) from error
+    taken = _hashtag_taken_reason(hashtag)
+    if taken:
+        raise ValidationError({"name": taken})
+    if CommunityAlias.objects.filter(community=community, name=hashtag).exists():
+        raise ValidationError({"name": f"#{hashtag} has already been proposed for this community."})
+    try:
+        with transaction.atomic():
+            return CommunityAlias.objects.create(community=community, name=hashtag, proposed_by=acting_user)
+    except IntegrityError as error:
+        raise ValidationError({"name": f"#{hashtag} has already been proposed for this community."}) from error
+
+
+@transaction.atomic
+def alias_decide(*, acting_user: User, alias: CommunityAlias, accept: bool) -> CommunityAlias:
+    """A moderator of the alias's community accepts or declines the proposal."""
+    _require_moderator(acting_user, alias.community)
+    alias = CommunityAlias.objects.select_for_update().get(pk=alias.pk)
+    if alias.status != CommunityAlias.Status.PROPOSED:
+        raise ValidationError("This proposal has already been decided.")
+    if accept:
+        # Something may have claimed the name since it was proposed.
+        taken = _hashtag_taken_reason(alias.name)
+        if taken:
+            raise ValidationError(taken)
+    alias.status = CommunityAlias.Status.ACCEPTED if accept else CommunityAlias.Status.DECLINED
+    alias.decided_by = acting_user
+    try:
+        with transaction.atomic():
+            alias.save(update_fields=["status", "decided_by"])
+    except IntegrityError as error:
+        raise ValidationError(f"#{alias.name} is already another name for a community.") from error
+    audit_log.info("alias %s %s by user %s", alias.pk, alias.status, acting_user.pk)
+    return alias

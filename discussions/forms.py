@@ -1,0 +1,139 @@
+"""Forms for writing: they check the shape of what was typed; the services check the rules."""
+
+import secrets
+
+from django import forms
+
+from community.hashtags import split_hashtag_field
+from discussions.markdown import MAX_TITLE_LENGTH, markdown_problem, strip_control_characters
+from discussions.models import Visibility
+from discussions.services import CONTENT_WARNING_MAX_LENGTH, MAX_HASHTAGS
+
+# More than this many entries in the hashtag field is never a real post.
+MAX_TYPED_HASHTAGS = 20
+
+
+def new_submission_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class _BodyField(forms.CharField):
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 8}))
+        kwargs.setdefault("strip", False)
+        super().__init__(**kwargs)
+
+    def clean(self, value: str) -> str:
+        value = super().clean(strip_control_characters(value or ""))
+        if self.required and not value.strip():
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+        problem = markdown_problem(value)
+        if problem:
+            raise forms.ValidationError(problem)
+        return value
+
+
+class _Form(forms.Form):
+    def __init__(self, *args, **kwargs) -> None:
+        # Labels read "Your reply", not "Your reply:".
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class SubmissionTokenMixin(_Form):
+    submission_token = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            # One token per rendered form: sending it twice means one post.
+            self.initial.setdefault("submission_token", new_submission_token())
+
+
+class DiscussionForm(SubmissionTokenMixin):
+    title = forms.CharField(
+        label="Title",
+        max_length=MAX_TITLE_LENGTH,
+        error_messages={"max_length": f"Please keep the title under {MAX_TITLE_LENGTH} characters."},
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    body = _BodyField(
+        label="What would you like to say?",
+        help_text="Markdown works: *italic*, **bold**, [a link](https://example.org), > quotes, - lists.",
+    )
+    hashtags = forms.CharField(
+        label="Communities (hashtags)",
+        required=False,
+        max_length=1000,
+        help_text=f"One to {MAX_HASHTAGS}, separated by spaces or commas, for example #mecfs #spoonie.",
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "spellcheck": "false", "data-autocomplete-url": "/c/autocomplete/"}
+        ),
+    )
+    visibility = forms.ChoiceField(
+        label="Who can read this?",
+        choices=Visibility.choices,
+        required=False,
+        initial=Visibility.COMMUNITY,
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": "Choose who can read this: public, members or community."},
+    )
+    anonymous = forms.BooleanField(
+        label="Post anonymously",
+        required=False,
+        help_text="Others see “Anonymous member”. Moderators can still see who wrote it.",
+    )
+    content_warning = forms.CharField(
+        label="Content warning (optional)",
+        required=False,
+        max_length=CONTENT_WARNING_MAX_LENGTH,
+        help_text="For example “self-harm” or “graphic medical detail”: the post stays folded until opened.",
+    )
+
+    def clean_hashtags(self) -> list[str]:
+        typed = split_hashtag_field(self.cleaned_data["hashtags"])
+        if len(typed) > MAX_TYPED_HASHTAGS:
+            raise forms.ValidationError(f"A discussion can sit in at most {MAX_HASHTAGS} communities.")
+        return typed
+
+    def clean_visibility(self) -> str:
+        # A missing choice means the most private audience, never public; an empty
+        # or unknown one is a mistake the member should see.
+        if "visibility" not in self.data:
+            return Visibility.COMMUNITY
+        value = self.cleaned_data["visibility"]
+        if not value:
+            raise forms.ValidationError("Choose who can read this: public, members or community.")
+        return value
+
+
+class ReplyForm(SubmissionTokenMixin):
+    body = _BodyField(label="Your reply")
+    parent = forms.IntegerField(required=False, min_value=1, max_value=10**9, widget=forms.HiddenInput)
+    anonymous = forms.BooleanField(label="Reply anonymously", required=False)
+    as_professional = forms.BooleanField(label="Reply with my professional badge", required=False)
+
+
+class DiscussionEditForm(_Form):
+    title = forms.CharField(
+        label="Title",
+        max_length=MAX_TITLE_LENGTH,
+        error_messages={"max_length": f"Please keep the title under {MAX_TITLE_LENGTH} characters."},
+    )
+    body = _BodyField(label="Text")
+    content_warning = forms.CharField(
+        label="Content warning (optional)", required=False, max_length=CONTENT_WARNING_MAX_LENGTH
+    )
+
+
+class ReplyEditForm(_Form):
+    body = _BodyField(label="Your reply")
+
+
+class VisibilityForm(_Form):
+    visibility = forms.ChoiceField(
+        label="Who can read this?",
+        choices=Visibility.choices,
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": "Choose who can read this: public, members or community."},
+    )

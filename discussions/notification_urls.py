@@ -1,0 +1,17 @@
+from django.urls import path
+
+from discussions import notification_views as views
+
+app_name = "notifications"
+
+urlpatterns = [
+    path("", views.notification_list, name="list"),
+    path("unread/", views.unread, name="unread"),
+    path("read-all/", views.mark_all_read, name="read_all"),
+    path("<int:pk>/", views.open_notification, name="open"),
+    path("<int:pk>/read/", views.mark_read, name="read"),
+    path("settings/", views.preferences, name="settings"),
+    path("follow/<slug:slug>/", views.follow, name="follow"),
+    path("unfollow/<slug:slug>/", views.unfollow, name="unfollow"),
+    path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+]

@@ -1,0 +1,165 @@
+""" "You may also like": discussions that share hashtags and title words.
+
+Candidates are scored when a discussion changes (``related_candidates_update``, called
+by ``search_index_update``) and stored as ids in ``RelatedDiscussion``. Reading them is
+one query through the visibility rule, so the page's query count stays constant and a
+candidate the viewer may not see is never shown. Taggit's ``similar_objects()`` is not
+used: it knows nothing of visibility.
+"""
+
+import re
+
+from django.contrib.auth.models import AnonymousUser
+from django.db import transaction
+from django.db.models import Count, F, Q
+
+from accounts.models import User
+from discussions.models import Discussion, DiscussionTag, RelatedDiscussion
+from discussions.selectors import discussion_list_visible_to
+
+Viewer = User | AnonymousUser
+
+STORED_CANDIDATES = 20
+TAG_WEIGHT = 3
+WORD_WEIGHT = 1
+MAX_TITLE_WORDS = 6
+CANDIDATE_POOL = 200
+WORD = re.compile(r"[^\W_]+", re.UNICODE)
+STOPWORDS = frozenset(
+    [
+        "about",
+        "after",
+        "again",
+        "also",
+        "always",
+        "anyone",
+        "anything",
+        "because",
+        "been",
+        "before",
+        "being",
+        "best",
+        "better",
+        "does",
+        "doing",
+        "down",
+        "during",
+        "each",
+        "every",
+        "from",
+        "have",
+        "having",
+        "help",
+        "here",
+        "into",
+        "just",
+        "know",
+        "like",
+        "more",
+        "most",
+        "much",
+        "need",
+        "only",
+        "other",
+        "over",
+        "really",
+        "same",
+        "should",
+        "some",
+        "still",
+        "such",
+        "than",
+        "that",
+        "their",
+        "them",
+        "then",
+        "there",
+        "these",
+        "they",
+        "thing",
+        "things",
+        "this",
+        "those",
+        "through",
+        "today",
+        "very",
+        "want",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "with",
+        "would",
+        "your",
+        "yours",
+    ]
+)
+
+
+def significant_words(title: str) -> set[str]:
+    """Title words that say what a discussion is about: four letters or more, not filler."""
+    words = {word.lower() for word in WORD.findall(title)}
+    return {word for word in words if len(word) >= 4 and word not in STOPWORDS and not word.isdigit()}
+
+
+def related_discussions(*, viewer: Viewer, discussion: Discussion, limit: int = 5) -> list[Discussion]:
+    """Up to ``limit`` other discussions the viewer may read, best candidates first,
+    newest activity breaking ties. One query."""
+    return list(
+        discussion_list_visible_to(viewer)
+        .filter(related_sources__source_id=discussion.pk)
+        .exclude(pk=discussion.pk)
+        # Filtering first makes the annotation reuse that one join: one row per pair.
+        .annotate(related_score=F("related_sources__score"))
+        .order_by("-related_score", "-last_activity_at", "-pk")[:limit]
+    )
+
+
+def _score_candidates(discussion: Discussion) -> dict[int, int]:
+    scores: dict[int, int] = {}
+    tag_ids = list(DiscussionTag.objects.filter(content_object=discussion).values_list("tag_id", flat=True))
+    if tag_ids:
+        sharing = (
+            DiscussionTag.objects.filter(tag_id__in=tag_ids)
+            .exclude(content_object_id=discussion.pk)
+            .filter(content_object__status=Discussion.Status.PUBLISHED)
+            .values("content_object_id")
+            .annotate(shared=Count("tag_id", distinct=True))
+            .order_by("-shared", "-content_object__last_activity_at")[:CANDIDATE_POOL]
+        )
+        for row in sharing:
+            scores[row["content_object_id"]] = row["shared"] * TAG_WEIGHT
+
+    words = sorted(significant_words(discussion.title), key=len, reverse=True)[:MAX_TITLE_WORDS]
+    if words:
+        matches = Q()
+        for word in words:
+            matches |= Q(title__icontains=word)
+        similar = (
+            Discussion.objects.filter(matches, status=Discussion.Status.PUBLISHED)
+            .exclude(pk=discussion.pk)
+            .order_by("-last_activity_at")
+            .values_list("pk", "title")[:CANDIDATE_POOL]
+        )
+        mine = set(words)
+        for pk, title in similar:
+            shared = len(mine & significant_words(title))
+            if shared:
+                scores[pk] = scores.get(pk, 0) + shared * WORD_WEIGHT
+    return scores
+
+
+def related_candidates_update(discussion_id: int) -> None:
+    """Re-score one discussion's candidates, and offer it to them in return, so an
+    older discussion learns of a newer one without being re-scored itself."""
+    discussion = Discussion.objects.filter(pk=discussion_id).first()
+    if discussion is None:
+        return
+    scores = _score_candidates(discussion)
+    best = sorted(scores.items(), key=lambda item: item[1], reverse=True)[:STORED_CANDIDATES]
+    with transaction.atomic():
+        RelatedDiscussion.objects.filter(Q(source_id=discussion_id) | Q(target_id=discussion_id)).delete()
+        rows = [RelatedDiscussion(source_id=discussion_id, target_id=pk, score=score) for pk, score in best]
+        rows += [RelatedDiscussion(source_id=pk, target_id=discussion_id, score=score) for pk, score in best]
+        RelatedDiscussion.objects.bulk_create(rows, ignore_conflicts=True)

@@ -1,0 +1,110 @@
+"""``/search/``: full-text search over what the viewer may read."""
+
+from datetime import date
+
+from allauth.account.adapter import get_adapter
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_safe
+
+from community.selectors import community_resolve
+from discussions.search import MAX_QUERY_LENGTH, Sort, clean_query, search_discussions
+
+SEARCHES_PER_MINUTE = 30
+PAGE_SIZE = 20
+MAX_PAGE = 50
+
+
+def _rate_limited(request: HttpRequest) -> bool:
+    """30 searches a minute per member, or per address for visitors (Django cache, fixed window)."""
+    user = request.user
+    who = f"user:{user.pk}" if user.is_authenticated else f"ip:{get_adapter().get_client_ip(request)}"
+    key = f"search-rate:{who}"
+    cache.add(key, 0, timeout=60)
+    try:
+        count = cache.incr(key)
+    except ValueError:
+        # The key expired between add and incr: this is the first search of a new window.
+        cache.set(key, 1, timeout=60)
+        count = 1
+    return count > getattr(settings, "SEARCHES_PER_MINUTE", SEARCHES_PER_MINUTE)
+
+
+def _date(value: str | None) -> tuple[date | None, str]:
+    if not value:
+        return None, ""
+    try:
+        return date.fromisoformat(value), ""
+    except ValueError:
+        return None, f"“{value[:20]}” is not a date; use the form YYYY-MM-DD."
+
+
+def _int(value: str | None, default: int, maximum: int) -> int:
+    try:
+        return min(max(int(value or default), 1), maximum)
+    except ValueError:
+        return default
+
+
+@require_safe
+def search(request: HttpRequest) -> HttpResponse:
+    if _rate_limited(request):
+        response = render(
+            request,
+            "discussions/search.html",
+            {"message": "You have searched a lot in the last minute. Please wait a moment and try again."},
+            status=429,
+        )
+        response["Retry-After"] = "60"
+        return response
+
+    raw_query = request.GET.get("q", "")
+    query, _ = clean_query(raw_query)
+    # A lone hashtag (or alias) is a community, not a phrase: go there. One the viewer
+    # may not know of is searched as a word, exactly like a hashtag that does not exist.
+    unknown_hashtag = query.startswith("#") and " " not in query
+    if unknown_hashtag:
+        community = community_resolve(query, viewer=request.user)
+        if community is not None:
+            return redirect(community.get_absolute_url())
+
+    hashtag = request.GET.get("hashtag", "").strip()[:41]
+    clinician_replied = request.GET.get("clinician") == "1"
+    date_from, from_error = _date(request.GET.get("from"))
+    date_to, to_error = _date(request.GET.get("to"))
+    sort = request.GET.get("sort", Sort.RELEVANCE)
+    if sort not in Sort.CHOICES:
+        sort = Sort.RELEVANCE
+    page = _int(request.GET.get("page"), 1, MAX_PAGE)
+
+    outcome = None
+    if "q" in request.GET:
+        outcome = search_discussions(
+            viewer=request.user,
+            query=query.lstrip("#") if unknown_hashtag else raw_query,
+            hashtag=hashtag or None,
+            clinician_replied=clinician_replied,
+            date_from=date_from,
+            date_to=date_to,
+            sort=sort,
+            offset=(page - 1) * PAGE_SIZE,
+            limit=PAGE_SIZE,
+        )
+    context = {
+        "outcome": outcome,
+        "query": query,
+        "unknown_hashtag": unknown_hashtag,
+        "hashtag": hashtag,
+        "clinician_replied": clinician_replied,
+        "date_from": date_from.isoformat() if date_from else "",
+        "date_to": date_to.isoformat() if date_to else "",
+        "sort": sort,
+        "page": page,
+        "errors": [error for error in (from_error, to_error) if error],
+        "max_length": MAX_QUERY_LENGTH,
+    }
+    # Search pages are never indexed; the middleware adds X-Robots-Tag since the view
+    # does not mark the response indexable.
+    return render(request, "discussions/search.html", context)

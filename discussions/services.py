@@ -1,0 +1,506 @@
+"""Writes for discussions and replies: validate, save in one transaction, announce after commit.
+
+Every service takes the acting member and checks what that member may do with
+the visibility predicates in ``discussions.selectors``; views stay thin and a
+second caller (the API, a management command) cannot skip a rule.
+"""
+
+from dataclasses import dataclass
+
+from allauth.account.models import EmailAddress
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from accounts.models import User
+from community.hashtags import InvalidHashtag, hashtags_in_text, normalise_hashtag
+from community.models import Community, Membership
+from community.selectors import community_resolve
+from discussions import events
+from discussions.markdown import (
+    MAX_TITLE_LENGTH,
+    markdown_problem,
+    render_markdown,
+    strip_control_characters,
+)
+from discussions.models import Discussion, Reply, Revision, Visibility
+from discussions.selectors import can_moderate, can_reply, reply_list_visible_to
+
+MAX_HASHTAGS = 5
+# Reply numbers are zero-padded to this many digits in ``Reply.path``.
+NUMBER_DIGITS = 6
+MAX_REPLY_NUMBER = 10**NUMBER_DIGITS - 1
+# ``Reply.path`` holds 255 characters: 36 levels of "000123.". Deeper answers
+# keep their real parent (for the "replying to" link) but sort at this depth.
+MAX_PATH_DEPTH = 30
+CONTENT_WARNING_MAX_LENGTH = 80
+
+# Most open first: an author may only move a discussion rightwards.
+VISIBILITY_ORDER = [Visibility.PUBLIC, Visibility.MEMBERS, Visibility.COMMUNITY]
+
+LOCKED_MESSAGE = "This discussion is locked: it takes no new replies. Your text is still in the box below."
+BANNED_MESSAGE = "You have been banned from a community this discussion is in, so you cannot reply here."
+UNVERIFIED_MESSAGE = "Please confirm your email address before you post."
+
+
+# --- Shared checks -------------------------------------------------------------
+
+
+def _clean_text(value: str) -> str:
+    return strip_control_characters(value or "").strip()
+
+
+def _checked_body(body: str, field: str = "body") -> str:
+    body = _clean_text(body)
+    if not body:
+        raise ValidationError({field: "Please write something first."})
+    problem = markdown_problem(body)
+    if problem:
+        raise ValidationError({field: problem})
+    return body
+
+
+def _checked_title(title: str) -> str:
+    title = " ".join(_clean_text(title).split())
+    if not title:
+        raise ValidationError({"title": "Please give your discussion a title."})
+    if len(title) > MAX_TITLE_LENGTH:
+        raise ValidationError({"title": f"Please keep the title under {MAX_TITLE_LENGTH} characters."})
+    return title
+
+
+def _checked_content_warning(content_warning: str) -> str:
+    content_warning = " ".join(_clean_text(content_warning).split())
+    if len(content_warning) > CONTENT_WARNING_MAX_LENGTH:
+        raise ValidationError(
+            {"content_warning": f"Please keep the content warning under {CONTENT_WARNING_MAX_LENGTH} characters."}
+        )
+    return content_warning
+
+
+def has_verified_email(user: User) -> bool:
+    return EmailAddress.objects.filter(user=user, verified=True).exists()
+
+
+def _require_active_verified(user: User) -> None:
+    if not (user.is_authenticated and user.is_active):
+        raise PermissionDenied("Please sign in to post.")
+    if not has_verified_email(user):
+        raise PermissionDenied(UNVERIFIED_MESSAGE)
+
+
+def _may_use_badge(author: User, as_professional: bool, is_anonymous: bool) -> bool:
+    """Whether to record that the post carries the badge. The badge itself is
+    shown only while a verification is active (decided at read time)."""
+    if not as_professional or is_anonymous:
+        return False
+    from accounts.selectors import is_verified_professional
+
+    return is_verified_professional(author)
+
+
+# --- Discussions ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Placement:
+    communities: list[Community]
+    visibility: str
+
+
+def _resolve_communities(*, author: User, typed: list[str], title: str, body: str) -> list[Community]:
+    """Communities named in the hashtag field (all must exist) plus those typed in
+    the title or body (only the ones that resolve; the rest stay plain text)."""
+    unknown: list[str] = []
+    invalid: list[str] = []
+    communities: dict[int, Community] = {}
+    for raw in typed:
+        try:
+            name = normalise_hashtag(raw)
+        except InvalidHashtag as error:
+            invalid.append(str(error))
+            continue
+        community = community_resolve(name, viewer=author)
+        if community is None:
+            unknown.append(f"#{name}")
+        else:
+            communities.setdefault(community.pk, community)
+    if invalid:
+        raise ValidationError({"hashtags": invalid})
+    if unknown:
+        raise ValidationError(
+            {
+                "hashtags": "There is no community for "
+                + ", ".join(dict.fromkeys(unknown))
+                + ". Check the spelling, or choose a hashtag from the suggestions."
+            }
+        )
+    for name in dict.fromkeys(hashtags_in_text(f"{title}\n{body}")):
+        community = community_resolve(name, viewer=author)
+        if community is not None:
+            communities.setdefault(community.pk, community)
+    found = list(communities.values())
+    if not found:
+        raise ValidationError({"hashtags": "Please add at least one community hashtag, such as #mecfs."})
+    if len(found) > MAX_HASHTAGS:
+        raise ValidationError({"hashtags": f"A discussion can sit in at most {MAX_HASHTAGS} communities."})
+    return found
+
+
+def _place(*, author: User, communities: list[Community], visibility: str) -> _Placement:
+    """Check the author may post in each community, and settle the audience."""
+    memberships = {
+        membership.community_id: membership
+        for membership in Membership.objects.filter(user=author, community__in=communities)
+    }
+    refused: list[str] = []
+    for community in communities:
+        membership = memberships.get(community.pk)
+        if membership is not None and membership.status == Membership.Status.BANNED:
+            refused.append(f"You cannot post in #{community.slug}: you have been banned from it.")
+            continue
+        gated = community.policy != Community.Policy.OPEN or community.professionals_only
+        if gated and not author.is_staff and not (membership is not None and membership.is_active):
+            refused.append(f"Only members of #{community.slug} can post there. Join it first.")
+    if refused:
+        raise ValidationError({"hashtags": refused})
+
+    private = [community for community in communities if community.is_private]
+    if private:
+        if len(communities) > 1:
+            raise ValidationError(
+                {
+                    "hashtags": f"#{private[0].slug} is a private community: a discussion there "
+                    "cannot also be in other communities."
+                }
+            )
+        # Private communities are read by their members only, whatever was chosen.
+        visibility = Visibility.COMMUNITY
+    return _Placement(communities=communities, visibility=visibility)
+
+
+def _existing_discussion(author: User, submission_token: str) -> Discussion | None:
+    if not submission_token:
+        return None
+    return Discussion.objects.filter(author=author, submission_token=submission_token).first()
+
+
+def discussion_create(
+    *,
+    author: User,
+    title: str,
+    body: str,
+    hashtags: list[str],
+    visibility: str,
+    is_anonymous: bool = False,
+    content_warning: str = "",
+    as_professional: bool = False,
+    submission_token: str = "",
+) -> Discussion:
+    """Start a discussion in one to five communities.
+
+    The same author and ``submission_token`` twice (a double click, a resent form)
+    returns the first discussion instead of creating another.
+    """
+    _require_active_verified(author)
+    submission_token = (submission_token or "")[:64]
+    existing = _existing_discussion(author, submission_token)
+    if existing is not None:
+        return existing
+
+    errors: dict[str, list] = {}
+    checks = {
+        "title": lambda: _checked_title(title),
+        "body": lambda: _checked_body(body),
+        "content_warning": lambda: _checked_content_warning(content_warning),
+    }
+    cleaned: dict[str, str] = {}
+    for field, check in checks.items():
+        try:
+            cleaned[field] = check()
+        except ValidationError as error:
+            errors.update(error.message_dict)
+    if visibility not in Visibility.values:
+        errors["visibility"] = ["Choose who can read this: public, members or community."]
+    if errors:
+        raise ValidationError(errors)
+    communities = _resolve_communities(
+        author=author, typed=list(hashtags), title=cleaned["title"], body=cleaned["body"]
+    )
+    placement = _place(author=author, communities=communities, visibility=visibility)
+
+    try:
+        with transaction.atomic():
+            discussion = Discussion.objects.create(
+                author=author,
+                title=cleaned["title"],
+                body=cleaned["body"],
+                body_html=render_markdown(cleaned["body"]),
+                is_anonymous=is_anonymous,
+                as_professional=_may_use_badge(author, as_professional, is_anonymous),
+                content_warning=cleaned["content_warning"],
+                visibility=placement.visibility,
+                last_activity_at=timezone.now(),
+                submission_token=submission_token,
+            )
+            discussion.tags.add(*[community.tag for community in placement.communities])
+    except IntegrityError:
+        # The same form submitted twice at once: the other request won.
+        existing = _existing_discussion(author, submission_token)
+        if existing is None:
+            raise
+        return existing
+    return discussion
+
+
+def _require_author(acting_user: User, post: Discussion | Reply) -> None:
+    if not (acting_user.is_authenticated and post.author_id == acting_user.pk):
+        raise PermissionDenied("Only the author can do that.")
+
+
+def discussion_edit(
+    *, acting_user: User, discussion: Discussion, title: str, body: str, content_warning: str | None = None
+) -> Discussion:
+    """The author rewrites the title or body; the previous text is kept as a Revision."""
+    _require_author(acting_user, discussion)
+    if discussion.is_tombstone:
+        raise PermissionDenied("A deleted or removed discussion cannot be edited.")
+    errors: dict[str, list] = {}
+    cleaned: dict[str, str] = {}
+    checks = {"title": lambda: _checked_title(title), "body": lambda: _checked_body(body)}
+    if content_warning is not None:
+        checks["content_warning"] = lambda: _checked_content_warning(content_warning)
+    for field, check in checks.items():
+        try:
+            cleaned[field] = check()
+        except ValidationError as error:
+            errors.update(error.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    unchanged = cleaned["title"] == discussion.title and cleaned["body"] == discussion.body
+    if unchanged and cleaned.get("content_warning", discussion.content_warning) == discussion.content_warning:
+        return discussion
+    with transaction.atomic():
+        Revision.objects.create(
+            discussion=discussion, title=discussion.title, body=discussion.body, edited_by=acting_user
+        )
+        discussion.title = cleaned["title"]
+        discussion.body = cleaned["body"]
+        discussion.body_html = render_markdown(cleaned["body"])
+        if "content_warning" in cleaned:
+            discussion.content_warning = cleaned["content_warning"]
+        discussion.edited_at = timezone.now()
+        discussion.save(update_fields=["title", "body", "body_html", "content_warning", "edited_at"])
+        events.discussion_changed(discussion_id=discussion.pk)
+    return discussion
+
+
+def discussion_delete_by_author(*, acting_user: User, discussion: Discussion) -> Discussion:
+    """The author takes the discussion down; replies stay in the database but are no
+    longer reachable, because nobody can see the discussion any more."""
+    _require_author(acting_user, discussion)
+    if discussion.status == Discussion.Status.DELETED:
+        return discussion
+    if discussion.status == Discussion.Status.REMOVED:
+        raise PermissionDenied("Moderators already removed this discussion.")
+    with transaction.atomic():
+        discussion.status = Discussion.Status.DELETED
+        discussion.save(update_fields=["status"])
+        events.discussion_changed(discussion_id=discussion.pk)
+    return discussion
+
+
+def _require_moderator(acting_user: User, discussion: Discussion) -> None:
+    if not can_moderate(acting_user, discussion):
+        raise PermissionDenied("Only moderators of its communities can do that.")
+
+
+def discussion_set_pinned(*, acting_user: User, discussion: Discussion, value: bool) -> Discussion:
+    _require_moderator(acting_user, discussion)
+    if discussion.is_pinned != value:
+        with transaction.atomic():
+            discussion.is_pinned = value
+            discussion.save(update_fields=["is_pinned"])
+            events.discussion_changed(discussion_id=discussion.pk)
+    return discussion
+
+
+def discussion_set_locked(*, acting_user: User, discussion: Discussion, value: bool) -> Discussion:
+    _require_moderator(acting_user, discussion)
+    if discussion.is_locked != value:
+        with transaction.atomic():
+            discussion.is_locked = value
+            discussion.save(update_fields=["is_locked"])
+            events.discussion_changed(discussion_id=discussion.pk)
+    return discussion
+
+
+def discussion_set_visibility(*, acting_user: User, discussion: Discussion, visibility: str) -> Discussion:
+    """Change who can read a discussion.
+
+    Authors may only narrow the audience (public -> members -> community), so a
+    post written for a few is never widened without a moderator. Moderators may
+    move it either way. Discussions in a private community stay community-only.
+    """
+    if visibility not in Visibility.values:
+        raise ValidationError({"visibility": "Choose who can read this: public, members or community."})
+    is_moderator = can_moderate(acting_user, discussion)
+    is_author = acting_user.is_authenticated and discussion.author_id == acting_user.pk
+    if not (is_moderator or is_author):
+        raise PermissionDenied("Only the author or a moderator can change who sees this.")
+    if visibility == discussion.visibility:
+        return discussion
+    widening = VISIBILITY_ORDER.index(visibility) < VISIBILITY_ORDER.index(discussion.visibility)
+    if widening and not is_moderator:
+        raise ValidationError(
+            {"visibility": "You can make a discussion more private, but only a moderator can open it up."}
+        )
+    in_private = discussion.tags.filter(community__policy=Community.Policy.PRIVATE).exists()
+    if in_private and visibility != Visibility.COMMUNITY:
+        raise ValidationError({"visibility": "Discussions in a private community are for its members only."})
+    with transaction.atomic():
+        discussion.visibility = visibility
+        discussion.save(update_fields=["visibility"])
+        events.discussion_changed(discussion_id=discussion.pk)
+    return discussion
+
+
+# --- Replies -------------------------------------------------------------------
+
+
+def pad_number(number: int) -> str:
+    return str(number).zfill(NUMBER_DIGITS)
+
+
+def _existing_reply(author: User, submission_token: str) -> Reply | None:
+    if not submission_token:
+        return None
+    return Reply.objects.filter(author=author, submission_token=submission_token).first()
+
+
+def _refuse_reply_reason(author: User, discussion: Discussion) -> str:
+    from discussions.selectors import is_banned_from_any
+
+    if discussion.is_locked:
+        return LOCKED_MESSAGE
+    if is_banned_from_any(author, discussion):
+        return BANNED_MESSAGE
+    return "You cannot reply to this discussion."
+
+
+def reply_create(
+    *,
+    author: User,
+    discussion: Discussion,
+    body: str,
+    parent_number: int | None = None,
+    is_anonymous: bool = False,
+    as_professional: bool = False,
+    submission_token: str = "",
+) -> Reply:
+    """Reply to a discussion, or to one of its replies (``parent_number``).
+
+    Raises PermissionDenied (locked, banned, cannot see) or ValidationError (empty,
+    too long, unknown parent). The number comes from an UPDATE on the discussion
+    row inside the transaction, so two replies at once never share a number.
+    The same author and ``submission_token`` twice returns the first reply.
+    """
+    submission_token = (submission_token or "")[:64]
+    existing = _existing_reply(author, submission_token)
+    if existing is not None:
+        return existing
+    _require_active_verified(author)
+    body = _checked_body(body)
+
+    parent: Reply | None = None
+    if parent_number is not None:
+        parent = reply_list_visible_to(author, discussion).filter(number=parent_number).first()
+        if parent is None:
+            raise ValidationError({"parent": f"There is no reply #{parent_number} to answer here."})
+
+    body_html = render_markdown(body)
+    try:
+        with transaction.atomic():
+            # Locks the discussion row until commit (PostgreSQL) and re-reads its
+            # state, so a lock or ban that commits first is respected.
+            locked = Discussion.objects.select_for_update().get(pk=discussion.pk)
+            if not can_reply(author, locked):
+                raise PermissionDenied(_refuse_reply_reason(author, locked))
+            now = timezone.now()
+            Discussion.objects.filter(pk=discussion.pk).update(
+                last_reply_number=F("last_reply_number") + 1,
+                published_reply_count=F("published_reply_count") + 1,
+                last_activity_at=now,
+            )
+            number = Discussion.objects.filter(pk=discussion.pk).values_list("last_reply_number", flat=True).get()
+            if number > MAX_REPLY_NUMBER:
+                raise ValidationError({"body": "This discussion is full. Please start a new one."})
+            if parent is None:
+                path, depth = pad_number(number), 0
+            elif parent.depth >= MAX_PATH_DEPTH:
+                # Sorted as the parent's next sibling; the parent link still points home.
+                path, depth = f"{parent.path.rsplit('.', 1)[0]}.{pad_number(number)}", parent.depth
+            else:
+                path, depth = f"{parent.path}.{pad_number(number)}", parent.depth + 1
+            reply = Reply.objects.create(
+                discussion=discussion,
+                author=author,
+                number=number,
+                parent=parent,
+                path=path,
+                depth=depth,
+                body=body,
+                body_html=body_html,
+                is_anonymous=is_anonymous,
+                as_professional=_may_use_badge(author, as_professional, is_anonymous),
+                submission_token=submission_token,
+            )
+            events.reply_created(discussion_id=discussion.pk, number=number)
+    except IntegrityError:
+        existing = _existing_reply(author, submission_token)
+        if existing is None:
+            raise
+        return existing
+    discussion.refresh_from_db(fields=["last_reply_number", "published_reply_count", "last_activity_at"])
+    return reply
+
+
+def reply_edit(*, acting_user: User, reply: Reply, body: str) -> Reply:
+    """The author rewrites a reply; the previous text is kept as a Revision."""
+    _require_author(acting_user, reply)
+    if reply.is_tombstone:
+        raise PermissionDenied("A deleted or removed reply cannot be edited.")
+    if reply.discussion.is_locked:
+        raise PermissionDenied("This discussion is locked, so its replies cannot be edited.")
+    body = _checked_body(body)
+    if body == reply.body:
+        return reply
+    with transaction.atomic():
+        Revision.objects.create(reply=reply, body=reply.body, edited_by=acting_user)
+        reply.body = body
+        reply.body_html = render_markdown(body)
+        reply.edited_at = timezone.now()
+        reply.save(update_fields=["body", "body_html", "edited_at"])
+        events.reply_changed(discussion_id=reply.discussion_id, number=reply.number)
+    return reply
+
+
+def reply_delete_by_author(*, acting_user: User, reply: Reply) -> Reply:
+    """The author withdraws a reply. It keeps its number and shows "deleted by its
+    author" in its place, so answers to it and links to #N still make sense."""
+    _require_author(acting_user, reply)
+    if reply.status == Reply.Status.DELETED:
+        return reply
+    if reply.status == Reply.Status.REMOVED:
+        raise PermissionDenied("Moderators already removed this reply.")
+    with transaction.atomic():
+        was_published = reply.status == Reply.Status.PUBLISHED
+        reply.status = Reply.Status.DELETED
+        reply.save(update_fields=["status"])
+        if was_published:
+            Discussion.objects.filter(pk=reply.discussion_id, published_reply_count__gt=0).update(
+                published_reply_count=F("published_reply_count") - 1
+            )
+        events.reply_changed(discussion_id=reply.discussion_id, number=reply.number)
+    return reply

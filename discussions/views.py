@@ -1,0 +1,567 @@
+"""Discussion pages. Every read goes through ``discussions.selectors``; every write
+through ``discussions.services``. Forbidden and missing are the same 404."""
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import F, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from community.hashtags import InvalidHashtag, normalise_hashtag
+from community.selectors import community_resolve
+from discussions import services
+from discussions.forms import (
+    DiscussionEditForm,
+    DiscussionForm,
+    ReplyEditForm,
+    ReplyForm,
+    VisibilityForm,
+)
+from discussions.models import Discussion, Reply, Revision, Visibility
+from discussions.selectors import (
+    Viewer,
+    can_moderate,
+    can_reply,
+    discussion_get_visible_or_404,
+    is_banned_from_any,
+    is_signed_in_member,
+    reply_list_visible_to,
+)
+
+# Replies per window: enough to read, few enough that 5,000 replies open fast.
+REPLY_WINDOW = 50
+CATCH_UP_LIMIT = 100
+# Replies are indented up to this depth; deeper ones say whom they answer.
+MAX_INDENT = 4
+MAX_CATCH_UP_AFTER = 10**9
+SENSITIVE_FIELDS = ("title", "body", "content_warning", "hashtags")
+# ASCII digits only: str.isdigit() accepts "²", which int() then refuses.
+NUMBER = re.compile(r"[0-9]{1,9}")
+THREAD_PATH = re.compile(r"[0-9]{1,9}(?:\.[0-9]{1,9}){0,40}")
+
+
+# --- Presenting replies (shared with the live-update consumer) -------------------
+
+
+def _viewer_id(viewer: Viewer) -> int | None:
+    return viewer.pk if is_signed_in_member(viewer) else None
+
+
+def _author_label(post: Discussion | Reply, viewer_id: int | None) -> tuple[str, bool]:
+    """What to call the author, and whether naming (and linking) them is allowed."""
+    if post.is_anonymous:
+        if viewer_id is not None and post.author_id == viewer_id:
+            return "you (anonymous)", False
+        return "Anonymous member", False
+    if post.author is None:
+        return "A former member", False
+    return post.author.public_name, True
+
+
+def present_replies(
+    replies: list[Reply], *, viewer: Viewer, discussion: Discussion, may_reply: bool = False
+) -> list[Reply]:
+    """Set what ``_reply.html`` needs on each reply, for this viewer. One query at
+    most (professional badges), whatever the number of replies.
+
+    Replies must carry ``parent_number`` (see ``_reply_rows``) and ``author``.
+    """
+    from accounts.selectors import attach_badges
+
+    viewer_id = _viewer_id(viewer)
+    attach_badges([reply for reply in replies if not reply.is_tombstone])
+    for reply in replies:
+        reply.author_label, reply.show_author = _author_label(reply, viewer_id)
+        reply.is_discussion_author = (
+            not reply.is_anonymous
+            and not discussion.is_anonymous
+            and reply.author_id is not None
+            and reply.author_id == discussion.author_id
+        )
+        reply.is_own = viewer_id is not None and reply.author_id == viewer_id
+        reply.can_edit = reply.is_own and not reply.is_tombstone and not discussion.is_locked
+        reply.can_delete = reply.is_own and not reply.is_tombstone
+        reply.can_answer = may_reply and reply.is_published
+        reply.indent = min(reply.depth, MAX_INDENT)
+        reply.show_parent_link = reply.parent_number is not None and reply.depth > MAX_INDENT
+        reply.discussion_pk = discussion.pk
+        if reply.is_tombstone:
+            reply.professional_badge = None
+    return replies
+
+
+def _reply_rows(queryset: QuerySet[Reply]) -> QuerySet[Reply]:
+    return queryset.select_related("author").annotate(parent_number=F("parent__number"))
+
+
+def render_reply_html(reply: Reply, *, request: HttpRequest | None = None) -> str:
+    return render_to_string("discussions/_reply.html", {"reply": reply}, request=request)
+
+
+def reply_html_for_viewer(*, viewer: Viewer, discussion: Discussion, number: int) -> str | None:
+    """One reply rendered for one viewer (for live updates), or None if they may not
+    see it. The caller has already checked the viewer may see the discussion."""
+    reply = _reply_rows(reply_list_visible_to(viewer, discussion)).filter(number=number).first()
+    if reply is None:
+        return None
+    present_replies([reply], viewer=viewer, discussion=discussion, may_reply=can_reply(viewer, discussion))
+    return render_reply_html(reply)
+
+
+# --- The discussion page -----------------------------------------------------------
+
+
+@dataclass
+class _Window:
+    replies: list[Reply]
+    next_url: str | None
+    is_first: bool
+
+
+def _reply_window(request: HttpRequest, discussion: Discussion) -> _Window:
+    """A window of REPLY_WINDOW replies in thread order, cut by path (keyset), so
+    reading page 100 costs what page 1 costs."""
+    visible = reply_list_visible_to(request.user, discussion)
+    rows = _reply_rows(visible)
+    start = request.GET.get("from", "")
+    at = request.GET.get("at", "")
+    is_first = True
+    if NUMBER.fullmatch(at):
+        anchor = visible.filter(number=int(at)).values_list("path", flat=True).first()
+        if anchor:
+            rows = rows.filter(path__gte=anchor)
+            is_first = False
+    elif len(start) <= 255 and THREAD_PATH.fullmatch(start):
+        rows = rows.filter(path__gt=start)
+        is_first = False
+    replies = list(rows.order_by("path")[: REPLY_WINDOW + 1])
+    next_url = None
+    if len(replies) > REPLY_WINDOW:
+        following = replies.pop()
+        next_url = "?" + urlencode({"from": replies[-1].path}) + f"#reply-{following.number}"
+    return _Window(replies=replies, next_url=next_url, is_first=is_first)
+
+
+def _tag_links(discussion: Discussion) -> list[dict]:
+    links = []
+    for tag in discussion.tags.select_related("community").order_by("name"):
+        community = getattr(tag, "community", None)
+        slug = community.slug if community is not None else tag.slug
+        links.append({"slug": slug, "name": community.name if community is not None else tag.name})
+    return links
+
+
+def _render_discussion(
+    request: HttpRequest,
+    discussion: Discussion,
+    *,
+    reply_form: ReplyForm | None = None,
+    reply_error: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    from accounts.selectors import attach_badges, is_verified_professional
+
+    viewer = request.user
+    may_reply = can_reply(viewer, discussion)
+    may_moderate = can_moderate(viewer, discussion)
+    banned = is_signed_in_member(viewer) and not may_reply and is_banned_from_any(viewer, discussion)
+    window = _reply_window(request, discussion)
+    present_replies(window.replies, viewer=viewer, discussion=discussion, may_reply=may_reply)
+    attach_badges([discussion])
+    discussion.author_label, discussion.show_author = _author_label(discussion, _viewer_id(viewer))
+    is_author = _viewer_id(viewer) is not None and discussion.author_id == viewer.pk
+
+    if reply_form is None and may_reply:
+        initial = {}
+        reply_to = request.GET.get("reply_to", "")
+        if NUMBER.fullmatch(reply_to):
+            initial["parent"] = int(reply_to)
+        reply_form = ReplyForm(initial=initial)
+    replying_to = None
+    if reply_form is not None:
+        parent_value = reply_form["parent"].value()
+        if parent_value not in (None, ""):
+            replying_to = parent_value
+
+    indexable = discussion.visibility == Visibility.PUBLIC and not viewer.is_authenticated
+    response = render(
+        request,
+        "discussions/detail.html",
+        {
+            "discussion": discussion,
+            "tag_links": _tag_links(discussion),
+            "replies": window.replies,
+            "next_url": window.next_url,
+            "is_first_window": window.is_first,
+            "reply_form": reply_form,
+            "reply_error": reply_error,
+            "replying_to": replying_to,
+            "can_reply": may_reply,
+            "can_moderate": may_moderate,
+            "is_author": is_author,
+            "is_banned": banned,
+            "offer_badge": may_reply and is_verified_professional(viewer),
+            "indexable": indexable,
+            "visibility_label": Visibility(discussion.visibility).label,
+        },
+        status=status,
+    )
+    response.indexable = indexable
+    return response
+
+
+@require_safe
+def discussion_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpResponse:
+    # The slug is decoration: a wrong one still shows the page, and there is no
+    # redirect to the right one (that would reveal the title of a hidden post).
+    discussion = discussion_get_visible_or_404(request.user, pk)
+    return _render_discussion(request, discussion)
+
+
+# --- Starting a discussion ------------------------------------------------------------
+
+
+def _add_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, messages_ in error.message_dict.items():
+            # Errors about hidden fields (the parent number) are shown above the form.
+            shown = field in form.fields and not form.fields[field].widget.is_hidden
+            form.add_error(field if shown else None, messages_)
+    else:
+        form.add_error(None, error.messages)
+
+
+def _prefill_hashtag(request: HttpRequest) -> str:
+    raw = request.GET.get("c", "")
+    try:
+        name = normalise_hashtag(raw)
+    except InvalidHashtag:
+        return ""
+    community = community_resolve(name, viewer=request.user)
+    return f"#{community.slug}" if community is not None else ""
+
+
+def _verified_or_redirect(request: HttpRequest) -> HttpResponse | None:
+    if services.has_verified_email(request.user):
+        return None
+    messages.warning(request, services.UNVERIFIED_MESSAGE)
+    return redirect("account_email")
+
+
+@sensitive_post_parameters(*SENSITIVE_FIELDS)
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def discussion_new(request: HttpRequest) -> HttpResponse:
+    not_verified = _verified_or_redirect(request)
+    if not_verified is not None:
+        return not_verified
+    status = 200
+    if request.method == "POST":
+        form = DiscussionForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                discussion = services.discussion_create(
+                    author=request.user,
+                    title=data["title"],
+                    body=data["body"],
+                    hashtags=data["hashtags"],
+                    visibility=data["visibility"],
+                    is_anonymous=data["anonymous"],
+                    content_warning=data["content_warning"],
+                    submission_token=data["submission_token"],
+                )
+            except ValidationError as error:
+                _add_errors(form, error)
+            except PermissionDenied as error:
+                form.add_error(None, str(error))
+            else:
+                return redirect(discussion.get_absolute_url())
+        status = 400
+    else:
+        form = DiscussionForm(initial={"hashtags": _prefill_hashtag(request)})
+    return render(request, "discussions/new.html", {"form": form}, status=status)
+
+
+# --- Replying ------------------------------------------------------------------------
+
+
+def _reply_url(discussion: Discussion, reply: Reply, viewer: Viewer) -> str:
+    """Where a new reply can be seen: the first window if it is in it, else a window
+    starting at the reply."""
+    before = reply_list_visible_to(viewer, discussion).filter(path__lt=reply.path).count()
+    base = reverse("discussions:detail_short", kwargs={"pk": discussion.pk})
+    if before < REPLY_WINDOW:
+        return f"{base}#reply-{reply.number}"
+    return f"{base}?at={reply.number}#reply-{reply.number}"
+
+
+@sensitive_post_parameters("body")
+@require_http_methods(["GET", "HEAD", "POST"])
+def reply_post(request: HttpRequest, pk: int) -> HttpResponse:
+    if request.method != "POST":
+        # A discussion titled "Reply" has this as its slug URL: show the page.
+        return discussion_detail(request, pk, "reply")
+    discussion = discussion_get_visible_or_404(request.user, pk)
+    if not is_signed_in_member(request.user):
+        return redirect(f"{reverse('account_login')}?{urlencode({'next': discussion.get_absolute_url()})}")
+    form = ReplyForm(request.POST)
+    if not form.is_valid():
+        return _render_discussion(request, discussion, reply_form=form, status=400)
+    data = form.cleaned_data
+    try:
+        reply = services.reply_create(
+            author=request.user,
+            discussion=discussion,
+            body=data["body"],
+            parent_number=data["parent"],
+            is_anonymous=data["anonymous"],
+            as_professional=data["as_professional"],
+            submission_token=data["submission_token"],
+        )
+    except PermissionDenied as error:
+        return _render_discussion(request, discussion, reply_form=form, reply_error=str(error), status=403)
+    except ValidationError as error:
+        _add_errors(form, error)
+        return _render_discussion(request, discussion, reply_form=form, status=400)
+    if reply.discussion_id != discussion.pk:
+        discussion = reply.discussion
+    return redirect(_reply_url(discussion, reply, request.user))
+
+
+def _bad_request(request: HttpRequest, reason: str) -> HttpResponse:
+    if "application/json" in request.headers.get("Accept", ""):
+        return JsonResponse({"error": reason}, status=400)
+    return HttpResponseBadRequest(reason, content_type="text/plain; charset=utf-8")
+
+
+@require_safe
+def replies_after(request: HttpRequest, pk: int) -> HttpResponse:
+    """Catch-up after a dropped connection: the replies numbered after ``after``
+    that the viewer may see, in number order, at most CATCH_UP_LIMIT."""
+    if "after" not in request.GET:
+        # A discussion titled "Replies" has this as its slug URL: show the page.
+        return discussion_detail(request, pk, "replies")
+    discussion = discussion_get_visible_or_404(request.user, pk)
+    raw = request.GET["after"].strip()
+    if not NUMBER.fullmatch(raw) or int(raw) > MAX_CATCH_UP_AFTER:
+        return _bad_request(request, "after must be a reply number: a whole number, 0 or more.")
+    after = int(raw)
+    rows = _reply_rows(reply_list_visible_to(request.user, discussion)).filter(number__gt=after)
+    replies = list(rows.order_by("number")[: CATCH_UP_LIMIT + 1])
+    has_more = len(replies) > CATCH_UP_LIMIT
+    replies = replies[:CATCH_UP_LIMIT]
+    present_replies(replies, viewer=request.user, discussion=discussion, may_reply=can_reply(request.user, discussion))
+    fragments = [(reply, render_reply_html(reply, request=request)) for reply in replies]
+    last_number = replies[-1].number if replies else after
+    if "application/json" in request.headers.get("Accept", ""):
+        response = JsonResponse(
+            {
+                "replies": [
+                    {"number": reply.number, "parent": reply.parent_number, "html": html} for reply, html in fragments
+                ],
+                "last_number": last_number,
+                "has_more": has_more,
+            }
+        )
+    else:
+        response = HttpResponse("\n".join(html for _, html in fragments), content_type="text/html; charset=utf-8")
+        response["X-Last-Number"] = str(last_number)
+    patch_vary_headers(response, ["Accept"])
+    return response
+
+
+# --- Author actions ----------------------------------------------------------------------
+
+
+def _own_discussion_or_404(request: HttpRequest, pk: int) -> Discussion:
+    discussion = discussion_get_visible_or_404(request.user, pk)
+    if discussion.author_id != request.user.pk:
+        raise Http404
+    return discussion
+
+
+def _own_reply_or_404(request: HttpRequest, pk: int, number: int) -> tuple[Discussion, Reply]:
+    discussion = discussion_get_visible_or_404(request.user, pk)
+    reply = reply_list_visible_to(request.user, discussion).filter(number=number, author=request.user).first()
+    if reply is None or reply.is_tombstone:
+        raise Http404
+    reply.discussion = discussion
+    return discussion, reply
+
+
+@sensitive_post_parameters(*SENSITIVE_FIELDS)
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def discussion_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    discussion = _own_discussion_or_404(request, pk)
+    status = 200
+    if request.method == "POST":
+        form = DiscussionEditForm(request.POST)
+        if form.is_valid():
+            try:
+                services.discussion_edit(
+                    acting_user=request.user,
+                    discussion=discussion,
+                    title=form.cleaned_data["title"],
+                    body=form.cleaned_data["body"],
+                    content_warning=form.cleaned_data["content_warning"],
+                )
+            except ValidationError as error:
+                _add_errors(form, error)
+            except PermissionDenied as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, "Your changes are saved.")
+                return redirect(discussion.get_absolute_url())
+        status = 400
+    else:
+        form = DiscussionEditForm(
+            initial={"title": discussion.title, "body": discussion.body, "content_warning": discussion.content_warning}
+        )
+    return render(request, "discussions/edit.html", {"discussion": discussion, "form": form}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def discussion_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    discussion = _own_discussion_or_404(request, pk)
+    if request.method == "POST":
+        services.discussion_delete_by_author(acting_user=request.user, discussion=discussion)
+        messages.success(request, "Your discussion is deleted.")
+        return redirect("home")
+    return render(request, "discussions/confirm_delete.html", {"discussion": discussion, "reply": None})
+
+
+@sensitive_post_parameters("body")
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def reply_edit(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+    discussion, reply = _own_reply_or_404(request, pk, number)
+    status = 200
+    if request.method == "POST":
+        form = ReplyEditForm(request.POST)
+        if form.is_valid():
+            try:
+                services.reply_edit(acting_user=request.user, reply=reply, body=form.cleaned_data["body"])
+            except ValidationError as error:
+                _add_errors(form, error)
+            except PermissionDenied as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, "Your reply is updated.")
+                return redirect(_reply_url(discussion, reply, request.user))
+        status = 400
+    else:
+        form = ReplyEditForm(initial={"body": reply.body})
+    return render(
+        request, "discussions/reply_edit.html", {"discussion": discussion, "reply": reply, "form": form}, status=status
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def reply_delete(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+    discussion, reply = _own_reply_or_404(request, pk, number)
+    if request.method == "POST":
+        services.reply_delete_by_author(acting_user=request.user, reply=reply)
+        messages.success(request, f"Reply #{reply.number} is deleted.")
+        return redirect(_reply_url(discussion, reply, request.user))
+    return render(request, "discussions/confirm_delete.html", {"discussion": discussion, "reply": reply})
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def discussion_visibility(request: HttpRequest, pk: int) -> HttpResponse:
+    discussion = discussion_get_visible_or_404(request.user, pk)
+    is_moderator = can_moderate(request.user, discussion)
+    if discussion.author_id != request.user.pk and not is_moderator:
+        raise Http404
+    status = 200
+    if request.method == "POST":
+        form = VisibilityForm(request.POST)
+        if form.is_valid():
+            try:
+                services.discussion_set_visibility(
+                    acting_user=request.user, discussion=discussion, visibility=form.cleaned_data["visibility"]
+                )
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                messages.success(request, "Who can read this discussion is updated.")
+                return redirect(discussion.get_absolute_url())
+        status = 400
+    else:
+        form = VisibilityForm(initial={"visibility": discussion.visibility})
+    return render(
+        request,
+        "discussions/visibility.html",
+        {"discussion": discussion, "form": form, "is_moderator": is_moderator},
+        status=status,
+    )
+
+
+# --- Moderator actions ------------------------------------------------------------------
+
+
+def _moderated_discussion_or_404(request: HttpRequest, pk: int) -> Discussion:
+    discussion = discussion_get_visible_or_404(request.user, pk)
+    if not can_moderate(request.user, discussion):
+        raise Http404
+    return discussion
+
+
+def _flag_value(request: HttpRequest) -> bool | None:
+    return {"1": True, "0": False}.get(request.POST.get("value", ""))
+
+
+@login_required
+@require_POST
+def discussion_pin(request: HttpRequest, pk: int) -> HttpResponse:
+    discussion = _moderated_discussion_or_404(request, pk)
+    value = _flag_value(request)
+    if value is None:
+        return _bad_request(request, "value must be 1 (pin) or 0 (unpin).")
+    services.discussion_set_pinned(acting_user=request.user, discussion=discussion, value=value)
+    messages.success(request, "Discussion pinned." if value else "Discussion unpinned.")
+    return redirect(discussion.get_absolute_url())
+
+
+@login_required
+@require_POST
+def discussion_lock(request: HttpRequest, pk: int) -> HttpResponse:
+    discussion = _moderated_discussion_or_404(request, pk)
+    value = _flag_value(request)
+    if value is None:
+        return _bad_request(request, "value must be 1 (lock) or 0 (unlock).")
+    services.discussion_set_locked(acting_user=request.user, discussion=discussion, value=value)
+    messages.success(request, "Discussion locked: no new replies." if value else "Discussion unlocked.")
+    return redirect(discussion.get_absolute_url())
+
+
+@login_required
+@require_safe
+def discussion_history(request: HttpRequest, pk: int) -> HttpResponse:
+    """Earlier versions of the discussion and its replies, for moderators."""
+    discussion = _moderated_discussion_or_404(request, pk)
+    revisions = discussion.revisions.select_related("edited_by")[:200]
+    reply_revisions = (
+        Revision.objects.filter(reply__discussion=discussion)
+        .select_related("edited_by", "reply")
+        .order_by("reply__number", "-created_at")[:500]
+    )
+    return render(
+        request,
+        "discussions/history.html",
+        {"discussion": discussion, "revisions": revisions, "reply_revisions": reply_revisions},
+    )

@@ -1,0 +1,317 @@
+# ruff: noqa: F811 - pytest fixtures imported from discovery_world are redefined as parameters
+"""Email: immediate and daily digests, idempotency, unsubscribe links, and no private text."""
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.core import mail
+from django.core.management import call_command
+from django.test import Client
+
+from discussions import notifications
+from discussions.models import Discussion, Notification, NotificationPreference, Reply, Visibility
+from tests.discussions.discovery_world import discovery_urls, make_community, make_discussion, make_reply  # noqa: F401
+
+pytestmark = pytest.mark.django_db
+Kind = Notification.Kind
+Email = NotificationPreference.Email
+
+
+@pytest.fixture(autouse=True)
+def _inline_email(settings, discovery_urls):
+    settings.NOTIFICATIONS_EMAIL_INLINE = True
+    settings.SITE_URL = "https://spoonful.example"
+
+
+@pytest.fixture
+def mecfs(member, other_member):
+    return make_community("mecfs", members=(member, other_member))
+
+
+def post(author, name: str, visibility: str, community, **fields) -> Discussion:
+    return make_discussion(
+        author,
+        f"Title{name}canary about dizziness",
+        f"Body{name}canary text",
+        visibility=visibility,
+        communities=(community,),
+        **fields,
+    )
+
+
+def reply_to(discussion, author, **fields) -> Reply:
+    return make_reply(discussion, author, f"Replycanary{discussion.pk} words", **fields)
+
+
+def everything_in(message) -> str:
+    parts = [message.subject, message.body, *(str(value) for value in message.extra_headers.values())]
+    parts += [content for content, _ in getattr(message, "alternatives", [])]
+    return "\n".join(parts)
+
+
+def immediate(user, kind=Kind.REPLY_TO_DISCUSSION) -> None:
+    notifications.preference_set(user=user, kind=kind, in_app=True, email=Email.IMMEDIATE)
+
+
+# --- Immediate --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("visibility", [Visibility.MEMBERS, Visibility.COMMUNITY])
+def test_an_email_about_a_non_public_post_carries_no_text_title_or_name(
+    member, other_member, mecfs, visibility, django_capture_on_commit_callbacks
+):
+    immediate(member)
+    discussion = post(member, "np", visibility, mecfs)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        notifications.notify_reply_created(reply_to(discussion, other_member).pk)
+
+    assert len(mail.outbox) == 1
+    content = everything_in(mail.outbox[0])
+    assert "Titlenpcanary" not in content
+    assert "Bodynpcanary" not in content
+    assert "Replycanary" not in content
+    assert "mecfs" not in content
+    assert "Carol" not in content
+    assert "https://spoonful.example/notifications/" in content
+
+
+def test_an_email_about_a_public_post_may_name_its_title(
+    member, other_member, mecfs, django_capture_on_commit_callbacks
+):
+    immediate(member)
+    discussion = post(member, "pub", Visibility.PUBLIC, mecfs)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        notifications.notify_reply_created(reply_to(discussion, other_member).pk)
+
+    content = everything_in(mail.outbox[0])
+    assert "Titlepubcanary" in content
+    assert "Carol" in content
+    assert "Replycanary" not in content
+
+
+def test_an_anonymous_reply_email_never_names_its_author(
+    member, other_member, mecfs, django_capture_on_commit_callbacks
+):
+    immediate(member)
+    discussion = post(member, "pub", Visibility.PUBLIC, mecfs)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        notifications.notify_reply_created(reply_to(discussion, other_member, is_anonymous=True).pk)
+
+    content = everything_in(mail.outbox[0])
+    assert "Carol" not in content
+    assert "carol" not in content
+
+
+def test_every_email_has_a_one_click_unsubscribe_for_its_kind(
+    member, other_member, mecfs, django_capture_on_commit_callbacks
+):
+    immediate(member)
+    discussion = post(member, "pub", Visibility.PUBLIC, mecfs)
+    with django_capture_on_commit_callbacks(execute=True):
+        notifications.notify_reply_created(reply_to(discussion, other_member).pk)
+
+    message = mail.outbox[0]
+    header = message.extra_headers["List-Unsubscribe"]
+    assert header.startswith("<https://spoonful.example/notifications/unsubscribe/")
+    assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert header.strip("<>") in message.body
+    assert "\n" not in message.subject and "\r" not in message.subject
+
+
+def test_access_is_checked_again_when_the_email_is_sent(member, other_member, mecfs, user_factory, settings):
+    dave = user_factory("dave")
+    immediate(dave, Kind.MENTION)
+    discussion = post(member, "mem", Visibility.MEMBERS, mecfs)
+    settings.NOTIFICATIONS_EMAIL_INLINE = False
+    # The email waits (as if the thread had not run yet) while the discussion becomes community-only.
+    from unittest import mock
+
+    with mock.patch("discussions.notifications.Thread"):
+        notifications.notify_reply_created(make_reply(discussion, other_member, "@dave look").pk)
+    Discussion.objects.filter(pk=discussion.pk).update(visibility=Visibility.COMMUNITY)
+
+    notifications.send_immediate(Notification.objects.values_list("pk", flat=True))
+
+    assert mail.outbox == []
+    assert Notification.objects.get(recipient=dave).email_status == Notification.EmailStatus.SKIPPED
+
+
+def test_immediate_email_is_sent_once_even_if_asked_twice(
+    member, other_member, mecfs, django_capture_on_commit_callbacks
+):
+    immediate(member)
+    discussion = post(member, "pub", Visibility.PUBLIC, mecfs)
+    with django_capture_on_commit_callbacks(execute=True):
+        notifications.notify_reply_created(reply_to(discussion, other_member).pk)
+
+    notifications.send_immediate(Notification.objects.values_list("pk", flat=True))
+    call_command("send_notification_digests")
+
+    assert len(mail.outbox) == 1
+
+
+def test_a_failed_send_is_retried_later_without_duplicates(member, other_member, mecfs, monkeypatch, settings):
+    immediate(member)
+    discussion = post(member, "pub", Visibility.PUBLIC, mecfs)
+    settings.EMAIL_BACKEND = "tests.discussions.test_digest.BrokenBackend"
+
+    notifications.notify_reply_created(reply_to(discussion, other_member).pk)
+    notifications.send_immediate(Notification.objects.values_list("pk", flat=True))
+    assert Notification.objects.get().email_status == Notification.EmailStatus.IMMEDIATE
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    notifications.send_immediate(Notification.objects.values_list("pk", flat=True))
+    notifications.send_immediate(Notification.objects.values_list("pk", flat=True))
+    assert len(mail.outbox) == 1
+
+
+class BrokenBackend:
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        raise ConnectionRefusedError("smtp down")
+
+
+def test_decisions_are_emailed_at_once_by_default(member, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        notifications.notify(member, Kind.VERIFICATION_DECISION, message="Your verification was approved.", url="/")
+
+    assert len(mail.outbox) == 1
+    assert "Your verification was approved." in mail.outbox[0].body
+
+
+# --- Digest -----------------------------------------------------------------------------
+
+
+def test_the_digest_gathers_notifications_into_one_email_and_is_idempotent(member, other_member, mecfs):
+    public = post(member, "pub", Visibility.PUBLIC, mecfs)
+    private = post(member, "com", Visibility.COMMUNITY, mecfs)
+    notifications.notify_reply_created(reply_to(public, other_member).pk)
+    notifications.notify_reply_created(reply_to(private, other_member).pk)
+
+    call_command("send_notification_digests")
+    call_command("send_notification_digests")
+
+    assert len(mail.outbox) == 1
+    content = everything_in(mail.outbox[0])
+    assert "Titlepubcanary" in content
+    assert "Titlecomcanary" not in content
+    assert "Bodycomcanary" not in content
+    assert "Replycanary" not in content
+    assert content.count("https://spoonful.example/notifications/unsubscribe/") >= 2
+    assert set(Notification.objects.values_list("email_status", flat=True)) == {Notification.EmailStatus.SENT}
+
+
+def test_the_digest_leaves_out_what_the_member_can_no_longer_read(member, other_member, mecfs, user_factory):
+    user_factory("dave")
+    discussion = post(member, "mem", Visibility.MEMBERS, mecfs)
+    notifications.notify_reply_created(make_reply(discussion, other_member, "@dave hello").pk)
+    Discussion.objects.filter(pk=discussion.pk).update(visibility=Visibility.COMMUNITY)
+
+    notifications.send_digests()
+
+    assert [message.to for message in mail.outbox] == [["alice@example.org"]]
+
+
+def test_a_digest_skips_a_removed_reply(member, other_member, mecfs):
+    discussion = post(member, "pub", Visibility.PUBLIC, mecfs)
+    reply = reply_to(discussion, other_member)
+    notifications.notify_reply_created(reply.pk)
+    Reply.objects.filter(pk=reply.pk).update(status=Reply.Status.REMOVED)
+
+    assert notifications.send_digests() == 0
+    assert mail.outbox == []
+
+
+def test_nothing_waits_for_a_digest_when_email_is_off(member, other_member, mecfs):
+    notifications.preference_set(user=member, kind=Kind.REPLY_TO_DISCUSSION, in_app=True, email=Email.OFF)
+    notifications.notify_reply_created(reply_to(post(member, "pub", Visibility.PUBLIC, mecfs), other_member).pk)
+
+    assert notifications.send_digests() == 0
+
+
+# --- Unsubscribe --------------------------------------------------------------------------
+
+
+def test_the_unsubscribe_link_confirms_on_get_and_acts_on_post(member, discovery_urls):
+    token = notifications.unsubscribe_token(member, [Kind.MENTION])
+    url = f"/notifications/unsubscribe/{token}/"
+
+    page = Client().get(url)
+    assert page.status_code == 200
+    assert "Mentions of me" in page.content.decode()
+    assert notifications.preferences_for([member.pk], Kind.MENTION)[member.pk].email == Email.DIGEST
+
+    done = Client(enforce_csrf_checks=True).post(url, {"List-Unsubscribe": "One-Click"})
+
+    assert done.status_code == 200
+    preference = notifications.preferences_for([member.pk], Kind.MENTION)[member.pk]
+    assert preference.email == Email.OFF
+    assert preference.in_app is True
+    assert notifications.preferences_for([member.pk], Kind.REPLY_TO_DISCUSSION)[member.pk].email == Email.DIGEST
+
+
+def test_unsubscribing_cancels_what_was_waiting(member, other_member, mecfs, discovery_urls):
+    notifications.notify_reply_created(reply_to(post(member, "pub", Visibility.PUBLIC, mecfs), other_member).pk)
+    token = notifications.unsubscribe_token(member, [Kind.REPLY_TO_DISCUSSION])
+
+    Client().post(f"/notifications/unsubscribe/{token}/")
+
+    assert notifications.send_digests() == 0
+
+
+@pytest.mark.parametrize("token", ["nonsense", "eyJ1IjoxfQ:forged:sig"])
+def test_a_forged_unsubscribe_link_changes_nothing(member, discovery_urls, token):
+    response = Client().post(f"/notifications/unsubscribe/{token}/")
+
+    assert response.status_code == 404
+    assert not NotificationPreference.objects.exists()
+
+
+def test_an_unsubscribe_token_cannot_be_reused_for_another_member(member, other_member):
+    token = notifications.unsubscribe_token(member, [Kind.MENTION])
+    user, kinds = notifications.unsubscribe_token_read(token)
+    assert user == member
+    assert kinds == [Kind.MENTION]
+    assert notifications.unsubscribe_token_read(token.replace(":", ";", 1)) is None
+
+
+def test_settings_page_saves_choices(member, discovery_urls):
+    client = Client()
+    client.force_login(member)
+    data = {f"{kind}-email": Email.OFF for kind in Kind.values}
+    data[f"{Kind.MENTION}-in_app"] = "on"
+    data[f"{Kind.MENTION}-email"] = Email.IMMEDIATE
+
+    assert client.get("/notifications/settings/").status_code == 200
+    client.post("/notifications/settings/", data)
+
+    assert notifications.preferences_for([member.pk], Kind.MENTION)[member.pk].email == Email.IMMEDIATE
+    assert notifications.preferences_for([member.pk], Kind.REPLY_TO_REPLY)[member.pk].in_app is False
+
+
+def test_public_check_uses_the_visibility_rule(member, mecfs):
+    from discussions.selectors import can_see_discussion
+
+    assert can_see_discussion(AnonymousUser(), post(member, "pub", Visibility.PUBLIC, mecfs))
+
+
+def test_the_command_retries_old_immediate_emails_and_can_leave_digests_waiting(member, other_member, mecfs):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    immediate(member)
+    notifications.preference_set(user=other_member, kind=Kind.MENTION, in_app=True, email=Email.DIGEST)
+    discussion = post(member, "pub", Visibility.PUBLIC, mecfs)
+    notifications.notify_reply_created(make_reply(discussion, other_member, "hi").pk)
+    notifications.notify_reply_created(make_reply(discussion, member, "@carol thanks").pk)
+    Notification.objects.update(created_at=timezone.now() - timedelta(minutes=10))
+
+    call_command("send_notification_digests", "--immediate-only")
+
+    assert [message.to for message in mail.outbox] == [["alice@example.org"]]
+    assert Notification.objects.get(recipient=other_member).email_status == Notification.EmailStatus.DIGEST

@@ -1,0 +1,153 @@
+"""Two daphne processes sharing live updates through Redis: a reply posted
+through one process reaches a socket held by the other."""
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from http.client import HTTPConnection
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from websockets.sync.client import connect
+
+from discussions.models import Discussion, Visibility
+from tests.conftest import redis_url_or_skip
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def database_url() -> str:
+    """The test database, as a URL the child processes can open."""
+    db = settings.DATABASES["default"]
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    credentials = quote(db["USER"] or "") + (f":{quote(db['PASSWORD'])}" if db.get("PASSWORD") else "")
+    return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def start_daphne(port: int, redis_url: str) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "REDIS_URL": redis_url,
+        # Same key as this process, so the session this test signs in is valid there.
+        "SECRET_KEY": settings.SECRET_KEY,
+        "DEBUG": "false",
+        "SECURE_SSL_REDIRECT": "false",
+        "SESSION_COOKIE_SECURE": "false",
+        "CSRF_COOKIE_SECURE": "false",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "STATICFILES_BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage",
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "community.asgi:application"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=open("/tmp/helper_d_daphne.log", "ab"),
+    )
+
+
+def wait_until_listening(port: int, process: subprocess.Popen, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"daphne exited: {process.stderr.read().decode()[-2000:]}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"daphne on {port} did not start")
+
+
+@pytest.fixture
+def two_servers(transactional_db):
+    redis_url = redis_url_or_skip()
+    ports = [free_port(), free_port()]
+    processes = [start_daphne(port, redis_url) for port in ports]
+    try:
+        for port, process in zip(ports, processes, strict=True):
+            wait_until_listening(port, process)
+        yield ports
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def post_reply(port: int, discussion: Discussion, session_id: str, body: str) -> int:
+    cookie = f"sessionid={session_id}"
+    http = HTTPConnection("127.0.0.1", port, timeout=10)
+    http.request("GET", f"/d/{discussion.pk}/", headers={"Cookie": cookie})
+    page = http.getresponse()
+    html = page.read().decode()
+    assert page.status == 200, (page.status, html[:300])
+    cookies = " ".join(value for name, value in page.getheaders() if name.lower() == "set-cookie")
+    csrf_cookie = re.search(r"csrftoken=([^;]+)", cookies).group(1)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+    http.request(
+        "POST",
+        f"/d/{discussion.pk}/reply/",
+        body=urlencode({"body": body, "csrfmiddlewaretoken": token}),
+        headers={
+            "Cookie": f"{cookie}; csrftoken={csrf_cookie}",
+            "Content-Type": "application/x-www-form-urlencoded",
+        },
+    )
+    response = http.getresponse()
+    response.read()
+    return response.status
+
+
+def test_a_reply_posted_through_one_process_reaches_a_socket_on_the_other(two_servers, member, other_member):
+    from django.utils import timezone
+
+    posting_port, reading_port = two_servers
+    discussion = Discussion.objects.create(
+        author=member,
+        title="Scale out",
+        body="b",
+        body_html="<p>b</p>",
+        visibility=Visibility.MEMBERS,
+        last_activity_at=timezone.now(),
+    )
+    poster, reader = Client(), Client()
+    poster.force_login(member)
+    reader.force_login(other_member)
+
+    with connect(
+        f"ws://127.0.0.1:{reading_port}/ws/d/{discussion.pk}/",
+        origin=f"http://127.0.0.1:{reading_port}",
+        additional_headers={"Cookie": f"sessionid={reader.cookies['sessionid'].value}"},
+        open_timeout=10,
+    ) as websocket:
+        assert json.loads(websocket.recv(timeout=10))["type"] == "hello"
+
+        status = post_reply(posting_port, discussion, poster.cookies["sessionid"].value, "across processes")
+        assert status in (200, 302, 303)
+
+        deadline = time.monotonic() + 10
+        while True:
+            frame = json.loads(websocket.recv(timeout=max(0.1, deadline - time.monotonic())))
+            if frame["type"] == "reply.created":
+                break
+        assert frame["number"] == 1
+        assert "across processes" in frame["html"]

@@ -1,0 +1,567 @@
+"""The discussion socket (/ws/d/<id>/) through the real ASGI stack, on both transports.
+
+"memory" is the default single process (events go straight to the process's
+hub); "redis" publishes through Redis pub/sub as several processes would.
+"""
+
+import asyncio
+import json
+import time
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.layers import channel_layers
+from channels.testing import WebsocketCommunicator
+from django.db import transaction
+from django.test import Client, override_settings
+from django.utils import timezone
+
+from community.asgi import application
+from discussions import events, live
+from discussions.models import Discussion, Reply, Visibility
+from tests.conftest import redis_url_or_skip
+
+pytestmark = pytest.mark.django_db(transaction=True)
+db = sync_to_async
+
+
+def layer_settings(kind: str) -> dict:
+    if kind == "memory":
+        return {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    return {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [redis_url_or_skip()]}}}
+
+
+@pytest.fixture(params=["memory", "redis"])
+def transport(request, monkeypatch):
+    monkeypatch.setattr(live, "PRESENCE_THROTTLE", 0.05)
+    with override_settings(CHANNEL_LAYERS=layer_settings(request.param)):
+        channel_layers.backends.clear()
+        yield request.param
+    channel_layers.backends.clear()
+
+
+@pytest.fixture(autouse=True)
+async def _fresh_hub():
+    yield
+    await live.reset_hubs()
+
+
+def make_discussion(author, *, visibility=Visibility.PUBLIC, **fields) -> Discussion:
+    return Discussion.objects.create(
+        author=author,
+        title=fields.pop("title", "Pacing on bad days"),
+        body="How do you pace?",
+        body_html="<p>How do you pace?</p>",
+        visibility=visibility,
+        last_activity_at=timezone.now(),
+        **fields,
+    )
+
+
+def add_reply(discussion: Discussion, author, body: str = "Rest first.", **fields) -> Reply:
+    """A reply as the services make one: numbered, then announced after commit."""
+    with transaction.atomic():
+        locked = Discussion.objects.select_for_update().get(pk=discussion.pk)
+        number = locked.last_reply_number + 1
+        Discussion.objects.filter(pk=discussion.pk).update(last_reply_number=number)
+        parent = fields.pop("parent", None)
+        reply = Reply.objects.create(
+            discussion=discussion,
+            author=author,
+            number=number,
+            parent=parent,
+            path=(f"{parent.path}." if parent else "") + f"{number:06d}",
+            depth=parent.depth + 1 if parent else 0,
+            body=body,
+            body_html=f"<p>{body}</p>",
+            **fields,
+        )
+        events.reply_created(discussion_id=discussion.pk, number=number)
+    return reply
+
+
+def change_reply(reply: Reply, **fields) -> None:
+    with transaction.atomic():
+        Reply.objects.filter(pk=reply.pk).update(**fields)
+        events.reply_changed(discussion_id=reply.discussion_id, number=reply.number)
+
+
+async def session_cookie_for(user) -> bytes:
+    client = Client()
+    await db(client.force_login)(user)
+    return f"sessionid={client.cookies['sessionid'].value}".encode()
+
+
+def communicator(path: str, cookie: bytes | None = None, origin: bytes = b"http://localhost") -> WebsocketCommunicator:
+    headers = [(b"origin", origin), (b"host", b"localhost")]
+    if cookie:
+        headers.append((b"cookie", cookie))
+    return WebsocketCommunicator(application, path, headers=headers)
+
+
+async def receive(comm: WebsocketCommunicator, timeout: float = 3) -> dict:
+    return json.loads(await comm.receive_from(timeout=timeout))
+
+
+async def receive_type(comm: WebsocketCommunicator, kind: str, timeout: float = 3) -> dict:
+    """The next frame of a kind, skipping presence frames that may come between."""
+    while True:
+        frame = await receive(comm, timeout)
+        if frame["type"] == kind:
+            return frame
+        assert frame["type"] == "presence", f"expected {kind}, got {frame}"
+
+
+async def follow(discussion_id: int, user=None, cookie: bytes | None = None) -> tuple[WebsocketCommunicator, dict]:
+    if user is not None and cookie is None:
+        cookie = await session_cookie_for(user)
+    comm = communicator(f"/ws/d/{discussion_id}/", cookie)
+    connected, _ = await comm.connect()
+    assert connected
+    hello = await receive(comm)
+    assert hello["type"] == "hello", hello
+    return comm, hello
+
+
+async def assert_closed_with(comm: WebsocketCommunicator, code: int, timeout: float = 1.0) -> None:
+    """Closed within the timeout, and no other frame came first (presence excepted)."""
+    while True:
+        output = await comm.receive_output(timeout=timeout)
+        if output["type"] == "websocket.close":
+            assert output.get("code") == code, output
+            return
+        frame = json.loads(output["text"])
+        assert frame["type"] == "presence", f"a frame reached a socket that should be closed: {frame}"
+
+
+async def refused_with(path: str, cookie: bytes | None = None) -> int:
+    comm = communicator(path, cookie)
+    connected, code = await comm.connect()
+    if not connected:
+        return code
+    output = await comm.receive_output(timeout=3)
+    assert output["type"] == "websocket.close", f"expected a refusal, got {output}"
+    return output["code"]
+
+
+# --- Events ----------------------------------------------------------------------------
+
+
+async def test_a_reader_receives_a_new_reply_rendered_with_its_number(transport, member, other_member):
+    discussion = await db(make_discussion)(member)
+    comm, hello = await follow(discussion.pk, other_member)
+    assert hello["last_number"] == 0 and hello["locked"] is False
+
+    await db(add_reply)(discussion, member, "Rest first, then walk.")
+
+    frame = await receive_type(comm, "reply.created")
+    assert frame["number"] == 1 and frame["parent"] is None
+    assert frame["seq"] == hello["seq"] + 1
+    assert "Rest first, then walk." in frame["html"]
+    assert 'id="reply-1"' in frame["html"]
+    await comm.disconnect()
+
+
+async def test_a_nested_reply_names_its_parent(transport, member, other_member):
+    discussion = await db(make_discussion)(member)
+    first = await db(add_reply)(discussion, member)
+    comm, _ = await follow(discussion.pk, other_member)
+
+    await db(add_reply)(discussion, other_member, "Agreed.", parent=first)
+
+    frame = await receive_type(comm, "reply.created")
+    assert (frame["number"], frame["parent"]) == (2, 1)
+    await comm.disconnect()
+
+
+async def test_an_edit_is_pushed_with_the_new_text(transport, member, other_member):
+    discussion = await db(make_discussion)(member)
+    reply = await db(add_reply)(discussion, member, "Frist")
+    comm, _ = await follow(discussion.pk, other_member)
+
+    await db(change_reply)(reply, body="First", body_html="<p>First, edited</p>", edited_at=timezone.now())
+
+    frame = await receive_type(comm, "reply.changed")
+    assert frame["number"] == 1 and frame["tombstone"] is False
+    assert "First, edited" in frame["html"]
+    await comm.disconnect()
+
+
+async def test_a_removed_reply_becomes_a_tombstone_without_its_content(transport, member, other_member):
+    discussion = await db(make_discussion)(member)
+    reply = await db(add_reply)(discussion, member, "Buy my miracle cure")
+    comm, _ = await follow(discussion.pk, other_member)
+
+    await db(change_reply)(reply, status=Reply.Status.REMOVED, removal_guideline=3)
+
+    frame = await receive_type(comm, "reply.changed")
+    assert frame["tombstone"] is True
+    assert "miracle cure" not in frame["html"]
+    await comm.disconnect()
+
+
+async def test_a_restored_reply_comes_back_with_its_content(transport, member, other_member):
+    discussion = await db(make_discussion)(member)
+    reply = await db(add_reply)(discussion, member, "Pace yourself", status=Reply.Status.REMOVED)
+    comm, _ = await follow(discussion.pk, other_member)
+
+    await db(change_reply)(reply, status=Reply.Status.PUBLISHED)
+
+    frame = await receive_type(comm, "reply.changed")
+    assert frame["tombstone"] is False and "Pace yourself" in frame["html"]
+    await comm.disconnect()
+
+
+async def test_a_reply_hidden_for_review_is_taken_out_of_readers_pages(transport, member, other_member):
+    discussion = await db(make_discussion)(member)
+    reply = await db(add_reply)(discussion, member, "Borderline")
+    comm, _ = await follow(discussion.pk, other_member)
+
+    await db(change_reply)(reply, status=Reply.Status.HIDDEN)
+
+    frame = await receive_type(comm, "reply.gone")
+    assert frame["number"] == 1 and "html" not in frame
+    await comm.disconnect()
+
+
+async def test_locking_and_unlocking_reach_readers(transport, member, other_member):
+    discussion = await db(make_discussion)(member)
+    comm, hello = await follow(discussion.pk, other_member)
+
+    def set_locked(value: bool) -> None:
+        with transaction.atomic():
+            Discussion.objects.filter(pk=discussion.pk).update(is_locked=value)
+            events.discussion_changed(discussion_id=discussion.pk)
+
+    await db(set_locked)(True)
+    locked = await receive_type(comm, "discussion")
+    await db(set_locked)(False)
+    unlocked = await receive_type(comm, "discussion")
+
+    assert (locked["locked"], unlocked["locked"]) == (True, False)
+    assert unlocked["seq"] == locked["seq"] + 1 == hello["seq"] + 2
+    await comm.disconnect()
+
+
+async def test_the_hello_says_when_the_discussion_is_locked(transport, member):
+    discussion = await db(make_discussion)(member, is_locked=True)
+    comm, hello = await follow(discussion.pk, member)
+    assert hello["locked"] is True
+    await comm.disconnect()
+
+
+async def test_a_rolled_back_reply_is_never_announced(transport, member, other_member):
+    discussion = await db(make_discussion)(member)
+    comm, hello = await follow(discussion.pk, other_member)
+
+    def post_then_fail() -> None:
+        with pytest.raises(RuntimeError), transaction.atomic():
+            add_reply(discussion, member, "never happened")
+            raise RuntimeError("the request failed after the insert")
+
+    await db(post_then_fail)()
+    await db(add_reply)(discussion, member, "this one did")
+
+    frame = await receive_type(comm, "reply.created")
+    assert "this one did" in frame["html"]
+    assert frame["seq"] == hello["seq"] + 1  # nothing was published for the rolled-back one
+    await comm.disconnect()
+
+
+async def test_every_reader_gets_each_reply_once_in_order(transport, member, other_member, outsider):
+    discussion = await db(make_discussion)(member)
+    readers = [(await follow(discussion.pk, user))[0] for user in (member, other_member, outsider)]
+
+    for index in range(5):
+        await db(add_reply)(discussion, member, f"reply {index}")
+
+    for comm in readers:
+        numbers = [(await receive_type(comm, "reply.created"))["number"] for _ in range(5)]
+        assert numbers == [1, 2, 3, 4, 5]
+        await comm.disconnect()
+
+
+# --- Who receives what --------------------------------------------------------------------
+
+
+async def test_an_anonymous_replys_author_is_never_in_a_members_frame(transport, member, other_member):
+    discussion = await db(make_discussion)(member)
+    comm, _ = await follow(discussion.pk, other_member)
+    author_comm, _ = await follow(discussion.pk, member)
+
+    await db(add_reply)(discussion, member, "I struggle too", is_anonymous=True)
+
+    frame = await receive_type(comm, "reply.created")
+    raw = json.dumps(frame)
+    assert "Anonymous member" in frame["html"]
+    assert member.username not in raw and member.display_name not in raw
+    assert str(member.email) not in raw
+    own = await receive_type(author_comm, "reply.created")
+    assert "I struggle too" in own["html"]
+    await comm.disconnect()
+    await author_comm.disconnect()
+
+
+async def test_a_signed_out_visitor_may_follow_a_public_discussion(transport, member):
+    discussion = await db(make_discussion)(member, visibility=Visibility.PUBLIC)
+    comm, _ = await follow(discussion.pk)
+
+    await db(add_reply)(discussion, member, "Welcome")
+
+    assert "Welcome" in (await receive_type(comm, "reply.created"))["html"]
+    await comm.disconnect()
+
+
+async def test_a_held_reply_reaches_its_author_only(transport, member, other_member):
+    discussion = await db(make_discussion)(member)
+    author_comm, _ = await follow(discussion.pk, other_member)
+    reader_comm, _ = await follow(discussion.pk, member)
+
+    await db(add_reply)(discussion, other_member, "first post, held", status=Reply.Status.HELD)
+
+    own = await receive_type(author_comm, "reply.created")
+    assert "first post, held" in own["html"]
+    other = await receive_type(reader_comm, "seq")
+    assert other["seq"] == own["seq"] and "html" not in other
+    await author_comm.disconnect()
+    await reader_comm.disconnect()
+
+
+# --- Refusals -----------------------------------------------------------------------------------
+
+
+async def test_a_missing_discussion_is_refused_with_4403(transport, member):
+    assert await refused_with("/ws/d/999999/", await session_cookie_for(member)) == 4403
+
+
+async def test_a_forbidden_discussion_is_refused_with_the_same_4403(transport, member, outsider):
+    from taggit.models import Tag
+
+    from community.models import Community
+
+    def private_discussion() -> Discussion:
+        tag = Tag.objects.create(name="secretclub", slug="secretclub")
+        Community.objects.create(slug="secretclub", tag=tag, name="Secret", policy=Community.Policy.PRIVATE)
+        discussion = make_discussion(member, visibility=Visibility.COMMUNITY)
+        discussion.tags.add(tag)
+        return discussion
+
+    discussion = await db(private_discussion)()
+    assert await refused_with(f"/ws/d/{discussion.pk}/", await session_cookie_for(outsider)) == 4403
+
+
+async def test_a_signed_out_visitor_is_refused_a_members_only_discussion(transport, member):
+    discussion = await db(make_discussion)(member, visibility=Visibility.MEMBERS)
+    assert await refused_with(f"/ws/d/{discussion.pk}/") == 4403
+
+
+async def test_a_foreign_origin_is_refused_before_anything_else(transport, member):
+    discussion = await db(make_discussion)(member)
+    comm = communicator(f"/ws/d/{discussion.pk}/", await session_cookie_for(member), origin=b"https://evil.example")
+    connected, _ = await comm.connect()
+    assert not connected
+
+
+# --- Abuse ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("frame", "code"),
+    [
+        ({"text_data": "x" * 5000}, 1009),
+        ({"text_data": "{not json"}, 1007),
+        ({"text_data": '"a string"'}, 1007),
+        ({"text_data": '{"type": "post", "body": "hi"}'}, 1007),
+        ({"bytes_data": b"\x00\x01"}, 1003),
+    ],
+)
+async def test_a_misbehaving_client_is_closed_with_a_standard_code(transport, member, other_member, frame, code):
+    discussion = await db(make_discussion)(member)
+    bystander, _ = await follow(discussion.pk, other_member)
+    comm, _ = await follow(discussion.pk, member)
+
+    await comm.send_to(**frame)
+
+    await assert_closed_with(comm, code)
+    # The others are untouched.
+    await db(add_reply)(discussion, member, "still here")
+    assert "still here" in (await receive_type(bystander, "reply.created"))["html"]
+    await bystander.disconnect()
+
+
+async def test_a_ping_gets_a_pong(transport, member):
+    discussion = await db(make_discussion)(member)
+    comm, _ = await follow(discussion.pk, member)
+    await comm.send_to(text_data='{"type": "ping"}')
+    assert (await receive_type(comm, "pong"))["type"] == "pong"
+    await comm.disconnect()
+
+
+async def test_one_member_cannot_hold_more_than_the_socket_cap(transport, monkeypatch, member, other_member):
+    monkeypatch.setattr(live, "MAX_SOCKETS_PER_MEMBER", 3)
+    discussion = await db(make_discussion)(member)
+    cookie = await session_cookie_for(member)
+    mine = [(await follow(discussion.pk, cookie=cookie))[0] for _ in range(3)]
+
+    assert await refused_with(f"/ws/d/{discussion.pk}/", cookie) == 4429
+    other, _ = await follow(discussion.pk, other_member)  # others are not affected
+    await mine[0].disconnect()
+    again, _ = await follow(discussion.pk, cookie=cookie)  # a closed socket frees its place
+
+    for comm in [*mine[1:], other, again]:
+        await comm.disconnect()
+
+
+# --- Presence --------------------------------------------------------------------------------------
+
+
+async def next_presence(comm: WebsocketCommunicator, timeout: float = 3) -> int:
+    while True:
+        frame = await receive(comm, timeout)
+        if frame["type"] == "presence":
+            return frame["reading"]
+
+
+async def presence_becomes(comm: WebsocketCommunicator, expected: int, timeout: float = 3) -> None:
+    seen = []
+    while expected not in seen:
+        seen.append(await next_presence(comm, timeout))
+
+
+async def test_presence_counts_distinct_signed_in_readers(transport, member, other_member):
+    discussion = await db(make_discussion)(member)
+    first, _ = await follow(discussion.pk, member)
+    assert await next_presence(first) == 1
+
+    second_tab, _ = await follow(discussion.pk, member)  # the same member again: still one reader
+    other, _ = await follow(discussion.pk, other_member)
+    assert await next_presence(other) == 2
+
+    await other.disconnect()
+    await presence_becomes(first, 1)
+    await first.disconnect()
+    await second_tab.disconnect()
+
+
+async def test_presence_decays_when_another_process_stops_refreshing(transport, monkeypatch, member, user_factory):
+    """A process that died leaves an entry that expires on its own."""
+    from django.core.cache import cache
+
+    monkeypatch.setattr(live, "PRESENCE_HEARTBEAT", 0.2)
+    discussion = await db(make_discussion)(member)
+    ghost = await db(user_factory)("ghost")
+    procs_key, prefix = live._presence_keys(discussion.pk)
+    expires = time.time() + 0.8
+
+    def plant_dead_process() -> None:
+        cache.set(procs_key, {"dead-process": expires}, 60)
+        cache.set(prefix + "dead-process", {"u": [ghost.pk], "v": 0, "x": expires}, 60)
+
+    await db(plant_dead_process)()
+    comm, _ = await follow(discussion.pk, member)
+
+    assert await next_presence(comm) == 2
+    assert await next_presence(comm, timeout=3) == 1
+    await comm.disconnect()
+
+
+async def test_presence_survives_a_cache_outage(transport, monkeypatch, member):
+    def broken(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    monkeypatch.setattr(live, "presence_count", broken)
+    discussion = await db(make_discussion)(member)
+    comm, _ = await follow(discussion.pk, member)
+    await db(add_reply)(discussion, member, "still live")
+    assert "still live" in (await receive_type(comm, "reply.created"))["html"]
+    await comm.disconnect()
+
+
+# --- The transport failing -----------------------------------------------------------------------
+
+
+async def test_posting_succeeds_and_logs_when_the_transport_is_down(transport, monkeypatch, member, caplog):
+    def down(event):
+        raise ConnectionError("redis is down")
+
+    monkeypatch.setattr(live, "publish", down)
+    discussion = await db(make_discussion)(member)
+
+    reply = await db(add_reply)(discussion, member, "saved anyway")
+
+    assert await db(Reply.objects.filter(pk=reply.pk).exists)()
+    assert "could not be sent" in caplog.text
+
+
+async def test_a_slow_reader_is_dropped_behind_not_waited_for(transport, monkeypatch, member, other_member):
+    """A reader whose socket buffer is full gets no more frames (it will see the
+    seq gap and catch up); everyone else is served without waiting."""
+    discussion = await db(make_discussion)(member)
+    slow, _ = await follow(discussion.pk, member)
+    fast, _ = await follow(discussion.pk, other_member)
+    hub = await live.get_hub()
+    slow_reader = next(r for r in hub.by_discussion[discussion.pk] if r.user_id == member.pk)
+
+    class FullBuffer:
+        state = STATE_OPEN = 1
+        transport = None
+
+        def sendMessage(self, payload, binary):
+            raise AssertionError("a frame was written to a reader over its limit")
+
+    slow_reader.protocol = FullBuffer()
+    monkeypatch.setattr(live.Reader, "backlog", lambda self: live.DROP_BACKLOG_BYTES + 1 if self is slow_reader else 0)
+
+    await db(add_reply)(discussion, member, "for the fast one")
+
+    assert "for the fast one" in (await receive_type(fast, "reply.created"))["html"]
+    await asyncio.sleep(0.1)
+    assert slow_reader.dropped >= 1
+    await fast.disconnect()
+    await slow.disconnect()
+
+
+async def test_a_reader_far_behind_is_closed(transport, monkeypatch, member, other_member):
+    discussion = await db(make_discussion)(member)
+    slow, _ = await follow(discussion.pk, member)
+    fast, _ = await follow(discussion.pk, other_member)
+    hub = await live.get_hub()
+    slow_reader = next(r for r in hub.by_discussion[discussion.pk] if r.user_id == member.pk)
+    slow_reader.protocol = object()  # never written to: over the close limit
+    monkeypatch.setattr(live.Reader, "backlog", lambda self: live.CLOSE_BACKLOG_BYTES + 1 if self is slow_reader else 0)
+
+    await db(add_reply)(discussion, member, "go on without them")
+
+    assert "go on without them" in (await receive_type(fast, "reply.created"))["html"]
+    await assert_closed_with(slow, 4408)
+    await fast.disconnect()
+
+
+async def test_posting_succeeds_when_redis_does_not_answer(member, caplog):
+    discussion = await db(make_discussion)(member)
+    unreachable = {
+        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": ["redis://127.0.0.1:1/0"]}}
+    }
+    client = Client()
+    await db(client.force_login)(member)
+
+    with override_settings(CHANNEL_LAYERS=unreachable):
+        response = await db(client.post)(f"/d/{discussion.pk}/reply/", {"body": "saved while Redis is down"})
+
+    assert response.status_code == 302
+    assert await db(Reply.objects.filter(discussion=discussion, body="saved while Redis is down").exists)()
+    assert "could not be sent" in caplog.text
+
+
+async def test_a_reply_posted_through_the_form_reaches_followers(transport, member, other_member):
+    discussion = await db(make_discussion)(member, visibility=Visibility.MEMBERS)
+    comm, _ = await follow(discussion.pk, other_member)
+    client = Client()
+    await db(client.force_login)(member)
+
+    response = await db(client.post)(f"/d/{discussion.pk}/reply/", {"body": "Through the real endpoint"})
+
+    assert response.status_code == 302
+    frame = await receive_type(comm, "reply.created")
+    assert frame["number"] == 1 and "Through the real endpoint" in frame["html"]
+    await comm.disconnect()

@@ -1,0 +1,115 @@
+"""Two moderators acting on the same item at the same moment (catalog CC-02, CC-06).
+
+Runs on PostgreSQL only: SQLite has no row locks (``select_for_update`` is a
+no-op there) and serialises whole-database writes instead, so a race test on it
+would prove nothing about the locking code.
+"""
+
+import threading
+import time
+
+import pytest
+from django.db import connection, connections
+
+from community import moderation
+from community.models import Flag, ModerationAction
+from discussions.models import Reply
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="select_for_update has no effect on SQLite; run with DATABASE_URL=postgres://... to test the race",
+    ),
+]
+
+
+def race(monkeypatch, *calls):
+    """Run the calls in threads that start together; each holds its row lock a moment before writing."""
+    original_record = moderation._record
+
+    def slow_record(**kwargs):
+        time.sleep(0.3)  # keep the lock held so the other thread really waits on it
+        return original_record(**kwargs)
+
+    monkeypatch.setattr(moderation, "_record", slow_record)
+    barrier = threading.Barrier(len(calls))
+    outcomes: list = [None] * len(calls)
+
+    def run(index, call):
+        try:
+            barrier.wait()
+            outcomes[index] = call()
+        except Exception as error:  # the loser's AlreadyHandled is an outcome too
+            outcomes[index] = error
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(index, call)) for index, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=20)
+    return outcomes
+
+
+def test_two_moderators_removing_the_same_reply_one_wins(monkeypatch, moderator, other_moderator, reply):
+    outcomes = race(
+        monkeypatch,
+        lambda: moderation.post_remove(acting_user=moderator, post=Reply.objects.get(pk=reply.pk), reason="A"),
+        lambda: moderation.post_remove(acting_user=other_moderator, post=Reply.objects.get(pk=reply.pk), reason="B"),
+    )
+    winners = [outcome for outcome in outcomes if isinstance(outcome, ModerationAction)]
+    losers = [outcome for outcome in outcomes if isinstance(outcome, moderation.AlreadyHandled)]
+    assert len(winners) == 1 and len(losers) == 1, outcomes
+    assert "Already handled" in losers[0].message
+    assert ModerationAction.objects.count() == 1
+    assert Reply.objects.get(pk=reply.pk).status == Reply.Status.REMOVED
+
+
+def test_remove_and_dismiss_of_the_same_flag_at_once_one_wins(monkeypatch, moderator, other_moderator, member, reply):
+    moderation.flag_create(flagger=member, post=reply, reason=Flag.Reason.SPAM)
+    seen = moderation.Seen(status="published", had_open_flags=True)
+    outcomes = race(
+        monkeypatch,
+        lambda: moderation.post_remove(acting_user=moderator, post=Reply.objects.get(pk=reply.pk), seen=seen),
+        lambda: moderation.flags_dismiss(acting_user=other_moderator, post=Reply.objects.get(pk=reply.pk), seen=seen),
+    )
+    winners = [outcome for outcome in outcomes if isinstance(outcome, ModerationAction)]
+    losers = [outcome for outcome in outcomes if isinstance(outcome, moderation.AlreadyHandled)]
+    assert len(winners) == 1 and len(losers) == 1, outcomes
+    flag = Flag.objects.get()
+    entry = ModerationAction.objects.get()
+    assert entry.pk == winners[0].pk
+    if entry.kind == ModerationAction.Kind.REMOVE:
+        assert flag.status == Flag.Status.ACTIONED
+        assert Reply.objects.get(pk=reply.pk).status == Reply.Status.REMOVED
+    else:
+        assert flag.status == Flag.Status.DISMISSED
+        assert Reply.objects.get(pk=reply.pk).status == Reply.Status.PUBLISHED
+
+
+def test_approve_and_remove_of_a_held_post_at_once_one_wins(monkeypatch, moderator, other_moderator, reply):
+    Reply.objects.filter(pk=reply.pk).update(status=Reply.Status.HELD)
+    seen = moderation.Seen(status="held")
+    outcomes = race(
+        monkeypatch,
+        lambda: moderation.post_approve(acting_user=moderator, post=Reply.objects.get(pk=reply.pk), seen=seen),
+        lambda: moderation.post_remove(acting_user=other_moderator, post=Reply.objects.get(pk=reply.pk), seen=seen),
+    )
+    assert sum(isinstance(outcome, ModerationAction) for outcome in outcomes) == 1, outcomes
+    assert sum(isinstance(outcome, moderation.AlreadyHandled) for outcome in outcomes) == 1, outcomes
+    assert ModerationAction.objects.count() == 1
+
+
+def test_two_bans_of_the_same_member_at_once_make_one_sanction(monkeypatch, moderator, other_moderator, members, mecfs):
+    author, _ = members
+    outcomes = race(
+        monkeypatch,
+        lambda: moderation.member_ban(acting_user=moderator, user=author, community=mecfs),
+        lambda: moderation.member_ban(acting_user=other_moderator, user=author, community=mecfs),
+    )
+    assert sum(isinstance(outcome, moderation.AlreadyHandled) for outcome in outcomes) == 1, outcomes
+    assert author.sanctions.count() == 1
+    assert ModerationAction.objects.count() == 1
