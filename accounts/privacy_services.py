@@ -84,6 +84,7 @@ def data_export_request(*, user: User) -> DataExport:
 
 def _build_in_thread(export_id: int) -> threading.Thread:
     def run() -> None:
+        close_old_connections()
         try:
             data_export_build(export_id)
         finally:
@@ -97,7 +98,6 @@ def _build_in_thread(export_id: int) -> threading.Thread:
 
 def data_export_build(export_id: int) -> None:
     """Write the archive of one export to private storage and mark it ready."""
-    close_old_connections()
     export = DataExport.objects.select_related("user").filter(pk=export_id).first()
     if export is None or export.status != DataExport.Status.PENDING:
         return
@@ -237,9 +237,7 @@ def data_export_contents(user: User) -> dict:
             {"kind": p.kind, "in_app": p.in_app, "email": p.email}
             for p in NotificationPreference.objects.filter(user=user).order_by("kind")
         ],
-        "followed_hashtags": sorted(
-            HashtagFollow.objects.filter(user=user).values_list("community__slug", flat=True)
-        ),
+        "followed_hashtags": sorted(HashtagFollow.objects.filter(user=user).values_list("community__slug", flat=True)),
         # Kinds and dates only: a notification's text would be about someone else's post.
         "notifications": [
             {"kind": n.kind, "created_at": n.created_at, "read": n.read_at is not None}
@@ -303,9 +301,7 @@ def _scrub_audit_log(user: User, discussion_ids: list[int], reply_ids: list[int]
     """
     from community.models import ModerationAction
 
-    about_them = (
-        Q(target_user=user) | Q(discussion_id__in=discussion_ids) | Q(reply_id__in=reply_ids) | Q(actor=user)
-    )
+    about_them = Q(target_user=user) | Q(discussion_id__in=discussion_ids) | Q(reply_id__in=reply_ids) | Q(actor=user)
     ModerationAction.objects.filter(about_them).update(before={}, after={})
     for action in ModerationAction.objects.filter(reason__icontains=user.username).only("pk", "reason"):
         ModerationAction.objects.filter(pk=action.pk).update(
@@ -384,7 +380,12 @@ def account_delete(*, user: User, password: str, code: str = "", posts: str) -> 
                 as_professional=False,
             )
             replies.update(
-                status=Reply.Status.DELETED, body="", body_html="", content_warning="", author=None, as_professional=False
+                status=Reply.Status.DELETED,
+                body="",
+                body_html="",
+                content_warning="",
+                author=None,
+                as_professional=False,
             )
         else:
             discussions.update(author=None, as_professional=False)
@@ -392,9 +393,7 @@ def account_delete(*, user: User, password: str, code: str = "", posts: str) -> 
         _scrub_audit_log(user, discussion_ids, reply_ids)
         _delete_files(user)
         _end_sessions(user)
-        LogEntry.objects.filter(
-            content_type=ContentType.objects.get_for_model(User), object_id=str(user_id)
-        ).delete()
+        LogEntry.objects.filter(content_type=ContentType.objects.get_for_model(User), object_id=str(user_id)).delete()
         user.delete()
         events.access_changed(user_id=user_id)
         for discussion_id in touched:

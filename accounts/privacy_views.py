@@ -27,7 +27,9 @@ class DeleteAccountForm(forms.Form):
         ],
         widget=forms.RadioSelect,
     )
-    password = forms.CharField(label="Your password", widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    password = forms.CharField(
+        label="Your password", widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
     code = forms.CharField(
         label="Code from your authenticator app",
         required=False,

@@ -9,11 +9,9 @@ import datetime
 import logging
 from collections.abc import Iterable
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -104,31 +102,19 @@ def avatar_set(*, user: User, upload: UploadedFile | None = None, use_initials: 
 
 
 def _tell_applicant(application: ProfessionalVerification, text: str) -> None:
-    """An in-app notice plus an email that says only that something changed."""
+    """A notice on the verification page, and a notification (bell and, by the
+    member's preference, an email that says only that something changed)."""
+    from discussions.models import Notification
+    from discussions.notifications import notify
+
     link = reverse("accounts:verification_settings")
     AccountNotice.objects.create(user=application.applicant, text=text, link=link)
-    applicant = application.applicant
-    if not applicant.email:
-        return
-
-    def send() -> None:
-        try:
-            send_mail(
-                subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}An update on your professional verification",
-                message=(
-                    f"Hello {applicant.username},\n\n"
-                    "There is an update on your professional verification with Spoonful.\n"
-                    f"Sign in to read it: {settings.SITE_URL}{link}\n\n"
-                    "You are receiving this because you applied for professional verification.\n"
-                ),
-                from_email=None,
-                recipient_list=[applicant.email],
-            )
-        except Exception:
-            # The notice is in the app already; a mail outage must not undo a decision.
-            logger.warning("verification email to member %s could not be sent", applicant.pk, exc_info=True)
-
-    transaction.on_commit(send)
+    notify(
+        application.applicant,
+        Notification.Kind.VERIFICATION_DECISION,
+        message="There is an update on your professional verification.",
+        url=link,
+    )
 
 
 def _record(application: ProfessionalVerification, kind: str, actor: User | None, reason: str = "") -> None:

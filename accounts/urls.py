@@ -1,8 +1,7 @@
 from django.urls import path
 
-from accounts.privacy_urls import urlpatterns as privacy_urlpatterns
-
 from accounts import views
+from accounts.privacy_urls import urlpatterns as privacy_urlpatterns
 
 app_name = "accounts"
 

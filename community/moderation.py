@@ -14,10 +14,10 @@ import contextlib
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.urls import NoReverseMatch, reverse
@@ -191,13 +191,22 @@ def _adjust_reply_count(reply: Reply, *, was_published: bool, is_published: bool
 
 
 def _announce(post: Post, *, first_publication: bool = False) -> None:
+    """Live update, search index and, on first publication, notifications (all after commit)."""
+    from discussions.notifications import notify_discussion_created, notify_reply_created
+    from discussions.search import search_index_update
+
+    discussion_id = post.discussion_id if isinstance(post, Reply) else post.pk
+    transaction.on_commit(partial(search_index_update, discussion_id), robust=True)
     if isinstance(post, Reply):
         if first_publication:
             events.reply_created(discussion_id=post.discussion_id, number=post.number)
+            transaction.on_commit(partial(notify_reply_created, post.pk), robust=True)
         else:
             events.reply_changed(discussion_id=post.discussion_id, number=post.number)
     else:
         events.discussion_changed(discussion_id=post.pk)
+        if first_publication:
+            transaction.on_commit(partial(notify_discussion_created, post.pk), robust=True)
 
 
 def _site_url(path: str) -> str:
@@ -212,32 +221,23 @@ def _notices_path() -> str:
 
 
 def _notify(user: User | None, action: ModerationAction, message: str) -> ModerationNotice | None:
-    """Tell a member in the app, and by an email that carries no health content.
-
-    The email names neither the post, the community (a condition hashtag is
-    health data) nor the reason; the member reads those after signing in.
+    """Tell a member: a notice they can appeal from, and a notification (bell and,
+    by their preference, an email). Neither the notification nor its email names
+    the post, the community (a condition hashtag is health data) or the reason;
+    the member reads those on the notices page after signing in.
     """
+    from discussions.models import Notification
+    from discussions.notifications import notify
+
     if user is None or not user.is_active:
         return None
     notice = ModerationNotice.objects.create(user=user, action=action, message=message[:300])
-    email = user.email
-    link = _site_url(_notices_path())
-
-    def send() -> None:
-        if not email:
-            return
-        try:
-            send_mail(
-                "A moderator has reviewed something of yours",
-                "Hello,\n\nA moderator on Spoonful took an action on your content or account.\n"
-                f"Sign in to read what was done and why, and to reply once if you disagree:\n{link}\n",
-                None,
-                [email],
-            )
-        except Exception:
-            logger.warning("moderation notice email could not be sent", exc_info=True)
-
-    transaction.on_commit(send)
+    notify(
+        user,
+        Notification.Kind.MODERATION_DECISION,
+        message="A moderator reviewed something of yours. Read what was done and why.",
+        url=_notices_path(),
+    )
     return notice
 
 

@@ -32,4 +32,3 @@ def sitemap(request: HttpRequest) -> HttpResponse:
     response = sitemap_views.sitemap(request, sitemaps=SITEMAPS)
     response.indexable = True
     return response
-

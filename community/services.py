@@ -171,6 +171,7 @@ def membership_request_decide(*, acting_user: User, membership: Membership, acce
     if membership.status != Membership.Status.REQUESTED:
         raise ValidationError("This request has already been decided.")
     audit_log.info("join request %s %s by user %s", membership.pk, "accepted" if accept else "declined", acting_user.pk)
+    _tell_requester(membership, accepted=accept)
     if accept:
         membership.status = Membership.Status.ACTIVE
         membership.save(update_fields=["status", "updated_at"])
@@ -179,6 +180,20 @@ def membership_request_decide(*, acting_user: User, membership: Membership, acce
     membership.delete()
     events.access_changed(user_id=user_id)
     return None
+
+
+def _tell_requester(membership: Membership, *, accepted: bool) -> None:
+    from discussions.models import Notification
+    from discussions.notifications import notify
+
+    outcome = "accepted" if accepted else "declined"
+    notify(
+        membership.user,
+        Notification.Kind.JOIN_REQUEST_DECISION,
+        # The community's name stays out: a condition hashtag is health data, and this may be emailed.
+        message=f"Your request to join a community was {outcome}.",
+        url=membership.community.get_absolute_url(),
+    )
 
 
 @transaction.atomic

@@ -83,6 +83,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "discussions.context_processors.notifications",
+                "community.context_processors.moderation",
             ],
         },
     },
@@ -183,7 +184,8 @@ ACCOUNT_RATE_LIMITS = {
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Spoonful"
-USERSESSIONS_TRACK_ACTIVITY = True
+# A write on every request is too dear for pages that must stay fast; sessions still list IP and agent.
+USERSESSIONS_TRACK_ACTIVITY = False
 LOGIN_REDIRECT_URL = "/"
 LOGIN_URL = "account_login"
 

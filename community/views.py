@@ -21,6 +21,8 @@ from community.forms import AliasProposeForm, CommunityCreateForm, DecisionForm,
 from community.hashtags import InvalidHashtag, normalise_hashtag
 from community.health import channel_layer_status, database_status
 from community.models import Community, CommunityAlias, Membership
+from community.ratelimits import rate_limit_check, rate_limited_response
+from discussions.notifications import is_following
 from community.selectors import (
     community_get_visible_or_404,
     community_list_visible_to,
@@ -241,6 +243,7 @@ def community_detail(request: HttpRequest, hashtag: str) -> HttpResponse:
             or (viewer.is_authenticated and services.is_verified_professional(viewer))
         ),
         "indexable": not viewer.is_authenticated and not community.is_private,
+        "following": is_following(viewer, community),
     }
     if is_moderator:
         context["pending_requests"] = Membership.objects.filter(
@@ -308,6 +311,9 @@ def community_new(request: HttpRequest) -> HttpResponse:
 @require_POST
 def join(request: HttpRequest, hashtag: str) -> HttpResponse:
     community = _community_for_action(request, hashtag)
+    limited = rate_limit_check(request, "join")
+    if limited:
+        return rate_limited_response(request, "rate_limited.html", {"back_url": community.get_absolute_url()}, limited)
     try:
         membership = services.membership_join(user=request.user, community=community)
     except ValidationError as error:

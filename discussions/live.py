@@ -535,7 +535,11 @@ class Hub:
         if not readers:
             return
         if kind == "discussion.changed":
-            await self.recheck(list(readers))
+            # Locking or pinning a public discussion must not cost a check per reader:
+            # what a signed-out visitor may read, every active member may read too
+            # (accounts and sessions that end are handled by their own events).
+            if await on_live_thread(admission)(AnonymousUser(), discussion_id) is None:
+                await self.recheck(list(readers))
             readers = self.by_discussion.get(discussion_id)
             if not readers:
                 return

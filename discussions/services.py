@@ -6,6 +6,7 @@ second caller (the API, a management command) cannot skip a rule.
 """
 
 from dataclasses import dataclass
+from functools import partial
 
 from allauth.account.models import EmailAddress
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,6 +17,8 @@ from django.utils import timezone
 from accounts.models import User
 from community.hashtags import InvalidHashtag, hashtags_in_text, normalise_hashtag
 from community.models import Community, Membership
+from community.moderation import screen_post, screening_record
+from community.moderation_selectors import communities_of, posting_refusal
 from community.selectors import community_resolve
 from discussions import events
 from discussions.markdown import (
@@ -25,6 +28,8 @@ from discussions.markdown import (
     strip_control_characters,
 )
 from discussions.models import Discussion, Reply, Revision, Visibility
+from discussions.notifications import notify_discussion_created, notify_reply_created
+from discussions.search import search_index_update
 from discussions.selectors import can_moderate, can_reply, reply_list_visible_to
 
 MAX_HASHTAGS = 5
@@ -95,9 +100,9 @@ def _may_use_badge(author: User, as_professional: bool, is_anonymous: bool) -> b
     shown only while a verification is active (decided at read time)."""
     if not as_professional or is_anonymous:
         return False
-    from accounts.selectors import is_verified_professional
+    from accounts.selectors import can_act_as_professional
 
-    return is_verified_professional(author)
+    return can_act_as_professional(author)
 
 
 # --- Discussions ---------------------------------------------------------------
@@ -229,10 +234,19 @@ def discussion_create(
         author=author, typed=list(hashtags), title=cleaned["title"], body=cleaned["body"]
     )
     placement = _place(author=author, communities=communities, visibility=visibility)
+    refusal = posting_refusal(author, placement.communities)
+    if refusal:
+        raise PermissionDenied(refusal)
+    screening = screen_post(
+        author=author, communities=placement.communities, title=cleaned["title"], body=cleaned["body"]
+    )
+    if screening.refused:
+        raise ValidationError({"body": screening.refusal_message})
 
     try:
         with transaction.atomic():
             discussion = Discussion.objects.create(
+                status=Discussion.Status.HELD if screening.hold else Discussion.Status.PUBLISHED,
                 author=author,
                 title=cleaned["title"],
                 body=cleaned["body"],
@@ -245,12 +259,17 @@ def discussion_create(
                 submission_token=submission_token,
             )
             discussion.tags.add(*[community.tag for community in placement.communities])
+            screening_record(post=discussion, screening=screening)
+            transaction.on_commit(partial(search_index_update, discussion.pk), robust=True)
+            if discussion.is_published:
+                transaction.on_commit(partial(notify_discussion_created, discussion.pk), robust=True)
     except IntegrityError:
         # The same form submitted twice at once: the other request won.
         existing = _existing_discussion(author, submission_token)
         if existing is None:
             raise
         return existing
+    discussion.screening = screening
     return discussion
 
 
@@ -293,6 +312,7 @@ def discussion_edit(
         discussion.edited_at = timezone.now()
         discussion.save(update_fields=["title", "body", "body_html", "content_warning", "edited_at"])
         events.discussion_changed(discussion_id=discussion.pk)
+        transaction.on_commit(partial(search_index_update, discussion.pk), robust=True)
     return discussion
 
 
@@ -308,6 +328,7 @@ def discussion_delete_by_author(*, acting_user: User, discussion: Discussion) ->
         discussion.status = Discussion.Status.DELETED
         discussion.save(update_fields=["status"])
         events.discussion_changed(discussion_id=discussion.pk)
+        transaction.on_commit(partial(search_index_update, discussion.pk), robust=True)
     return discussion
 
 
@@ -363,6 +384,7 @@ def discussion_set_visibility(*, acting_user: User, discussion: Discussion, visi
         discussion.visibility = visibility
         discussion.save(update_fields=["visibility"])
         events.discussion_changed(discussion_id=discussion.pk)
+        transaction.on_commit(partial(search_index_update, discussion.pk), robust=True)
     return discussion
 
 
@@ -386,6 +408,9 @@ def _refuse_reply_reason(author: User, discussion: Discussion) -> str:
         return LOCKED_MESSAGE
     if is_banned_from_any(author, discussion):
         return BANNED_MESSAGE
+    restriction = posting_refusal(author, communities_of(discussion))
+    if restriction:
+        return restriction
     return "You cannot reply to this discussion."
 
 
@@ -419,6 +444,12 @@ def reply_create(
         if parent is None:
             raise ValidationError({"parent": f"There is no reply #{parent_number} to answer here."})
 
+    communities = list(communities_of(discussion))
+    screening = screen_post(author=author, communities=communities, body=body)
+    if screening.refused:
+        raise ValidationError({"body": screening.refusal_message})
+    published = not screening.hold
+
     body_html = render_markdown(body)
     try:
         with transaction.atomic():
@@ -428,11 +459,10 @@ def reply_create(
             if not can_reply(author, locked):
                 raise PermissionDenied(_refuse_reply_reason(author, locked))
             now = timezone.now()
-            Discussion.objects.filter(pk=discussion.pk).update(
-                last_reply_number=F("last_reply_number") + 1,
-                published_reply_count=F("published_reply_count") + 1,
-                last_activity_at=now,
-            )
+            counters = {"last_reply_number": F("last_reply_number") + 1}
+            if published:
+                counters |= {"published_reply_count": F("published_reply_count") + 1, "last_activity_at": now}
+            Discussion.objects.filter(pk=discussion.pk).update(**counters)
             number = Discussion.objects.filter(pk=discussion.pk).values_list("last_reply_number", flat=True).get()
             if number > MAX_REPLY_NUMBER:
                 raise ValidationError({"body": "This discussion is full. Please start a new one."})
@@ -455,14 +485,20 @@ def reply_create(
                 is_anonymous=is_anonymous,
                 as_professional=_may_use_badge(author, as_professional, is_anonymous),
                 submission_token=submission_token,
+                status=Reply.Status.PUBLISHED if published else Reply.Status.HELD,
             )
-            events.reply_created(discussion_id=discussion.pk, number=number)
+            screening_record(post=reply, screening=screening)
+            if published:
+                events.reply_created(discussion_id=discussion.pk, number=number)
+                transaction.on_commit(partial(search_index_update, discussion.pk), robust=True)
+                transaction.on_commit(partial(notify_reply_created, reply.pk), robust=True)
     except IntegrityError:
         existing = _existing_reply(author, submission_token)
         if existing is None:
             raise
         return existing
     discussion.refresh_from_db(fields=["last_reply_number", "published_reply_count", "last_activity_at"])
+    reply.screening = screening
     return reply
 
 
@@ -483,6 +519,7 @@ def reply_edit(*, acting_user: User, reply: Reply, body: str) -> Reply:
         reply.edited_at = timezone.now()
         reply.save(update_fields=["body", "body_html", "edited_at"])
         events.reply_changed(discussion_id=reply.discussion_id, number=reply.number)
+        transaction.on_commit(partial(search_index_update, reply.discussion_id), robust=True)
     return reply
 
 
@@ -503,4 +540,5 @@ def reply_delete_by_author(*, acting_user: User, reply: Reply) -> Reply:
                 published_reply_count=F("published_reply_count") - 1
             )
         events.reply_changed(discussion_id=reply.discussion_id, number=reply.number)
+        transaction.on_commit(partial(search_index_update, reply.discussion_id), robust=True)
     return reply

@@ -3,6 +3,7 @@ through ``discussions.services``. Forbidden and missing are the same 404."""
 
 import re
 from dataclasses import dataclass
+from html import unescape
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -14,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
+from django.utils.html import strip_tags
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -28,6 +30,7 @@ from discussions.forms import (
     VisibilityForm,
 )
 from discussions.models import Discussion, Reply, Revision, Visibility
+from discussions.privacy import identifying_details
 from discussions.selectors import (
     Viewer,
     can_moderate,
@@ -44,6 +47,8 @@ CATCH_UP_LIMIT = 100
 # Replies are indented up to this depth; deeper ones say whom they answer.
 MAX_INDENT = 4
 MAX_CATCH_UP_AFTER = 10**9
+# Characters of text in a link preview's description.
+PREVIEW_LENGTH = 160
 SENSITIVE_FIELDS = ("title", "body", "content_warning", "hashtags")
 # ASCII digits only: str.isdigit() accepts "²", which int() then refuses.
 NUMBER = re.compile(r"[0-9]{1,9}")
@@ -68,17 +73,29 @@ def _author_label(post: Discussion | Reply, viewer_id: int | None) -> tuple[str,
     return post.author.public_name, True
 
 
+def _by_blocked_member(post: Discussion | Reply, blocked_ids: set[int]) -> bool:
+    # Anonymous posts are never collapsed: that would tell the blocker who wrote them.
+    return not post.is_anonymous and post.author_id is not None and post.author_id in blocked_ids
+
+
 def present_replies(
-    replies: list[Reply], *, viewer: Viewer, discussion: Discussion, may_reply: bool = False
+    replies: list[Reply],
+    *,
+    viewer: Viewer,
+    discussion: Discussion,
+    may_reply: bool = False,
+    blocked_ids: set[int] | None = None,
 ) -> list[Reply]:
-    """Set what ``_reply.html`` needs on each reply, for this viewer. One query at
-    most (professional badges), whatever the number of replies.
+    """Set what ``_reply.html`` needs on each reply, for this viewer. Two queries at
+    most (professional badges, members the viewer blocked), whatever the number of replies.
 
     Replies must carry ``parent_number`` (see ``_reply_rows``) and ``author``.
     """
-    from accounts.selectors import attach_badges
+    from accounts.selectors import attach_badges, blocked_ids_for
 
     viewer_id = _viewer_id(viewer)
+    if blocked_ids is None:
+        blocked_ids = blocked_ids_for(viewer) if replies else set()
     attach_badges([reply for reply in replies if not reply.is_tombstone])
     for reply in replies:
         reply.author_label, reply.show_author = _author_label(reply, viewer_id)
@@ -95,6 +112,7 @@ def present_replies(
         reply.indent = min(reply.depth, MAX_INDENT)
         reply.show_parent_link = reply.parent_number is not None and reply.depth > MAX_INDENT
         reply.discussion_pk = discussion.pk
+        reply.by_blocked = _by_blocked_member(reply, blocked_ids)
         if reply.is_tombstone:
             reply.professional_badge = None
     return replies
@@ -161,22 +179,38 @@ def _tag_links(discussion: Discussion) -> list[dict]:
     return links
 
 
+def _link_preview(discussion: Discussion) -> dict | None:
+    """Open Graph and description meta, for public published discussions only. Behind a
+    content warning the description is the warning's label, never the text."""
+    if discussion.visibility != Visibility.PUBLIC or not discussion.is_published:
+        return None
+    if discussion.content_warning:
+        description = f"Content warning: {discussion.content_warning}"
+    else:
+        text = " ".join(unescape(strip_tags(discussion.body_html)).split())
+        description = text if len(text) <= PREVIEW_LENGTH else text[: PREVIEW_LENGTH - 1].rstrip() + "…"
+    return {"title": discussion.title, "description": description, "type": "article"}
+
+
 def _render_discussion(
     request: HttpRequest,
     discussion: Discussion,
     *,
     reply_form: ReplyForm | None = None,
     reply_error: str = "",
+    privacy_details: list[str] | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    from accounts.selectors import attach_badges, is_verified_professional
+    from accounts.selectors import attach_badges, blocked_ids_for, is_verified_professional
 
     viewer = request.user
     may_reply = can_reply(viewer, discussion)
     may_moderate = can_moderate(viewer, discussion)
     banned = is_signed_in_member(viewer) and not may_reply and is_banned_from_any(viewer, discussion)
     window = _reply_window(request, discussion)
-    present_replies(window.replies, viewer=viewer, discussion=discussion, may_reply=may_reply)
+    blocked_ids = blocked_ids_for(viewer)
+    discussion.by_blocked = _by_blocked_member(discussion, blocked_ids)
+    present_replies(window.replies, viewer=viewer, discussion=discussion, may_reply=may_reply, blocked_ids=blocked_ids)
     attach_badges([discussion])
     discussion.author_label, discussion.show_author = _author_label(discussion, _viewer_id(viewer))
     is_author = _viewer_id(viewer) is not None and discussion.author_id == viewer.pk
@@ -213,6 +247,8 @@ def _render_discussion(
             "offer_badge": may_reply and is_verified_professional(viewer),
             "indexable": indexable,
             "visibility_label": Visibility(discussion.visibility).label,
+            "link_preview": _link_preview(discussion),
+            "privacy_details": privacy_details,
         },
         status=status,
     )
@@ -226,6 +262,27 @@ def discussion_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpResp
     # redirect to the right one (that would reveal the title of a hidden post).
     discussion = discussion_get_visible_or_404(request.user, pk)
     return _render_discussion(request, discussion)
+
+
+# --- The nudge before posting identifying details publicly ------------------------------
+
+# The answers the nudge offers; any of them (or the hidden acknowledged_privacy field)
+# lets the next submit through.
+PRIVACY_CHOICES = ("anyway", "members", "anonymous")
+
+
+def _privacy_choice(request: HttpRequest) -> str:
+    choice = request.POST.get("privacy_choice", "")
+    return choice if choice in PRIVACY_CHOICES else ""
+
+
+def _privacy_nudge(request: HttpRequest, text: str, *, visibility: str) -> list[str]:
+    """What looks identifying in a post bound for a public discussion, until the member answers."""
+    if visibility != Visibility.PUBLIC:
+        return []
+    if request.POST.get("acknowledged_privacy") == "1" or _privacy_choice(request):
+        return []
+    return identifying_details(text, author=request.user)
 
 
 # --- Starting a discussion ------------------------------------------------------------
@@ -270,14 +327,20 @@ def discussion_new(request: HttpRequest) -> HttpResponse:
         form = DiscussionForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
+            choice = _privacy_choice(request)
+            visibility = Visibility.MEMBERS if choice == "members" else data["visibility"]
+            found = _privacy_nudge(request, f"{data['title']}\n{data['body']}", visibility=visibility)
+            if found:
+                # Nothing is published yet; the form comes back as typed, with the choices.
+                return render(request, "discussions/new.html", {"form": form, "privacy_details": found})
             try:
                 discussion = services.discussion_create(
                     author=request.user,
                     title=data["title"],
                     body=data["body"],
                     hashtags=data["hashtags"],
-                    visibility=data["visibility"],
-                    is_anonymous=data["anonymous"],
+                    visibility=visibility,
+                    is_anonymous=data["anonymous"] or choice == "anonymous",
                     content_warning=data["content_warning"],
                     submission_token=data["submission_token"],
                 )
@@ -319,13 +382,16 @@ def reply_post(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _render_discussion(request, discussion, reply_form=form, status=400)
     data = form.cleaned_data
+    found = _privacy_nudge(request, data["body"], visibility=discussion.visibility)
+    if found:
+        return _render_discussion(request, discussion, reply_form=form, privacy_details=found)
     try:
         reply = services.reply_create(
             author=request.user,
             discussion=discussion,
             body=data["body"],
             parent_number=data["parent"],
-            is_anonymous=data["anonymous"],
+            is_anonymous=data["anonymous"] or _privacy_choice(request) == "anonymous",
             as_professional=data["as_professional"],
             submission_token=data["submission_token"],
         )

@@ -102,7 +102,8 @@ def test_the_applicant_is_told_of_each_decision_without_details_in_the_email(
     assert len(mail.outbox) == 1
     email = mail.outbox[0]
     assert email.to == ["drlee@example.org"]
-    assert "/settings/verification/" in email.body
+    assert "There is an update on your professional verification" in email.body
+    assert "http://127.0.0.1:8000/notifications/" in email.body
     for detail in ("register link", "physician", "GMC", "Rheumatology"):
         assert detail.lower() not in (email.subject + email.body).lower()
     assert AccountNotice.objects.filter(user=clinician, seen_at__isnull=True).count() == 1

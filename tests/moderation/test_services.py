@@ -43,7 +43,7 @@ def test_notice_email_carries_no_health_content(moderator, reply, django_capture
     text = message.subject + message.body
     for forbidden in ("mecfs", "ME/CFS", "pills", "Miracle", "guideline"):
         assert forbidden not in text
-    assert "/mod/notices/" in message.body
+    assert "http://127.0.0.1:8000/notifications/" in message.body
 
 
 def test_a_moderator_of_another_community_cannot_act(pots_moderator, reply, discussion):

@@ -82,7 +82,7 @@ def test_the_anonymous_author_is_shown_as_anonymous_member_to_everyone_else(worl
 
 
 def test_the_anonymous_author_sees_the_post_as_theirs(world):
-    world.users["zed"]  # noqa: B018 - the author of the anonymous discussion
+    world.users["zed"]
     from django.test import Client
 
     client = Client()

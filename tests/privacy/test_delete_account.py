@@ -1,0 +1,252 @@
+"""Delete my account (DA-04/05): password (and second factor) confirmation, posts
+anonymised or deleted, sessions ended, sockets told, and no row anywhere still
+holding the member's username, email or names."""
+
+import pytest
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from django.apps import apps
+from django.contrib.sessions.models import Session
+from django.core.files.base import ContentFile
+from django.db import models
+from django.test import Client
+from django.utils import timezone
+
+from accounts import privacy_services
+from accounts.models import DataExport, Profile, User
+from community.models import Membership, ModerationAction
+from discussions import events
+from discussions.models import Discussion, HashtagFollow, Notification, Reply, Revision, Visibility
+from discussions.search import search_discussions
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+USERNAME = "erasecnryuser"
+EMAIL = "erasecnry-mail@example.org"
+DISPLAY = "Erasefirst Eraselastqz"
+POST_CANARY = "erasedpostcnry"
+
+
+@pytest.fixture(autouse=True)
+def _storage(settings, tmp_path):
+    settings.PRIVATE_STORAGE_ROOT = tmp_path / "private"
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def leaver(world, user_factory):
+    """A member with a bit of everything: posts, revisions, a profile with an avatar,
+    an export, notifications, follows, blocks, and a moderation action about her post."""
+    user = user_factory(USERNAME, email=EMAIL, display_name=DISPLAY, first_name="Erasefirst", last_name="Eraselastqz")
+    Membership.objects.create(user=user, community=world.community)
+    discussion = Discussion.objects.create(
+        author=user,
+        title=f"{POST_CANARY} title",
+        body=f"{POST_CANARY} body",
+        body_html=f"<p>{POST_CANARY} body</p>",
+        visibility=Visibility.PUBLIC,
+        last_activity_at=timezone.now(),
+    )
+    discussion.tags.add(world.community.tag)
+    Revision.objects.create(discussion=discussion, title="old", body=f"{POST_CANARY} old", edited_by=user)
+    Discussion.objects.filter(pk=discussion.pk).update(last_reply_number=2, published_reply_count=2)
+    Reply.objects.create(
+        discussion=discussion,
+        author=world.users["member"],
+        number=1,
+        path="000001",
+        body="carols own words",
+        body_html="<p>carols own words</p>",
+    )
+    reply = Reply.objects.create(
+        discussion=world.posts["public"],
+        author=user,
+        number=2,
+        path="000002",
+        body=f"{POST_CANARY} reply",
+        body_html=f"<p>{POST_CANARY} reply</p>",
+    )
+    Discussion.objects.filter(pk=world.posts["public"].pk).update(last_reply_number=2)
+    profile = Profile.objects.create(user=user, bio=f"{POST_CANARY} bio", avatar_kind=Profile.AvatarKind.UPLOAD)
+    profile.avatar.save("me.png", ContentFile(b"\x89PNG fake"), save=True)
+    export = privacy_services.data_export_request(user=user)
+    Notification.objects.create(recipient=user, kind=Notification.Kind.MENTION, discussion=world.posts["public"])
+    Notification.objects.create(
+        recipient=world.users["member"], kind=Notification.Kind.MENTION, actor=user, reply=reply
+    )
+    HashtagFollow.objects.create(user=user, community=world.community)
+    privacy_services.block_create(blocker=user, blocked=world.users["blocked"])
+    privacy_services.block_create(blocker=world.users["member"], blocked=user)
+    ModerationAction.objects.create(
+        actor=world.users["mod_this"],
+        kind=ModerationAction.Kind.choices[0][0],
+        discussion=discussion,
+        target_user=user,
+        reason=f"told {USERNAME} off",
+        before={"body": f"{POST_CANARY} body"},
+        after={"status": "removed"},
+    )
+    from discussions.search import search_index_update
+
+    search_index_update(discussion.pk)
+    search_index_update(world.posts["public"].pk)
+    return {
+        "user": user,
+        "discussion": discussion,
+        "reply": reply,
+        "avatar": profile.avatar.path,
+        "export": export.file.path,
+    }
+
+
+def _client_for(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _sweep() -> list[str]:
+    """Every (model, field) whose stored text still holds one of the member's canaries."""
+    needles = (USERNAME, EMAIL, "Erasefirst", "Eraselastqz", POST_CANARY)
+    found = []
+    for model in apps.get_models():
+        text_fields = [
+            f
+            for f in model._meta.concrete_fields
+            if isinstance(f, (models.CharField, models.TextField, models.JSONField))
+        ]
+        if not text_fields:
+            continue
+        for row in model.objects.all().values(*[f.attname for f in text_fields]):
+            for name, value in row.items():
+                if value is not None and any(needle.lower() in str(value).lower() for needle in needles):
+                    found.append(f"{model._meta.label}.{name}")
+    return found
+
+
+def _delete(client: Client, posts: str, **extra):
+    return client.post("/settings/privacy/delete/", {"posts": posts, "password": PASSWORD, **extra})
+
+
+@pytest.mark.parametrize("posts", ["delete", "anonymise"])
+def test_deleting_the_account_leaves_no_row_naming_the_member(world, leaver, posts, django_capture_on_commit_callbacks):
+    user = leaver["user"]
+    client = _client_for(user)
+    other_session = _client_for(user)
+    assert Session.objects.count() >= 2
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _delete(client, posts)
+
+    assert response.status_code == 302
+    assert not User.objects.filter(pk=user.pk).exists()
+    assert not EmailAddress.objects.filter(email=EMAIL).exists()
+    assert not Profile.objects.filter(user_id=user.pk).exists()
+    assert not DataExport.objects.filter(user_id=user.pk).exists()
+    assert not HashtagFollow.objects.filter(user_id=user.pk).exists()
+    assert not Notification.objects.filter(recipient_id=user.pk).exists()
+    # Every session of hers has ended, not just this one.
+    assert other_session.get("/settings/privacy/").status_code == 302
+    assert not [s for s in Session.objects.all() if s.get_decoded().get("_auth_user_id") == str(user.pk)]
+    # Files are gone.
+    import os
+
+    assert not os.path.exists(leaver["avatar"])
+    assert not os.path.exists(leaver["export"])
+    # The audit entry stays, without her text.
+    action = ModerationAction.objects.get(discussion=leaver["discussion"])
+    assert action.before == {} and action.after == {}
+    if posts == "delete":
+        assert _sweep() == []
+    else:
+        # Anonymised posts keep their text (that is the choice), and nothing else names her.
+        assert {hit.split(".")[0] + "." + hit.split(".")[1] for hit in _sweep()} <= {
+            "discussions.Discussion",
+            "discussions.Reply",
+            "discussions.Revision",
+        }
+        assert [h for h in _sweep() if not h.endswith((".title", ".body", ".body_html"))] == []
+
+
+def test_delete_my_posts_leaves_numbered_tombstones_and_others_words_intact(
+    world, leaver, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        _delete(_client_for(leaver["user"]), "delete")
+
+    reply = Reply.objects.get(pk=leaver["reply"].pk)
+    assert (reply.status, reply.number, reply.body, reply.body_html, reply.author) == ("deleted", 2, "", "", None)
+    discussion = Discussion.objects.get(pk=leaver["discussion"].pk)
+    assert (discussion.status, discussion.title, discussion.body) == ("deleted", "", "")
+    assert Reply.objects.get(discussion=discussion, number=1).body == "carols own words"
+    assert not Revision.objects.filter(discussion=discussion).exists()
+
+    html = world.client("member").get(f"/d/{world.posts['public'].pk}/").content.decode()
+    assert "Deleted by its author" in html
+    assert POST_CANARY not in html
+    assert world.client("member").get(f"/d/{discussion.pk}/").status_code == 404
+    for viewer in (world.users["member"], world.users["staff"]):
+        assert not search_discussions(viewer=viewer, query=POST_CANARY).results
+
+
+def test_anonymise_keeps_posts_as_a_former_member(world, leaver, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        _delete(_client_for(leaver["user"]), "anonymise")
+
+    html = world.client("member").get(f"/d/{leaver['discussion'].pk}/").content.decode()
+    assert f"{POST_CANARY} body" in html
+    assert "A former member" in html
+    assert USERNAME not in html and DISPLAY not in html
+
+
+def test_a_wrong_password_deletes_nothing_and_keeps_the_choice(world, leaver):
+    response = _client_for(leaver["user"]).post("/settings/privacy/delete/", {"posts": "delete", "password": "not it"})
+
+    assert response.status_code == 400
+    assert "That is not your password." in response.content.decode()
+    import re
+
+    assert re.search(r'<input type="radio" name="posts" value="delete"[^>]* checked', response.content.decode())
+    assert User.objects.filter(pk=leaver["user"].pk).exists()
+
+
+def test_with_two_factor_the_current_code_is_needed_too(world, leaver):
+    from allauth.mfa.totp.internal.auth import (
+        TOTP,
+        format_hotp_value,
+        generate_totp_secret,
+        hotp_value,
+        yield_hotp_counters_from_time,
+    )
+
+    secret = generate_totp_secret()
+    TOTP.activate(leaver["user"], secret)
+    client = _client_for(leaver["user"])
+
+    assert "Code from your authenticator app" in client.get("/settings/privacy/delete/").content.decode()
+    assert _delete(client, "delete").status_code == 400
+    assert _delete(client, "delete", code="000000").status_code == 400
+    assert User.objects.filter(pk=leaver["user"].pk).exists()
+
+    code = format_hotp_value(hotp_value(secret, next(yield_hotp_counters_from_time())))
+    assert _delete(client, "delete", code=code).status_code == 302
+    assert not User.objects.filter(pk=leaver["user"].pk).exists()
+    assert not Authenticator.objects.exists()
+
+
+def test_deleting_tells_open_sockets_to_recheck(world, leaver, monkeypatch):
+    told = []
+    monkeypatch.setattr(events, "access_changed", lambda **kwargs: told.append(kwargs))
+    user_id = leaver["user"].pk
+
+    _delete(_client_for(leaver["user"]), "anonymise")
+
+    assert {"user_id": user_id} in told
+
+
+def test_deleting_needs_a_post(world, leaver):
+    client = _client_for(leaver["user"])
+    assert client.get("/settings/privacy/delete/").status_code == 200
+    assert client.put("/settings/privacy/delete/").status_code == 405
+    assert User.objects.filter(pk=leaver["user"].pk).exists()

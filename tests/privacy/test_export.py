@@ -1,0 +1,208 @@
+"""Export my data (DA-01..03): after reauthentication, an archive of everything of the
+member and nothing of anyone else, downloadable by its owner only, for seven days."""
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from accounts import privacy_services
+from accounts.models import Block, DataExport, ProfessionalVerification, Profile, VerificationEvent
+from community.models import Flag
+from discussions.models import Discussion, NotificationPreference, Reply, Revision, Visibility
+
+pytestmark = pytest.mark.django_db
+
+OTHERS_CANARIES = ("carolm", "Carol Member", "carolm@example.org", "otherreplycnry")
+
+
+@pytest.fixture(autouse=True)
+def _private_storage(settings, tmp_path):
+    settings.PRIVATE_STORAGE_ROOT = tmp_path / "private"
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def alice_data(world):
+    """Alice's own data of every kind, beside other members' content in her threads."""
+    alice, carol = world.users["author"], world.users["member"]
+    profile = Profile.objects.create(user=alice, bio="mybiocnry", pronouns="she/her")
+    profile.conditions.add(world.community)
+    anonymous = Discussion.objects.create(
+        author=alice,
+        title="myanontitlecnry",
+        body="myanonbodycnry",
+        body_html="<p>myanonbodycnry</p>",
+        is_anonymous=True,
+        visibility=Visibility.COMMUNITY,
+        last_activity_at=timezone.now(),
+    )
+    Revision.objects.create(discussion=world.posts["public"], title="oldtitlecnry", body="oldbodycnry", edited_by=alice)
+    mine = Reply.objects.create(
+        discussion=world.posts["members"],
+        author=alice,
+        number=2,
+        path="000002",
+        body="myreplycnry",
+        body_html="<p>myreplycnry</p>",
+        is_anonymous=True,
+    )
+    Reply.objects.create(
+        discussion=world.posts["members"],
+        author=carol,
+        number=3,
+        path="000003",
+        parent=mine,
+        body="otherreplycnry",
+        body_html="<p>otherreplycnry</p>",
+    )
+    application = ProfessionalVerification.objects.create(
+        applicant=alice, profession="nurse", licence_number="LICCNRY1", issuing_body="NMC", country="UK"
+    )
+    VerificationEvent.objects.create(application=application, kind="applied", actor=alice)
+    NotificationPreference.objects.create(user=alice, kind="mention", in_app=False, email="digest")
+    Flag.objects.create(flagger=alice, discussion=world.posts["community"], reason="spam", detail="myflagcnry")
+    return {"anonymous": anonymous, "reply": mine}
+
+
+def _archive(export: DataExport) -> dict:
+    with export.file.open("rb") as handle:
+        return json.loads(handle.read())
+
+
+def test_the_archive_holds_everything_of_the_member(world, alice_data):
+    export = privacy_services.data_export_request(user=world.users["author"])
+
+    assert export.status == DataExport.Status.READY
+    archive = _archive(export)
+    assert archive["account"]["username"] == "aliceau"
+    assert archive["account"]["email"] == "aliceau@example.org"
+    assert archive["profile"]["bio"] == "mybiocnry"
+    assert archive["profile"]["conditions"] == ["cnrycomm"]
+    titles = {d["title"].split()[0] for d in archive["discussions"]}
+    # Every visibility and state, anonymous included and marked.
+    assert {"ttlpublicqx", "ttlmembersqx", "ttlcommunityqx", "ttlprivateqx", "ttlremovedqx", "ttlheldqx"} <= titles
+    assert [d["anonymous"] for d in archive["discussions"] if d["title"] == "myanontitlecnry"] == [True]
+    assert {d["visibility"] for d in archive["discussions"]} == {"public", "members", "community"}
+    [reply] = archive["replies"]
+    assert reply["body"] == "myreplycnry" and reply["anonymous"] is True
+    public = next(d for d in archive["discussions"] if d["id"] == world.posts["public"].pk)
+    assert public["revisions"] == [
+        {"title": "oldtitlecnry", "body": "oldbodycnry", "created_at": public["revisions"][0]["created_at"]}
+    ]
+    assert [m["community"] for m in archive["memberships"]] == ["cnrycomm", "cnrypriv"]
+    assert archive["professional_verifications"][0]["licence_number"] == "LICCNRY1"
+    assert archive["professional_verifications"][0]["events"][0]["kind"] == "applied"
+    assert archive["notification_settings"] == [{"kind": "mention", "in_app": False, "email": "digest"}]
+    assert archive["blocks"][0]["blocked_username"] == "davebl"
+    assert archive["flags_made"][0]["detail"] == "myflagcnry"
+    assert set(archive["consent"]) == {"health_data_consent_version", "health_data_consent_at"}
+
+
+def test_the_archive_holds_nothing_of_anyone_else(world, alice_data):
+    export = privacy_services.data_export_request(user=world.users["author"])
+
+    text = export.file.open("rb").read().decode()
+    for canary in (*OTHERS_CANARIES, "zedidcnry", "rplpublicqx", "ttlanonymousqx", "Jo Staff", "faymt"):
+        assert canary not in text
+    assert "password" not in text.lower()
+
+
+def test_only_the_owner_can_see_and_download_an_export(world, alice_data):
+    alice = world.client("author")
+    export = privacy_services.data_export_request(user=world.users["author"])
+
+    status = alice.get(f"/settings/privacy/export/{export.pk}/")
+    download = alice.get(f"/settings/privacy/export/{export.pk}/download/")
+
+    assert status.status_code == 200
+    assert download.status_code == 200
+    assert download["Content-Disposition"].startswith("attachment")
+    assert b"myanonbodycnry" in b"".join(download.streaming_content)
+    for other in ("member", "staff", "mod_this"):
+        assert world.client(other).get(f"/settings/privacy/export/{export.pk}/").status_code == 404
+        assert world.client(other).get(f"/settings/privacy/export/{export.pk}/download/").status_code == 404
+    assert world.client("visitor").get(f"/settings/privacy/export/{export.pk}/download/").status_code == 302
+    # Not under MEDIA_ROOT, and private storage has no URL.
+    assert "media" not in export.file.path
+    with pytest.raises(ValueError):
+        export.file.url  # noqa: B018
+
+
+def test_an_export_expires_after_seven_days(world):
+    export = privacy_services.data_export_request(user=world.users["author"])
+    assert export.expires_at - export.finished_at == timedelta(days=7)
+
+    DataExport.objects.filter(pk=export.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+
+    assert world.client("author").get(f"/settings/privacy/export/{export.pk}/download/").status_code == 404
+    path = export.file.path
+    assert privacy_services.data_export_delete_expired() == 1
+    assert not DataExport.objects.filter(pk=export.pk).exists()
+    import os
+
+    assert not os.path.exists(path)
+
+
+def test_requesting_an_export_needs_a_post_and_recent_authentication(world):
+    alice = world.client("author")
+
+    assert alice.get("/settings/privacy/export/").status_code == 405
+    stale = alice.post("/settings/privacy/export/")
+    assert stale.status_code == 302
+    assert "/accounts/reauthenticate/" in stale["Location"]
+    assert not DataExport.objects.exists()
+
+    alice.post("/accounts/reauthenticate/", {"password": "correct horse battery staple"})
+    fresh = alice.post("/settings/privacy/export/")
+
+    export = DataExport.objects.get()
+    assert fresh["Location"] == f"/settings/privacy/export/{export.pk}/"
+    assert export.user == world.users["author"]
+
+
+def test_a_large_account_is_exported_after_the_request_in_the_background(
+    world, settings, django_capture_on_commit_callbacks, monkeypatch
+):
+    settings.EXPORT_INLINE_MAX_POSTS = 0
+    built = []
+    monkeypatch.setattr(privacy_services, "_build_in_thread", lambda export_id: built.append(export_id))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        export = privacy_services.data_export_request(user=world.users["author"])
+        assert export.status == DataExport.Status.PENDING
+
+    assert built == [export.pk]
+    html = world.client("author").get(f"/settings/privacy/export/{export.pk}/").content.decode()
+    assert 'http-equiv="refresh"' in html
+    privacy_services.data_export_build(export.pk)
+    export.refresh_from_db()
+    assert export.status == DataExport.Status.READY
+    assert "Download my data" in world.client("author").get(f"/settings/privacy/export/{export.pk}/").content.decode()
+
+
+def test_blocks_are_listed_and_removable_from_privacy_settings(world):
+    html = world.client("author").get("/settings/privacy/").content.decode()
+    assert "Dave Blocked" in html
+    world.client("author").post("/u/davebl/unblock/", {"next": "settings"})
+    assert not Block.objects.filter(blocker=world.users["author"]).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_background_thread_builds_the_archive_on_its_own_connection(user_factory, settings):
+    import time
+
+    settings.EXPORT_INLINE_MAX_POSTS = -1
+    alice = user_factory("threadalice")
+
+    export = privacy_services.data_export_request(user=alice)
+
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        export.refresh_from_db()
+        if export.status != DataExport.Status.PENDING:
+            break
+        time.sleep(0.05)
+    assert export.status == DataExport.Status.READY
+    assert _archive(export)["account"]["username"] == "threadalice"
