@@ -2,17 +2,18 @@
 
 Every connection is a reader; a text message "<number>" from any connection is
 broadcast to all the others as a frame shaped like the real one.
-Run as ``python -m bench.bare PORT FRAME_BYTES``.
+Run as ``python -m bench.bare FD FRAME_BYTES`` with FD a listening socket it inherits.
 """
 
 import asyncio
 import json
+import socket
 import sys
 
 from websockets.asyncio.server import broadcast, serve
 
 
-async def main(port: int, frame_bytes: int) -> None:
+async def main(fd: int, frame_bytes: int) -> None:
     readers: set = set()
     padding = "x" * frame_bytes
 
@@ -26,7 +27,8 @@ async def main(port: int, frame_bytes: int) -> None:
         finally:
             readers.discard(websocket)
 
-    async with serve(handler, "127.0.0.1", port, max_queue=None, ping_interval=None):
+    sock = socket.socket(fileno=fd)
+    async with serve(handler, sock=sock, max_queue=None, ping_interval=None):
         await asyncio.get_running_loop().create_future()
 
 

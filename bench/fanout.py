@@ -44,10 +44,14 @@ CONNECT_CONCURRENCY = 50
 # --- Servers -----------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def listening_socket() -> socket.socket:
+    """Bound here and inherited by the server (daphne --fd), so no other process
+    can take the port between choosing it and listening on it."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(1024)
+    sock.set_inheritable(True)
+    return sock
 
 
 def server_env(database_url: str, redis_url: str | None) -> dict:
@@ -73,12 +77,17 @@ def server_env(database_url: str, redis_url: str | None) -> dict:
 
 
 def wait_listening(port: int, process: subprocess.Popen, timeout: float = 30) -> None:
+    """The inherited socket accepts at once (the kernel queues), so ready means the
+    server answers an HTTP request, whatever it answers."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"server on {port} exited with {process.returncode}")
         try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            http = HTTPConnection("127.0.0.1", port, timeout=2)
+            http.request("GET", "/healthz")
+            http.getresponse().read()
+            http.close()
             return
         except OSError:
             time.sleep(0.1)
@@ -86,11 +95,13 @@ def wait_listening(port: int, process: subprocess.Popen, timeout: float = 30) ->
 
 
 class Servers:
-    def __init__(self, commands: list[tuple[int, list[str]]], env: dict, log: Path) -> None:
-        self.ports = [port for port, _ in commands]
+    def __init__(self, commands: list[tuple[socket.socket, list[str]]], env: dict, log: Path) -> None:
+        self.sockets = [sock for sock, _ in commands]
+        self.ports = [sock.getsockname()[1] for sock in self.sockets]
         self.log = log.open("ab")
         self.processes = [
-            subprocess.Popen(command, cwd=ROOT, env=env, stdout=self.log, stderr=self.log) for _, command in commands
+            subprocess.Popen(command, cwd=ROOT, env=env, stdout=self.log, stderr=self.log, pass_fds=(sock.fileno(),))
+            for sock, command in commands
         ]
 
     def __enter__(self) -> Servers:
@@ -110,11 +121,13 @@ class Servers:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 process.kill()
+        for sock in self.sockets:
+            sock.close()
         self.log.close()
 
 
-def daphne(port: int) -> tuple[int, list[str]]:
-    return port, [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "community.asgi:application"]
+def daphne(sock: socket.socket) -> tuple[socket.socket, list[str]]:
+    return sock, [sys.executable, "-m", "daphne", "--fd", str(sock.fileno()), "community.asgi:application"]
 
 
 # --- Data ---------------------------------------------------------------------------------
@@ -372,9 +385,10 @@ async def measure(run: Run, readers: Readers, post, settle: float) -> Run:
 
 
 def bare_run(readers: int, replies: int, frame_bytes: int, log: Path) -> Run:
-    port = free_port()
-    command = [sys.executable, "-m", "bench.bare", str(port), str(frame_bytes)]
-    with Servers([(port, command)], dict(os.environ), log):
+    sock = listening_socket()
+    port = sock.getsockname()[1]
+    command = [sys.executable, "-m", "bench.bare", str(sock.fileno()), str(frame_bytes)]
+    with Servers([(sock, command)], dict(os.environ), log):
         url = f"ws://127.0.0.1:{port}/"
         client = Readers([url] * readers, [{}] * readers, [f"http://127.0.0.1:{port}"] * readers)
 
@@ -396,10 +410,11 @@ def bare_run(readers: int, replies: int, frame_bytes: int, log: Path) -> Run:
 
 def daphne_run(fixture: Fixture, readers: int, replies: int, processes: int, redis_url: str | None, log: Path) -> Run:
     label = "daphne, in-memory, 1 process" if not redis_url else f"daphne, Redis, {processes} processes"
-    ports = [free_port() for _ in range(processes)]
+    sockets = [listening_socket() for _ in range(processes)]
+    ports = [sock.getsockname()[1] for sock in sockets]
     env = server_env(fixture.database_url, redis_url)
     discussion_id = new_discussion(f"{label} {readers}")
-    with Servers([daphne(port) for port in ports], env, log):
+    with Servers([daphne(sock) for sock in sockets], env, log):
         # Readers spread over the processes; the POST goes to the first.
         urls = [f"ws://127.0.0.1:{ports[i % processes]}/ws/d/{discussion_id}/" for i in range(readers)]
         origins = [f"http://127.0.0.1:{ports[i % processes]}" for i in range(readers)]

@@ -2,7 +2,7 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
-from community import views
+from community import seo, views
 
 # The admin's own login would bypass allauth's rate limits and two-factor step.
 admin.site.login = secure_admin_login(admin.site.login)
@@ -10,6 +10,8 @@ admin.site.login = secure_admin_login(admin.site.login)
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("robots.txt", seo.robots_txt, name="robots_txt"),
+    path("sitemap.xml", seo.sitemap, name="sitemap"),
     path("c/", include("community.communities_urls")),
     path("mod/", include("community.moderation_urls")),
     path("notifications/", include("discussions.notification_urls")),

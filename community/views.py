@@ -22,7 +22,6 @@ from community.hashtags import InvalidHashtag, normalise_hashtag
 from community.health import channel_layer_status, database_status
 from community.models import Community, CommunityAlias, Membership
 from community.ratelimits import rate_limit_check, rate_limited_response
-from discussions.notifications import is_following
 from community.selectors import (
     community_get_visible_or_404,
     community_list_visible_to,
@@ -31,6 +30,7 @@ from community.selectors import (
     membership_for,
 )
 from discussions.models import Discussion
+from discussions.notifications import is_following
 from discussions.selectors import discussion_list_visible_to, is_site_staff
 
 Viewer = User | AnonymousUser

@@ -23,10 +23,14 @@ from tests.conftest import redis_url_or_skip
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def listening_socket() -> socket.socket:
+    """Bound here and handed to daphne (--fd), so no other process can take the
+    port between choosing it and listening on it."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
 
 
 def database_url() -> str:
@@ -38,7 +42,7 @@ def database_url() -> str:
     return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-def start_daphne(port: int, redis_url: str) -> subprocess.Popen:
+def start_daphne(sock: socket.socket, redis_url: str, log) -> subprocess.Popen:
     env = {
         **os.environ,
         "DATABASE_URL": database_url(),
@@ -53,21 +57,25 @@ def start_daphne(port: int, redis_url: str) -> subprocess.Popen:
         "STATICFILES_BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage",
     }
     return subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "community.asgi:application"],
+        [sys.executable, "-m", "daphne", "--fd", str(sock.fileno()), "community.asgi:application"],
+        pass_fds=(sock.fileno(),),
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=open("/tmp/helper_d_daphne.log", "ab"),
+        stderr=log,
     )
 
 
-def wait_until_listening(port: int, process: subprocess.Popen, timeout: float = 20) -> None:
+def wait_until_listening(port: int, process: subprocess.Popen, log_path: Path, timeout: float = 20) -> None:
+    """The socket accepts from the start (the kernel queues); ready means daphne answers HTTP."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"daphne exited: {process.stderr.read().decode()[-2000:]}")
+            raise RuntimeError(f"daphne exited with {process.returncode}: {log_path.read_text()[-2000:]}")
         try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            http = HTTPConnection("127.0.0.1", port, timeout=2)
+            http.request("GET", "/healthz")
+            http.getresponse().read()
             return
         except OSError:
             time.sleep(0.1)
@@ -75,15 +83,20 @@ def wait_until_listening(port: int, process: subprocess.Popen, timeout: float = 
 
 
 @pytest.fixture
-def two_servers(transactional_db):
+def two_servers(transactional_db, tmp_path):
     redis_url = redis_url_or_skip()
-    ports = [free_port(), free_port()]
-    processes = [start_daphne(port, redis_url) for port in ports]
+    log_path = tmp_path / "daphne.log"
+    log = log_path.open("ab")
+    sockets = [listening_socket(), listening_socket()]
+    ports = [sock.getsockname()[1] for sock in sockets]
+    processes = [start_daphne(sock, redis_url, log) for sock in sockets]
     try:
         for port, process in zip(ports, processes, strict=True):
-            wait_until_listening(port, process)
+            wait_until_listening(port, process, log_path)
         yield ports
     finally:
+        for sock in sockets:
+            sock.close()
         for process in processes:
             process.terminate()
         for process in processes:
@@ -91,6 +104,7 @@ def two_servers(transactional_db):
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 process.kill()
+        log.close()
 
 
 def post_reply(port: int, discussion: Discussion, session_id: str, body: str) -> int:

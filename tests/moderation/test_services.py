@@ -280,3 +280,17 @@ def test_dismissing_flags_closes_them_with_an_outcome_the_flagger_sees(moderator
     assert flag.status == Flag.Status.DISMISSED and flag.outcome and flag.decided_by == moderator
     with pytest.raises(moderation.AlreadyHandled):
         moderation.flags_dismiss(acting_user=moderator, post=reply)
+
+
+def test_the_daily_housekeeping_command_purges_expired_redactions(moderator, discussion, capsys):
+    from django.core.management import call_command
+
+    action = moderation.post_redact(acting_user=moderator, post=discussion, span="07700 900123", reason="Phone")
+    ModerationAction.objects.filter(pk=action.pk).update(purge_after=timezone.now() - timedelta(days=1))
+
+    call_command("moderation_housekeeping")
+
+    action.refresh_from_db()
+    assert "body" not in action.before
+    assert action.purge_after is None
+    assert "1 audit row" in capsys.readouterr().out

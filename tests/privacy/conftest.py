@@ -134,11 +134,6 @@ def _reply(discussion: Discussion, author: User, state: str) -> Reply:
     )
 
 
-@pytest.fixture(autouse=True)
-def _privacy_urls(settings):
-    settings.ROOT_URLCONF = "tests.privacy.urls"
-
-
 @pytest.fixture
 def world(user_factory) -> World:
     users = {

@@ -2,8 +2,6 @@
 
 import re
 
-from django.urls import Resolver404, resolve
-
 from tests.privacy.conftest import STATES, ZED_IDENTITY, World, allowed, canaries
 
 NONCE = re.compile(r'nonce="[^"]*"')
@@ -23,11 +21,3 @@ def leaks(text: str, world: World, viewer: str, *, states=STATES) -> list[str]:
 
 def normalised(html: str) -> str:
     return CSRF.sub("", NONCE.sub("", html))
-
-
-def is_mounted(path: str) -> bool:
-    try:
-        resolve(path)
-    except Resolver404:
-        return False
-    return True

@@ -206,3 +206,15 @@ def test_the_background_thread_builds_the_archive_on_its_own_connection(user_fac
         time.sleep(0.05)
     assert export.status == DataExport.Status.READY
     assert _archive(export)["account"]["username"] == "threadalice"
+
+
+def test_the_daily_privacy_housekeeping_deletes_expired_archives(world, capsys):
+    from django.core.management import call_command
+
+    export = privacy_services.data_export_request(user=world.users["author"])
+    DataExport.objects.filter(pk=export.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+
+    call_command("privacy_housekeeping")
+
+    assert not DataExport.objects.filter(pk=export.pk).exists()
+    assert "Deleted 1 expired data export" in capsys.readouterr().out

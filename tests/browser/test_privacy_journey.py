@@ -1,0 +1,46 @@
+"""Issue 6 in a browser: the nudge before a public post, blocking, and the privacy
+pages (export and delete), each checked with axe-core."""
+
+import pytest
+from playwright.sync_api import expect
+from taggit.models import Tag
+
+from community.models import Community, Membership
+from discussions.models import Discussion
+from tests.browser.test_discussion_journey import sign_in
+
+pytestmark = pytest.mark.browser
+
+
+def test_a_member_is_nudged_before_posting_an_email_publicly_and_keeps_her_text(
+    live_url, page, user_factory, assert_accessible
+):
+    alice = user_factory("alice", display_name="Alice")
+    user_factory("dave", display_name="Dave")
+    tag = Tag.objects.create(name="mecfs", slug="mecfs")
+    community = Community.objects.create(slug="mecfs", tag=tag, name="ME/CFS")
+    Membership.objects.create(user=alice, community=community)
+
+    sign_in(page, live_url, "alice", assert_accessible)
+    page.goto(live_url + "/d/new/?c=mecfs")
+    page.get_by_label("Title").fill("Looking for a pacing buddy")
+    page.get_by_label("What would you like to say?").fill("Write to me at alice.home@example.com")
+    page.get_by_label("Public: anyone, including search engines").check()
+    page.get_by_role("button", name="Start discussion").click()
+
+    expect(page.get_by_role("heading", name="Before you post: this will be public")).to_be_visible()
+    expect(page.get_by_label("What would you like to say?")).to_have_value("Write to me at alice.home@example.com")
+    assert_accessible(page)
+    page.get_by_role("button", name="Make it members-only").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Looking for a pacing buddy")
+    assert Discussion.objects.get().visibility == "members"
+
+    page.goto(live_url + "/u/dave/")
+    page.get_by_role("button", name="Block Dave").click()
+    expect(page.get_by_role("button", name="Unblock Dave")).to_be_visible()
+    assert_accessible(page)
+
+    for path in ("/settings/privacy/", "/settings/privacy/delete/"):
+        page.goto(live_url + path)
+        assert_accessible(page)
