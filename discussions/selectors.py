@@ -148,14 +148,13 @@ def can_reply(viewer: Viewer, discussion: Discussion) -> bool:
         and discussion.is_published
         and not discussion.is_locked
         and can_see_discussion(viewer, discussion)
-        and not is_banned_from_any(viewer, discussion)
         and not is_blocked_by_author(viewer, discussion)
         and not is_restricted_from_posting(viewer, discussion)
     )
 
 
 def is_restricted_from_posting(viewer: Viewer, discussion: Discussion) -> bool:
-    """Suspended site-wide, or muted in one of the discussion's communities."""
+    """Suspended site-wide, or muted or banned in one of the discussion's communities."""
     from community.moderation_selectors import communities_of, posting_refusal
 
     return posting_refusal(viewer, communities_of(discussion)) is not None

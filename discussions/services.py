@@ -337,26 +337,6 @@ def _require_moderator(acting_user: User, discussion: Discussion) -> None:
         raise PermissionDenied("Only moderators of its communities can do that.")
 
 
-def discussion_set_pinned(*, acting_user: User, discussion: Discussion, value: bool) -> Discussion:
-    _require_moderator(acting_user, discussion)
-    if discussion.is_pinned != value:
-        with transaction.atomic():
-            discussion.is_pinned = value
-            discussion.save(update_fields=["is_pinned"])
-            events.discussion_changed(discussion_id=discussion.pk)
-    return discussion
-
-
-def discussion_set_locked(*, acting_user: User, discussion: Discussion, value: bool) -> Discussion:
-    _require_moderator(acting_user, discussion)
-    if discussion.is_locked != value:
-        with transaction.atomic():
-            discussion.is_locked = value
-            discussion.save(update_fields=["is_locked"])
-            events.discussion_changed(discussion_id=discussion.pk)
-    return discussion
-
-
 def discussion_set_visibility(*, acting_user: User, discussion: Discussion, visibility: str) -> Discussion:
     """Change who can read a discussion.
 

@@ -19,6 +19,7 @@ from django.utils.html import strip_tags
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from community import moderation
 from community.hashtags import InvalidHashtag, normalise_hashtag
 from community.selectors import community_resolve
 from discussions import services
@@ -31,6 +32,7 @@ from discussions.forms import (
 )
 from discussions.models import Discussion, Reply, Revision, Visibility
 from discussions.privacy import identifying_details
+from discussions.related import related_discussions
 from discussions.selectors import (
     Viewer,
     can_moderate,
@@ -84,6 +86,7 @@ def present_replies(
     viewer: Viewer,
     discussion: Discussion,
     may_reply: bool = False,
+    may_moderate: bool = False,
     blocked_ids: set[int] | None = None,
 ) -> list[Reply]:
     """Set what ``_reply.html`` needs on each reply, for this viewer. Two queries at
@@ -113,6 +116,8 @@ def present_replies(
         reply.show_parent_link = reply.parent_number is not None and reply.depth > MAX_INDENT
         reply.discussion_pk = discussion.pk
         reply.by_blocked = _by_blocked_member(reply, blocked_ids)
+        reply.can_flag = viewer_id is not None and not reply.is_own and reply.is_published
+        reply.can_moderate = may_moderate and not reply.is_tombstone
         if reply.is_tombstone:
             reply.professional_badge = None
     return replies
@@ -132,7 +137,13 @@ def reply_html_for_viewer(*, viewer: Viewer, discussion: Discussion, number: int
     reply = _reply_rows(reply_list_visible_to(viewer, discussion)).filter(number=number).first()
     if reply is None:
         return None
-    present_replies([reply], viewer=viewer, discussion=discussion, may_reply=can_reply(viewer, discussion))
+    present_replies(
+        [reply],
+        viewer=viewer,
+        discussion=discussion,
+        may_reply=can_reply(viewer, discussion),
+        may_moderate=can_moderate(viewer, discussion),
+    )
     return render_reply_html(reply)
 
 
@@ -201,7 +212,13 @@ def _render_discussion(
     privacy_details: list[str] | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    from accounts.selectors import attach_badges, blocked_ids_for, is_verified_professional
+    from accounts.selectors import (
+        attach_badges,
+        blocked_ids_for,
+        has_two_factor,
+        is_verified_professional,
+        verified_reply_exists,
+    )
 
     viewer = request.user
     may_reply = can_reply(viewer, discussion)
@@ -210,7 +227,14 @@ def _render_discussion(
     window = _reply_window(request, discussion)
     blocked_ids = blocked_ids_for(viewer)
     discussion.by_blocked = _by_blocked_member(discussion, blocked_ids)
-    present_replies(window.replies, viewer=viewer, discussion=discussion, may_reply=may_reply, blocked_ids=blocked_ids)
+    present_replies(
+        window.replies,
+        viewer=viewer,
+        discussion=discussion,
+        may_reply=may_reply,
+        may_moderate=may_moderate,
+        blocked_ids=blocked_ids,
+    )
     attach_badges([discussion])
     discussion.author_label, discussion.show_author = _author_label(discussion, _viewer_id(viewer))
     is_author = _viewer_id(viewer) is not None and discussion.author_id == viewer.pk
@@ -227,6 +251,7 @@ def _render_discussion(
         if parent_value not in (None, ""):
             replying_to = parent_value
 
+    verified_professional = may_reply and is_verified_professional(viewer)
     indexable = discussion.visibility == Visibility.PUBLIC and not viewer.is_authenticated
     response = render(
         request,
@@ -244,7 +269,14 @@ def _render_discussion(
             "can_moderate": may_moderate,
             "is_author": is_author,
             "is_banned": banned,
-            "offer_badge": may_reply and is_verified_professional(viewer),
+            "offer_badge": may_reply and verified_professional and has_two_factor(viewer),
+            "badge_needs_two_factor": may_reply and verified_professional and not has_two_factor(viewer),
+            "verified_replied": Discussion.objects.filter(pk=discussion.pk)
+            .annotate(verified=verified_reply_exists())
+            .values_list("verified", flat=True)
+            .get(),
+            "related": related_discussions(viewer=viewer, discussion=discussion),
+            "can_flag": is_signed_in_member(viewer) and not is_author and discussion.is_published,
             "indexable": indexable,
             "visibility_label": Visibility(discussion.visibility).label,
             "link_preview": _link_preview(discussion),
@@ -598,9 +630,8 @@ def discussion_pin(request: HttpRequest, pk: int) -> HttpResponse:
     value = _flag_value(request)
     if value is None:
         return _bad_request(request, "value must be 1 (pin) or 0 (unpin).")
-    services.discussion_set_pinned(acting_user=request.user, discussion=discussion, value=value)
-    messages.success(request, "Discussion pinned." if value else "Discussion unpinned.")
-    return redirect(discussion.get_absolute_url())
+    toggle = moderation.discussion_pin if value else moderation.discussion_unpin
+    return _moderation_toggle(request, discussion, toggle, "Discussion pinned." if value else "Discussion unpinned.")
 
 
 @login_required
@@ -610,8 +641,19 @@ def discussion_lock(request: HttpRequest, pk: int) -> HttpResponse:
     value = _flag_value(request)
     if value is None:
         return _bad_request(request, "value must be 1 (lock) or 0 (unlock).")
-    services.discussion_set_locked(acting_user=request.user, discussion=discussion, value=value)
-    messages.success(request, "Discussion locked: no new replies." if value else "Discussion unlocked.")
+    toggle = moderation.discussion_lock if value else moderation.discussion_unlock
+    done = "Discussion locked: no new replies." if value else "Discussion unlocked."
+    return _moderation_toggle(request, discussion, toggle, done)
+
+
+def _moderation_toggle(request: HttpRequest, discussion: Discussion, toggle, done: str) -> HttpResponse:
+    """Pin and lock go through the moderation services, so each one is in the audit log."""
+    try:
+        toggle(acting_user=request.user, discussion=discussion, reason=request.POST.get("reason", ""))
+    except moderation.AlreadyHandled as already:
+        messages.info(request, str(already))
+    else:
+        messages.success(request, done)
     return redirect(discussion.get_absolute_url())
 
 
