@@ -34,11 +34,6 @@ def signed_in_page(browser, live_url: str, user):
 
 def open_discussion(page, discussion: Discussion) -> None:
     page.goto(f"/d/{discussion.pk}/")
-    if page.locator("script[src*='js/live']").count() == 0:
-        # Until the page template links them (see docs/live-updates.md), load the
-        # same static files the template will, from the site itself (CSP 'self').
-        page.add_style_tag(url="/static/css/live.css")
-        page.add_script_tag(url="/static/js/live.js")
     expect(page.locator("#live-status")).to_be_attached()
 
 

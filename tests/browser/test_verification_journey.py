@@ -6,8 +6,12 @@ from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.test import Client
 from playwright.sync_api import expect
+from taggit.models import Tag
 
 from accounts.models import ProfessionalVerification
+from community.models import Community, Membership
+from discussions.models import Visibility
+from discussions.services import discussion_create
 
 
 def _sign_in(page, live_url: str, user) -> None:
@@ -74,6 +78,39 @@ def test_a_clinician_is_verified_by_staff_and_the_badge_page_shows_what_was_chec
     expect(page.get_by_text("General Medical Council")).to_be_visible()
     expect(page.get_by_text("England, UK")).to_be_visible()
     assert "GMC-1234567" not in page.content()
+    assert_accessible(page)
+
+    # With two-factor on, the clinician replies as a professional and the badge shows on the reply.
+    Authenticator.objects.create(user=clinician, type=Authenticator.Type.TOTP, data={"secret": "browser-test-2"})
+    community = Community.objects.create(slug="pots", tag=Tag.objects.create(name="pots", slug="pots"), name="POTS")
+    Membership.objects.create(user=clinician, community=community)
+    asker = user_factory("asker", display_name="Asker")
+    discussion = discussion_create(
+        author=asker,
+        title="Salt tablets and blood pressure",
+        body="How much is too much?",
+        hashtags=["pots"],
+        visibility=Visibility.PUBLIC,
+    )
+    page.goto(live_url + discussion.get_absolute_url())
+    page.get_by_label("Your reply").fill("Most people do fine with a modest increase; ask your own doctor first.")
+    page.get_by_label("Reply with my professional badge").check()
+    page.get_by_role("button", name="Post reply").click()
+    reply = page.locator("#reply-1")
+    expect(reply.get_by_role("link", name="Verified physician · UK")).to_be_visible()
+    expect(reply).to_contain_text("General information, not personal medical advice.")
+    expect(page.get_by_text("A verified clinician replied")).to_be_visible()
+    assert_accessible(page)
+
+    # Staff revoke: the badge is gone from the reply at once.
+    _sign_in(page, live_url, staff)
+    page.goto(live_url + "/professionals/drpatel/")
+    page.get_by_label("Reason").fill("Registration lapsed")
+    page.get_by_role("button", name="Revoke verification").click()
+    page.goto(live_url + discussion.get_absolute_url())
+    expect(page.locator("#reply-1")).to_contain_text("Most people do fine")
+    expect(page.get_by_role("link", name="Verified physician · UK")).to_have_count(0)
+    expect(page.get_by_text("A verified clinician replied")).to_have_count(0)
     assert_accessible(page)
 
 
