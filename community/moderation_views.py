@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from accounts.decorators import privileged_action_requires_2fa
 from accounts.models import User
 from community import moderation
 from community.hashtags import split_hashtag_field
@@ -106,6 +107,7 @@ def _first_error(error: ValidationError) -> str:
 
 @login_required
 @require_safe
+@privileged_action_requires_2fa
 def queue(request: HttpRequest) -> HttpResponse:
     _require_moderator_anywhere(request)
     community = _community_filter(request)
@@ -119,6 +121,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_safe
+@privileged_action_requires_2fa
 def log(request: HttpRequest) -> HttpResponse:
     _require_moderator_anywhere(request)
     community = _community_filter(request)
@@ -144,6 +147,7 @@ def _review_context(request: HttpRequest, post, kind: str, **forms) -> dict:
 
 @login_required
 @require_safe
+@privileged_action_requires_2fa
 def post_review(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     post = moderation_post_get_or_404(request.user, kind, pk)
     return render(request, "moderation/review.html", _review_context(request, post, kind))
@@ -155,6 +159,7 @@ def _review_url(kind: str, pk: int) -> str:
 
 @login_required
 @require_POST
+@privileged_action_requires_2fa
 def post_action(request: HttpRequest, kind: str, pk: int, action: str) -> HttpResponse:
     post = moderation_post_get_or_404(request.user, kind, pk)
     target = _safe_next(request, reverse("moderation:queue"))
@@ -210,6 +215,7 @@ def post_action(request: HttpRequest, kind: str, pk: int, action: str) -> HttpRe
 
 @login_required
 @require_POST
+@privileged_action_requires_2fa
 def post_reveal(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     post = moderation_post_get_or_404(request.user, kind, pk)
     form = RevealForm(request.POST)
@@ -227,6 +233,7 @@ def post_reveal(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@privileged_action_requires_2fa
 def member_action(request: HttpRequest, user_id: int, action: str) -> HttpResponse:
     _require_moderator_anywhere(request)
     if action not in MEMBER_ACTIONS:
@@ -263,6 +270,7 @@ def member_action(request: HttpRequest, user_id: int, action: str) -> HttpRespon
 
 @login_required
 @require_POST
+@privileged_action_requires_2fa
 def join_request(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
     if decision not in ("accept", "decline"):
         raise Http404("No such action.")
@@ -288,6 +296,7 @@ def join_request(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
 
 @login_required
 @require_POST
+@privileged_action_requires_2fa
 def appeal_decide(request: HttpRequest, pk: int) -> HttpResponse:
     appeal = appeal_get_for_moderator_or_404(request.user, pk)
     form = AppealDecisionForm(request.POST)

@@ -15,6 +15,7 @@ from django.utils.html import strip_tags
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from accounts.decorators import privileged_action_requires_2fa
 from accounts.models import User
 from community import moderation, services
 from community.forms import AliasProposeForm, CommunityCreateForm, DecisionForm, DirectoryFilterForm, InviteForm
@@ -286,6 +287,7 @@ def autocomplete(request: HttpRequest) -> JsonResponse:
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
+@privileged_action_requires_2fa
 def community_new(request: HttpRequest) -> HttpResponse:
     if not is_site_staff(request.user):
         raise Http404("No such page.")
@@ -346,6 +348,7 @@ def leave(request: HttpRequest, hashtag: str) -> HttpResponse:
 
 @login_required
 @require_safe
+@privileged_action_requires_2fa
 def join_requests(request: HttpRequest, hashtag: str) -> HttpResponse:
     community = _moderated_community_or_404(request, hashtag)
     requests = (
@@ -359,6 +362,7 @@ def join_requests(request: HttpRequest, hashtag: str) -> HttpResponse:
 
 @login_required
 @require_POST
+@privileged_action_requires_2fa
 def request_decide(request: HttpRequest, hashtag: str, membership_id: int) -> HttpResponse:
     community = _moderated_community_or_404(request, hashtag)
     membership = get_object_or_404(
@@ -383,6 +387,7 @@ def request_decide(request: HttpRequest, hashtag: str, membership_id: int) -> Ht
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
+@privileged_action_requires_2fa
 def invite(request: HttpRequest, hashtag: str) -> HttpResponse:
     community = _moderated_community_or_404(request, hashtag)
     form = InviteForm(request.POST or None)
@@ -408,6 +413,7 @@ def invite(request: HttpRequest, hashtag: str) -> HttpResponse:
 
 @login_required
 @require_safe
+@privileged_action_requires_2fa
 def members(request: HttpRequest, hashtag: str) -> HttpResponse:
     community = _moderated_community_or_404(request, hashtag)
     rows = (
@@ -431,6 +437,7 @@ def _membership_in(community: Community, membership_id: int) -> Membership:
 
 @login_required
 @require_POST
+@privileged_action_requires_2fa
 def member_remove(request: HttpRequest, hashtag: str, membership_id: int) -> HttpResponse:
     community = _moderated_community_or_404(request, hashtag)
     membership = _membership_in(community, membership_id)
@@ -447,6 +454,7 @@ def member_remove(request: HttpRequest, hashtag: str, membership_id: int) -> Htt
 
 @login_required
 @require_POST
+@privileged_action_requires_2fa
 def moderator_change(request: HttpRequest, hashtag: str, membership_id: int) -> HttpResponse:
     """Staff appoint a member as moderator, or dismiss one (``action`` = appoint/dismiss)."""
     if not is_site_staff(request.user):
@@ -488,6 +496,7 @@ def alias_propose(request: HttpRequest, hashtag: str) -> HttpResponse:
 
 @login_required
 @require_safe
+@privileged_action_requires_2fa
 def alias_proposals(request: HttpRequest, hashtag: str) -> HttpResponse:
     community = _moderated_community_or_404(request, hashtag)
     proposals = (
@@ -501,6 +510,7 @@ def alias_proposals(request: HttpRequest, hashtag: str) -> HttpResponse:
 
 @login_required
 @require_POST
+@privileged_action_requires_2fa
 def alias_decide(request: HttpRequest, hashtag: str, alias_id: int) -> HttpResponse:
     community = _moderated_community_or_404(request, hashtag)
     alias = get_object_or_404(CommunityAlias.objects.select_related("community"), pk=alias_id, community=community)

@@ -19,6 +19,7 @@ from django.utils.html import strip_tags
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from accounts.decorators import privileged_action_requires_2fa
 from community import moderation
 from community.hashtags import InvalidHashtag, normalise_hashtag
 from community.selectors import community_resolve
@@ -625,6 +626,7 @@ def _flag_value(request: HttpRequest) -> bool | None:
 
 @login_required
 @require_POST
+@privileged_action_requires_2fa
 def discussion_pin(request: HttpRequest, pk: int) -> HttpResponse:
     discussion = _moderated_discussion_or_404(request, pk)
     value = _flag_value(request)
@@ -636,6 +638,7 @@ def discussion_pin(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@privileged_action_requires_2fa
 def discussion_lock(request: HttpRequest, pk: int) -> HttpResponse:
     discussion = _moderated_discussion_or_404(request, pk)
     value = _flag_value(request)
@@ -659,6 +662,7 @@ def _moderation_toggle(request: HttpRequest, discussion: Discussion, toggle, don
 
 @login_required
 @require_safe
+@privileged_action_requires_2fa
 def discussion_history(request: HttpRequest, pk: int) -> HttpResponse:
     """Earlier versions of the discussion and its replies, for moderators."""
     discussion = _moderated_discussion_or_404(request, pk)

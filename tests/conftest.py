@@ -33,16 +33,25 @@ def _test_settings(settings):
     cache.clear()
 
 
+def enable_two_factor(user: User):
+    """Staff, moderators and verified professionals act only with two-factor sign-in on."""
+    from allauth.mfa.models import Authenticator
+
+    return Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={"secret": "test-only"})
+
+
 @pytest.fixture
 def user_factory(db):
     """Make verified, consenting members: ``user_factory("alice", is_staff=True)``."""
 
-    def make(username: str, *, verified: bool = True, **fields) -> User:
+    def make(username: str, *, verified: bool = True, two_factor: bool = False, **fields) -> User:
         from allauth.account.models import EmailAddress
 
         email = fields.pop("email", f"{username}@example.org")
         user = User.objects.create_user(username=username, email=email, password=PASSWORD, **fields)
         EmailAddress.objects.create(user=user, email=email, verified=verified, primary=True)
+        if two_factor:
+            enable_two_factor(user)
         return user
 
     return make

@@ -9,12 +9,12 @@ from discussions.models import Discussion, DiscussionTag, Visibility
 
 @pytest.fixture
 def staff(user_factory) -> User:
-    return user_factory("jo", display_name="Jo (staff)", is_staff=True)
+    return user_factory("jo", display_name="Jo (staff)", is_staff=True, two_factor=True)
 
 
 @pytest.fixture
 def moderator(user_factory) -> User:
-    return user_factory("sam", display_name="Sam")
+    return user_factory("sam", display_name="Sam", two_factor=True)
 
 
 @pytest.fixture

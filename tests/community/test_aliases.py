@@ -171,7 +171,7 @@ def test_an_alias_of_another_community_cannot_be_decided_through_this_one(
     client, mecfs, member, community_factory, user_factory, add_member
 ):
     pots = community_factory("pots")
-    pots_moderator = user_factory("dana")
+    pots_moderator = user_factory("dana", two_factor=True)
     add_member(pots_moderator, pots, role=Membership.Role.MODERATOR)
     alias = services.alias_propose(acting_user=member, community=mecfs, name="cfs")
     client.force_login(pots_moderator)

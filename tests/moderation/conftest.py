@@ -9,7 +9,7 @@ from discussions.models import Discussion, Reply, Visibility
 
 @pytest.fixture
 def staff(user_factory) -> User:
-    return user_factory("jo", display_name="Jo (staff)", is_staff=True)
+    return user_factory("jo", display_name="Jo (staff)", is_staff=True, two_factor=True)
 
 
 @pytest.fixture
@@ -40,14 +40,14 @@ def _join(user: User, community: Community, role: str = Membership.Role.MEMBER) 
 
 @pytest.fixture
 def moderator(user_factory, mecfs) -> User:
-    user = user_factory("sam", display_name="Sam")
+    user = user_factory("sam", display_name="Sam", two_factor=True)
     _join(user, mecfs, Membership.Role.MODERATOR)
     return user
 
 
 @pytest.fixture
 def other_moderator(user_factory, mecfs) -> User:
-    user = user_factory("kim", display_name="Kim")
+    user = user_factory("kim", display_name="Kim", two_factor=True)
     _join(user, mecfs, Membership.Role.MODERATOR)
     return user
 
@@ -55,7 +55,7 @@ def other_moderator(user_factory, mecfs) -> User:
 @pytest.fixture
 def pots_moderator(user_factory, pots) -> User:
     """Moderates #pots only: must get 404 on everything in #mecfs."""
-    user = user_factory("dee", display_name="Dee")
+    user = user_factory("dee", display_name="Dee", two_factor=True)
     _join(user, pots, Membership.Role.MODERATOR)
     return user
 

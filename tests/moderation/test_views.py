@@ -428,3 +428,34 @@ def test_flag_details_are_escaped_in_the_queue(login, moderator, member, reply):
     html = login(moderator).get("/mod/").content.decode()
     assert "<script>alert(1)" not in html and "<img src=x" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_a_moderator_without_two_factor_is_sent_to_set_it_up_before_acting(client, user_factory, mecfs, reply):
+    from community.models import Membership
+
+    unprotected = user_factory("noel", display_name="Noel")
+    Membership.objects.create(user=unprotected, community=mecfs, role=Membership.Role.MODERATOR)
+    client.force_login(unprotected)
+
+    queue = client.get("/mod/")
+    action = client.post(f"/mod/reply/{reply.pk}/remove/", {"reason": "testing"})
+
+    assert queue.status_code == 302
+    assert queue["Location"] == "/accounts/2fa/"
+    assert action["Location"] == "/accounts/2fa/"
+    reply.refresh_from_db()
+    assert reply.status == reply.Status.PUBLISHED
+
+
+def test_pin_and_lock_need_two_factor_too(client, user_factory, mecfs, discussion):
+    from community.models import Membership
+
+    unprotected = user_factory("noel", display_name="Noel")
+    Membership.objects.create(user=unprotected, community=mecfs, role=Membership.Role.MODERATOR)
+    client.force_login(unprotected)
+
+    response = client.post(f"/d/{discussion.pk}/discussion/lock/", {"value": "1"})
+
+    assert response["Location"] == "/accounts/2fa/"
+    discussion.refresh_from_db()
+    assert not discussion.is_locked
