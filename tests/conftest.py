@@ -58,6 +58,43 @@ def user_factory(db):
 
 
 @pytest.fixture
+def staff(user_factory) -> User:
+    return user_factory("jo", display_name="Jo (staff)", is_staff=True, two_factor=True)
+
+
+@pytest.fixture
+def moderator(user_factory) -> User:
+    """A member with two-factor sign-in; tests make them moderator where they need one."""
+    return user_factory("sam", display_name="Sam", two_factor=True)
+
+
+@pytest.fixture
+def community_factory(db):
+    """``community_factory("mecfs", policy=Community.Policy.PRIVATE, name="ME/CFS")`` through the ORM."""
+    from taggit.models import Tag
+
+    from community.models import Community
+
+    def make(slug: str, **fields) -> "Community":
+        tag, _ = Tag.objects.get_or_create(name=slug, slug=slug)
+        fields.setdefault("name", slug.upper())
+        return Community.objects.create(slug=slug, tag=tag, **fields)
+
+    return make
+
+
+@pytest.fixture
+def add_member(db):
+    """``add_member(user, community, role=Membership.Role.MODERATOR)``."""
+    from community.models import Membership
+
+    def add(user: User, community, *, role: str = Membership.Role.MEMBER, status: str = "active") -> "Membership":
+        return Membership.objects.create(user=user, community=community, role=role, status=status)
+
+    return add
+
+
+@pytest.fixture
 def member(user_factory) -> User:
     return user_factory("alice", display_name="Alice")
 

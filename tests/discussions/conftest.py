@@ -1,41 +1,10 @@
 import pytest
 from django.utils import timezone
-from taggit.models import Tag
 
 from accounts.models import User
-from community.models import Community, CommunityAlias, Membership
+from community.models import Community, CommunityAlias
 from discussions import services
 from discussions.models import Discussion, Reply, Visibility
-
-
-@pytest.fixture
-def staff(user_factory) -> User:
-    return user_factory("jo", display_name="Jo (staff)", is_staff=True, two_factor=True)
-
-
-@pytest.fixture
-def moderator(user_factory) -> User:
-    return user_factory("sam", display_name="Sam", two_factor=True)
-
-
-@pytest.fixture
-def community_factory(db):
-    """``community_factory("mecfs", policy=Community.Policy.PRIVATE)`` through the ORM."""
-
-    def make(slug: str, **fields) -> Community:
-        tag = Tag.objects.create(name=slug, slug=slug)
-        fields.setdefault("name", slug.upper())
-        return Community.objects.create(slug=slug, tag=tag, **fields)
-
-    return make
-
-
-@pytest.fixture
-def add_member(db):
-    def add(user: User, community: Community, *, role: str = Membership.Role.MEMBER, status: str = "active"):
-        return Membership.objects.create(user=user, community=community, role=role, status=status)
-
-    return add
 
 
 @pytest.fixture

@@ -1,25 +1,9 @@
 import pytest
-from taggit.models import Tag
 
 from accounts.models import User
 from community.models import Community, CommunityAlias, Membership
 from discussions import services
 from discussions.models import Discussion, Reply, Visibility
-
-
-@pytest.fixture
-def staff(user_factory) -> User:
-    return user_factory("jo", display_name="Jo (staff)", is_staff=True, two_factor=True)
-
-
-@pytest.fixture
-def community_factory(db):
-    def make(slug: str, **fields) -> Community:
-        tag, _ = Tag.objects.get_or_create(name=slug, slug=slug)
-        fields.setdefault("name", slug.upper())
-        return Community.objects.create(slug=slug, tag=tag, **fields)
-
-    return make
 
 
 @pytest.fixture
