@@ -89,6 +89,11 @@ class DiscussionForm(SubmissionTokenMixin):
         max_length=CONTENT_WARNING_MAX_LENGTH,
         help_text="For example “self-harm” or “graphic medical detail”: the post stays folded until opened.",
     )
+    as_professional = forms.BooleanField(
+        label="Post with my professional badge",
+        required=False,
+        help_text="Leave it off to post as yourself, for example as a patient.",
+    )
 
     def clean_hashtags(self) -> list[str]:
         typed = split_hashtag_field(self.cleaned_data["hashtags"])

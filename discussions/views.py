@@ -365,7 +365,11 @@ def discussion_new(request: HttpRequest) -> HttpResponse:
             found = _privacy_nudge(request, f"{data['title']}\n{data['body']}", visibility=visibility)
             if found:
                 # Nothing is published yet; the form comes back as typed, with the choices.
-                return render(request, "discussions/new.html", {"form": form, "privacy_details": found})
+                return render(
+                    request,
+                    "discussions/new.html",
+                    {"form": form, "privacy_details": found, "offer_badge": _offers_badge(request.user)},
+                )
             try:
                 discussion = services.discussion_create(
                     author=request.user,
@@ -375,6 +379,7 @@ def discussion_new(request: HttpRequest) -> HttpResponse:
                     visibility=visibility,
                     is_anonymous=data["anonymous"] or choice == "anonymous",
                     content_warning=data["content_warning"],
+                    as_professional=data["as_professional"],
                     submission_token=data["submission_token"],
                 )
             except ValidationError as error:
@@ -386,7 +391,15 @@ def discussion_new(request: HttpRequest) -> HttpResponse:
         status = 400
     else:
         form = DiscussionForm(initial={"hashtags": _prefill_hashtag(request)})
-    return render(request, "discussions/new.html", {"form": form}, status=status)
+    return render(
+        request, "discussions/new.html", {"form": form, "offer_badge": _offers_badge(request.user)}, status=status
+    )
+
+
+def _offers_badge(viewer: Viewer) -> bool:
+    from accounts.selectors import can_act_as_professional
+
+    return can_act_as_professional(viewer)
 
 
 # --- Replying ------------------------------------------------------------------------

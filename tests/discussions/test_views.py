@@ -601,3 +601,48 @@ def test_nul_and_control_characters_never_reach_the_database(as_other, start):
 
     assert response.status_code == 302
     assert Reply.objects.get().body == "abc"
+
+
+def test_a_verified_professional_with_two_factor_can_start_a_discussion_with_the_badge(client, user_factory, mecfs):
+    from accounts.models import ProfessionalVerification
+    from accounts.selectors import badge_for_post
+    from community.models import Membership
+    from discussions.models import Discussion
+
+    doctor = user_factory("drkim", display_name="Dr Kim", two_factor=True)
+    Membership.objects.create(user=doctor, community=mecfs)
+    ProfessionalVerification.objects.create(
+        applicant=doctor,
+        profession="physician",
+        licence_number="X-1",
+        issuing_body="GMC",
+        country="UK",
+        status=ProfessionalVerification.Status.APPROVED,
+        expires_at=timezone.now() + timezone.timedelta(days=30),
+    )
+    client.force_login(doctor)
+
+    form = client.get("/d/new/").content.decode()
+    response = client.post(
+        "/d/new/",
+        {
+            "title": "Pacing and heart rate",
+            "body": "Some general notes.",
+            "hashtags": "#mecfs",
+            "visibility": "members",
+            "as_professional": "on",
+            "submission_token": "t-1",
+        },
+    )
+
+    assert "Post with my professional badge" in form
+    assert response.status_code == 302
+    discussion = Discussion.objects.get(title="Pacing and heart rate")
+    assert discussion.as_professional
+    assert badge_for_post(discussion).label == "Verified physician · UK"
+
+
+def test_the_badge_choice_is_not_offered_to_members_without_a_verification(client, member, mecfs):
+    client.force_login(member)
+
+    assert "professional badge" not in client.get("/d/new/").content.decode()
