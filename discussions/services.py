@@ -134,13 +134,14 @@ def _resolve_communities(*, author: User, typed: list[str], title: str, body: st
     if invalid:
         raise ValidationError({"hashtags": invalid})
     if unknown:
-        raise ValidationError(
-            {
-                "hashtags": "There is no community for "
-                + ", ".join(dict.fromkeys(unknown))
-                + ". Check the spelling, or choose a hashtag from the suggestions."
-            }
+        message = (
+            "There is no community for "
+            + ", ".join(dict.fromkeys(unknown))
+            + ". Check the spelling, or choose a hashtag from the suggestions."
         )
+        if author.is_staff:
+            message += f" As staff, you can create it first at /c/new/?hashtag={unknown[0].lstrip('#')}"
+        raise ValidationError({"hashtags": message})
     for name in dict.fromkeys(hashtags_in_text(f"{title}\n{body}")):
         community = community_resolve(name, viewer=author)
         if community is not None:

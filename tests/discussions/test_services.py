@@ -325,3 +325,18 @@ def test_a_private_community_discussion_stays_community_only(start, member, hidd
 
     with pytest.raises(ValidationError):
         services.discussion_set_visibility(acting_user=staff, discussion=discussion, visibility=Visibility.PUBLIC)
+
+
+def test_an_unknown_hashtag_tells_staff_where_to_create_the_community(staff, member):
+    with pytest.raises(ValidationError) as refused_for_member:
+        services.discussion_create(
+            author=member, title="New", body="Text", hashtags=["#rarething"], visibility=Visibility.MEMBERS
+        )
+    with pytest.raises(ValidationError) as refused_for_staff:
+        services.discussion_create(
+            author=staff, title="New", body="Text", hashtags=["#rarething"], visibility=Visibility.MEMBERS
+        )
+
+    assert "There is no community for #rarething" in str(refused_for_member.value)
+    assert "/c/new/" not in str(refused_for_member.value)
+    assert "/c/new/?hashtag=rarething" in str(refused_for_staff.value)
