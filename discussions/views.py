@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from accounts.decorators import privileged_action_requires_2fa
 from community import moderation
 from community.hashtags import InvalidHashtag, normalise_hashtag
+from community.ratelimits import rate_limit_check, rate_limited_response
 from community.selectors import community_resolve
 from discussions import services
 from discussions.forms import (
@@ -358,6 +359,10 @@ def discussion_new(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         form = DiscussionForm(request.POST)
+        limited = rate_limit_check(request, "post")
+        if limited:
+            context = {"form": form, "offer_badge": _offers_badge(request.user)}
+            return rate_limited_response(request, "discussions/new.html", context, limited)
         if form.is_valid():
             data = form.cleaned_data
             choice = _privacy_choice(request)
@@ -387,7 +392,7 @@ def discussion_new(request: HttpRequest) -> HttpResponse:
             except PermissionDenied as error:
                 form.add_error(None, str(error))
             else:
-                return redirect(discussion.get_absolute_url())
+                return _after_posting(request, discussion, discussion.get_absolute_url())
         status = 400
     else:
         form = DiscussionForm(initial={"hashtags": _prefill_hashtag(request)})
@@ -425,6 +430,11 @@ def reply_post(request: HttpRequest, pk: int) -> HttpResponse:
     if not is_signed_in_member(request.user):
         return redirect(f"{reverse('account_login')}?{urlencode({'next': discussion.get_absolute_url()})}")
     form = ReplyForm(request.POST)
+    limited = rate_limit_check(request, "post")
+    if limited:
+        response = _render_discussion(request, discussion, reply_form=form, reply_error=limited.message, status=429)
+        response["Retry-After"] = str(limited.retry_after)
+        return response
     if not form.is_valid():
         return _render_discussion(request, discussion, reply_form=form, status=400)
     data = form.cleaned_data
@@ -448,7 +458,21 @@ def reply_post(request: HttpRequest, pk: int) -> HttpResponse:
         return _render_discussion(request, discussion, reply_form=form, status=400)
     if reply.discussion_id != discussion.pk:
         discussion = reply.discussion
-    return redirect(_reply_url(discussion, reply, request.user))
+    return _after_posting(request, reply, _reply_url(discussion, reply, request.user))
+
+
+HELD_MESSAGE = "Your post is waiting for a moderator. It is saved, and only you can see it until then."
+
+
+def _after_posting(request: HttpRequest, post: Discussion | Reply, url: str) -> HttpResponse:
+    """Where a member lands after posting. Words that suggest a crisis never stop a
+    post; they take the poster to support first, with a link back to their post."""
+    screening = getattr(post, "screening", None)
+    if post.status == post.Status.HELD:
+        messages.info(request, HELD_MESSAGE)
+    if screening is not None and screening.crisis:
+        return redirect(f"{reverse('moderation:support')}?{urlencode({'next': url})}")
+    return redirect(url)
 
 
 def _bad_request(request: HttpRequest, reason: str) -> HttpResponse:

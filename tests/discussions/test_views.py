@@ -646,3 +646,68 @@ def test_the_badge_choice_is_not_offered_to_members_without_a_verification(clien
     client.force_login(member)
 
     assert "professional badge" not in client.get("/d/new/").content.decode()
+
+
+def test_posting_too_fast_is_limited_and_keeps_the_text(client, member, mecfs, settings):
+    settings.SPOONFUL_RATE_LIMITS = {"post": [("user", 1, 60)]}
+    client.force_login(member)
+    fields = {"title": "First", "body": "One", "hashtags": "mecfs", "visibility": "members", "submission_token": "a"}
+    assert client.post("/d/new/", fields).status_code == 302
+
+    response = client.post("/d/new/", {**fields, "title": "Second", "body": "Typed with care", "submission_token": "b"})
+
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
+    page = response.content.decode()
+    assert "Please wait" in page
+    assert "Typed with care" in page
+    assert not Discussion.objects.filter(title="Second").exists()
+
+
+def test_replying_too_fast_is_limited_and_keeps_the_reply(client, member, mecfs, settings, start):
+    discussion = start()
+    settings.SPOONFUL_RATE_LIMITS = {"post": [("user", 1, 60)]}
+    client.force_login(member)
+    client.post(f"/d/{discussion.pk}/reply/", {"body": "First reply", "submission_token": "r1"})
+
+    response = client.post(f"/d/{discussion.pk}/reply/", {"body": "Second, typed slowly", "submission_token": "r2"})
+
+    assert response.status_code == 429
+    assert "Second, typed slowly" in response.content.decode()
+    assert discussion.replies.count() == 1
+
+
+def test_a_post_with_crisis_words_is_published_and_the_poster_sees_support_first(client, member, mecfs, start):
+    discussion = start()
+    client.force_login(member)
+
+    response = client.post(
+        f"/d/{discussion.pk}/reply/", {"body": "I want to end my life tonight", "submission_token": "c1"}
+    )
+
+    reply = discussion.replies.get()
+    assert reply.status == reply.Status.PUBLISHED
+    assert response.status_code == 302
+    assert response["Location"].startswith("/mod/support/?next=")
+    support = client.get(response["Location"])
+    assert support.status_code == 200
+    assert f"/d/{discussion.pk}/" in support.content.decode()
+
+
+def test_a_held_post_tells_the_poster_it_waits_for_a_moderator(client, user_factory, mecfs, start):
+    from community.models import KeywordRule, Membership
+
+    discussion = start()
+    KeywordRule.objects.create(community=mecfs, pattern="miracle cure", action=KeywordRule.Action.HOLD)
+    newcomer = user_factory("newcomer")
+    Membership.objects.create(user=newcomer, community=mecfs)
+    client.force_login(newcomer)
+
+    response = client.post(
+        f"/d/{discussion.pk}/reply/",
+        {"body": "Has anyone tried a miracle cure?", "submission_token": "h1"},
+        follow=True,
+    )
+
+    assert "waiting for a moderator" in response.content.decode()
+    assert discussion.replies.get().status == "held"
