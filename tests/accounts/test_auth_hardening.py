@@ -20,7 +20,6 @@ def test_weak_passwords_are_refused_with_a_reason(client, password, reason):
 
     response = client.post("/accounts/signup/", fields)
 
-
     assert response.status_code == 200
     assert reason in response.content.decode()
 
