@@ -1,4 +1,4 @@
-"""Admin for moderation models. Imported by community/admin.py (the lead wires it in).
+"""Admin for moderation models. Imported by community/admin.py.
 
 The audit log is read-only here as everywhere: no add, change or delete.
 """

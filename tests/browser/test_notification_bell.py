@@ -1,9 +1,6 @@
 """Issue 8: the bell's unread count rises live when another member replies, and the
 notifications page lists the reply without naming more than the reader may see."""
 
-import inspect
-from pathlib import Path
-
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
@@ -13,25 +10,7 @@ from community.models import Community, Membership
 from discussions.models import Discussion, Visibility
 from tests.browser.test_discussion_journey import sign_in
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _wired() -> str:
-    """Why the journey cannot run yet, or "" once the lead has wired issue 8 in."""
-    import discussions.services
-
-    missing = []
-    if "_bell.html" not in (ROOT / "templates" / "base.html").read_text():
-        missing.append('base.html includes "discussions/_bell.html"')
-    if "notify_reply_created" not in inspect.getsource(discussions.services):
-        missing.append("reply_create schedules notify_reply_created on commit")
-    return "; ".join(missing)
-
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(bool(_wired()), reason=f"waiting for the lead to wire: {_wired()}"),
-]
+pytestmark = pytest.mark.browser
 
 
 def test_the_bell_count_rises_live_when_another_member_replies(

@@ -1,7 +1,6 @@
 # ruff: noqa: F811 - pytest fixtures imported from discovery_world are redefined as parameters
 """Notifications and the search index through the posting services, as members use them."""
 
-import inspect
 from unittest import mock
 
 import pytest
@@ -16,19 +15,12 @@ from tests.discussions.discovery_world import discovery_urls, make_community  # 
 pytestmark = pytest.mark.django_db
 Kind = Notification.Kind
 
-SERVICES_SOURCE = inspect.getsource(services)
-needs_wiring = pytest.mark.skipif(
-    "notify_reply_created" not in SERVICES_SOURCE or "search_index_update" not in SERVICES_SOURCE,
-    reason="waiting for the lead to call notify_reply_created/search_index_update from discussions.services",
-)
-
 
 @pytest.fixture
 def mecfs(member, other_member):
     return make_community("mecfs", members=(member, other_member))
 
 
-@needs_wiring
 def test_replying_through_the_service_notifies_and_indexes(
     member, other_member, mecfs, django_capture_on_commit_callbacks
 ):
