@@ -6,7 +6,7 @@ STAMP := $(VENV)/.requirements-installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-fast test-browser lint bench migrations-check clean
+.PHONY: run test test-fast lint bench migrations-check demo-code clean
 
 $(STAMP): requirements.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed, found " + sys.version.split()[0]'
@@ -29,6 +29,9 @@ run: $(STAMP)
 test: $(STAMP) node_modules/.package-lock.json
 	$(BIN)/python -m pytest --ignore=tests/browser
 	$(BIN)/python -m pytest tests/browser
+
+demo-code: $(STAMP)
+	@DEBUG=$${DEBUG:-true} $(BIN)/python manage.py demo_code
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest --ignore=tests/browser -x -q

@@ -6,6 +6,8 @@ fixed submission tokens, which the services treat as "already posted".
 """
 
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -21,6 +23,11 @@ from discussions.models import Reply, Visibility
 from discussions.services import discussion_create, reply_create
 
 DEMO_PASSWORD = "spoonful-demo-pass"
+# Staff, moderators and verified professionals act only with two-factor sign-in, so
+# the demo accounts in those roles share this published secret; `make demo-code`
+# prints the current code. No real account can have it: it is only set here.
+DEMO_TOTP_SECRET = "SPOONFULDEMOTWOFACTORSECRETKEY23"
+DEMO_TWO_FACTOR_MEMBERS = ("dr_okafor", "sam_mod", "staff_jo")
 
 DEMO_MEMBERS = [
     # username, display name, what they are in the demo, extra user fields
@@ -101,6 +108,10 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("Demo data is ready. Sign in with any of these:"))
         for username, _, role, _ in DEMO_MEMBERS:
             self.stdout.write(f"  {username:<10} / {DEMO_PASSWORD}   ({role})")
+        self.stdout.write(
+            f"{', '.join(DEMO_TWO_FACTOR_MEMBERS)} sign in with two-factor: "
+            "`make demo-code` prints the code to type after the password."
+        )
 
     @transaction.atomic
     def _seed(self) -> None:
@@ -109,6 +120,8 @@ class Command(BaseCommand):
         communities = {spec["slug"]: _community(staff, spec) for spec in COMMUNITIES}
         _memberships(staff, members, communities)
         _verifications(staff, members)
+        for username in DEMO_TWO_FACTOR_MEMBERS:
+            _two_factor(members[username])
         _discussions(members, communities)
         seed_moderation_demo()
 
@@ -122,6 +135,11 @@ def _member(username: str, display_name: str, **fields) -> User:
     user.save(update_fields=["password"])
     EmailAddress.objects.update_or_create(user=user, email=user.email, defaults={"verified": True, "primary": True})
     return user
+
+
+def _two_factor(user: User) -> None:
+    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        TOTP.activate(user, DEMO_TOTP_SECRET)
 
 
 def _community(staff: User, spec: dict) -> Community:
@@ -208,7 +226,7 @@ def _discussions(members: dict[str, User], communities: dict[str, Community]) ->
         body="Stopping mid-sentence is the hard part. Does she use a heart-rate monitor as well?",
         submission_token="demo-pacing-2",
     )
-    advice = reply_create(
+    reply_create(
         author=doctor,
         discussion=pacing,
         as_professional=True,
@@ -216,9 +234,6 @@ def _discussions(members: dict[str, User], communities: dict[str, Community]) ->
         "good day does not borrow from tomorrow. A symptom diary for two weeks often shows the pattern.",
         submission_token="demo-pacing-3",
     )
-    # Posting as a professional needs two-factor sign-in, which a demo account
-    # cannot have without a phone; the demo shows the badge as if she had it on.
-    Reply.objects.filter(pk=advice.pk).update(as_professional=True)
     spam = reply_create(
         author=theo,
         discussion=pacing,
