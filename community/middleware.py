@@ -1,7 +1,12 @@
+import logging
 from collections.abc import Callable
 
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
+from django.template.loader import render_to_string
 from django.utils.cache import add_never_cache_headers, patch_cache_control, patch_vary_headers
+
+logger = logging.getLogger(__name__)
 
 
 class PrivateByDefaultMiddleware:
@@ -33,3 +38,25 @@ class PrivateByDefaultMiddleware:
 def _is_logout(request: HttpRequest) -> bool:
     match = getattr(request, "resolver_match", None)
     return match is not None and match.url_name == "account_logout"
+
+
+class DatabaseUnavailableMiddleware:
+    """A database that stops answering gives members a calm 503 page, not a traceback.
+
+    Django reconnects by itself on the next request (CONN_HEALTH_CHECKS), so the
+    page only asks them to try again shortly.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, (OperationalError, InterfaceError)):
+            return None
+        logger.error("database unavailable: %s", type(exception).__name__)
+        response = HttpResponse(render_to_string("503.html"), status=503)
+        response["Retry-After"] = "30"
+        return response

@@ -67,6 +67,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     "community.middleware.PrivateByDefaultMiddleware",
+    "community.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "community.urls"
