@@ -168,6 +168,8 @@ ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_UNIQUE_EMAIL = True
+# Changing email, password or two-factor asks for the password again after 5 minutes.
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
 ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Spoonful] "
 ACCOUNT_USERNAME_BLACKLIST = ["admin", "staff", "moderator", "anonymous", "support", "system"]

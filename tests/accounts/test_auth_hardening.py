@@ -97,3 +97,15 @@ def test_posting_without_a_csrf_token_is_refused(member, user_factory, community
 
     assert response.status_code == 403
     assert not Discussion.objects.exists()
+
+
+def test_adding_an_email_address_asks_for_the_password_again(client, member):
+    from allauth.account.models import EmailAddress
+
+    client.force_login(member)
+
+    response = client.post("/accounts/email/", {"action_add": "", "email": "second@example.org"})
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/reauthenticate/")
+    assert not EmailAddress.objects.filter(email="second@example.org").exists()
