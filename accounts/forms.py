@@ -72,11 +72,23 @@ class ProfileForm(forms.Form):
         help_text="Shown under your replies when you post as a verified professional, "
         "for example “Paid speaker for Example Pharma”.",
     )
+    text_size = forms.ChoiceField(
+        choices=User.TextSize.choices,
+        required=False,
+        initial=User.TextSize.STANDARD,
+        widget=forms.RadioSelect,
+        label="Text size",
+        help_text="How large text is on every page while you are signed in.",
+    )
 
     def __init__(self, *args, conditions_queryset=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         if conditions_queryset is not None:
             self.fields["conditions"].queryset = conditions_queryset
+
+    def clean_text_size(self) -> str | None:
+        # Not sent (an older form, a script): keep the member's current choice.
+        return self.cleaned_data["text_size"] or None
 
     def clean_display_name(self) -> str:
         name = unicodedata.normalize("NFKC", self.cleaned_data["display_name"]).strip()

@@ -13,9 +13,17 @@ CURRENT_CONSENT_VERSION = "2026-11"
 class User(AbstractUser):
     """A member. Sign-up asks for username, email and password only."""
 
+    class TextSize(models.TextChoices):
+        STANDARD = "standard", "Standard"
+        LARGER = "larger", "Larger"
+        LARGEST = "largest", "Largest"
+
     display_name = models.CharField(max_length=60, blank=True)
     health_data_consent_version = models.CharField(max_length=20, blank=True)
     health_data_consent_at = models.DateTimeField(null=True, blank=True)
+    # A reading preference, kept here rather than on Profile: every page needs it and
+    # the session middleware has already loaded this row, so it costs no query.
+    text_size = models.CharField(max_length=10, choices=TextSize.choices, default=TextSize.STANDARD)
 
     class Meta:
         db_table = "accounts_user"

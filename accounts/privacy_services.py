@@ -131,6 +131,7 @@ def data_export_contents(user: User) -> dict:
 
     from accounts.models import ProfessionalVerification
     from community.models import Flag, Membership
+    from discussions.drafts import draft_list_for_export
     from discussions.models import Discussion, HashtagFollow, Notification, NotificationPreference, Reply
 
     profile = Profile.objects.filter(user=user).first()
@@ -154,6 +155,7 @@ def data_export_contents(user: User) -> dict:
             ],
             # Which second factors are set up; never their secrets.
             "two_factor_methods": sorted(Authenticator.objects.filter(user=user).values_list("type", flat=True)),
+            "text_size": user.text_size,
         },
         "consent": {
             "health_data_consent_version": user.health_data_consent_version,
@@ -207,6 +209,18 @@ def data_export_contents(user: User) -> dict:
                 "revisions": _revisions(r.revisions.all()),
             }
             for r in replies
+        ],
+        # What the member was still writing; a reply draft names its discussion by id only.
+        "drafts": [
+            {
+                "form": d.key,
+                "title": d.title,
+                "body": d.body,
+                "hashtags": d.hashtags,
+                "content_warning": d.content_warning,
+                "updated_at": d.updated_at,
+            }
+            for d in draft_list_for_export(user)
         ],
         "memberships": [
             {"community": m.community.slug, "role": m.role, "status": m.status, "since": m.created_at}

@@ -60,12 +60,19 @@ def profile_update(
     conditions: Iterable[Community],
     conditions_visibility: str,
     conflict_of_interest: str = "",
+    text_size: str | None = None,
 ) -> Profile:
     """Save what a member chose about how they appear. Badge-related facts are not
     accepted here: only the verification workflow grants a badge."""
     profile = profile_get_or_create(user)
     user.display_name = display_name.strip()
-    user.save(update_fields=["display_name"])
+    update_fields = ["display_name"]
+    if text_size is not None:
+        if text_size not in User.TextSize.values:
+            raise ValidationError({"text_size": "Choose standard, larger or largest text."})
+        user.text_size = text_size
+        update_fields.append("text_size")
+    user.save(update_fields=update_fields)
     profile.role = role
     profile.pronouns = pronouns.strip()
     profile.bio = bio.strip()

@@ -91,6 +91,7 @@ def profile_settings(request: HttpRequest) -> HttpResponse:
                 "conditions": list(current.conditions.all()),
                 "conditions_visibility": current.conditions_visibility,
                 "conflict_of_interest": current.conflict_of_interest,
+                "text_size": user.text_size,
             },
         )
         status = 200

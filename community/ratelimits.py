@@ -31,9 +31,11 @@ DEFAULT_LIMITS: dict[str, list[tuple[str, int, int]]] = {
     "post": [("user", 10, 60), ("user", 60, 3600), ("ip", 60, 60)],
     "flag": [("user", 10, 600), ("ip", 40, 600)],
     "join": [("user", 20, 3600), ("ip", 60, 3600)],
+    # Drafts save as a member types (every ~1.5 s at most): generous, but bounded.
+    "draft": [("user", 120, 60)],
 }
 
-ACTION_WORDS = {"post": "posted", "flag": "flagged", "join": "joined"}
+ACTION_WORDS = {"post": "posted", "flag": "flagged", "join": "joined", "draft": "saved drafts"}
 
 
 @dataclass(frozen=True)

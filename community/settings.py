@@ -85,6 +85,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "discussions.context_processors.notifications",
                 "community.context_processors.moderation",
+                "accounts.context_processors.reading_preferences",
             ],
         },
     },

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
+from django.core.validators import RegexValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.text import slugify
@@ -285,3 +286,38 @@ class HashtagFollow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} follows {self.community_id}"
+
+
+# --- Drafts ------------------------------------------------------------------------
+
+
+class Draft(models.Model):
+    """What a member is still writing, saved as they type so a timeout or a crash
+    loses nothing. One per member and form; only its writer ever reads it.
+
+    ``key`` names the form: "new" (start a discussion) or "reply-<discussion id>".
+    """
+
+    KEY_PATTERN = r"new|reply-[1-9][0-9]{0,9}"
+    # The same bounds as the real forms (discussions.markdown and discussions.forms).
+    TITLE_MAX_LENGTH = 200
+    BODY_MAX_LENGTH = 20_000
+    HASHTAGS_MAX_LENGTH = 1000
+    CONTENT_WARNING_MAX_LENGTH = 80
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="drafts")
+    key = models.CharField(
+        max_length=20,
+        validators=[RegexValidator(rf"\A(?:{KEY_PATTERN})\Z", "A draft is for a new discussion or a reply.")],
+    )
+    title = models.CharField(max_length=TITLE_MAX_LENGTH, blank=True)
+    body = models.TextField(max_length=BODY_MAX_LENGTH, blank=True)
+    hashtags = models.CharField(max_length=HASHTAGS_MAX_LENGTH, blank=True)
+    content_warning = models.CharField(max_length=CONTENT_WARNING_MAX_LENGTH, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="one_draft_per_form")]
+
+    def __str__(self) -> str:
+        return f"draft {self.key} of {self.user_id}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from discussions import search_views, views
+from discussions import draft_views, search_views, views
 
 app_name = "discussions"
 
@@ -22,4 +22,6 @@ urlpatterns = [
     path("d/<int:pk>/discussion/lock/", views.discussion_lock, name="lock"),
     path("d/<int:pk>/discussion/history/", views.discussion_history, name="history"),
     path("d/<int:pk>/<str:slug>/", views.discussion_detail, name="detail"),
+    path("drafts/<str:key>/", draft_views.draft_save, name="draft_save"),
+    path("drafts/<str:key>/discard/", draft_views.draft_discard, name="draft_discard"),
 ]

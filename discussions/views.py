@@ -24,7 +24,7 @@ from community import moderation
 from community.hashtags import InvalidHashtag, normalise_hashtag
 from community.ratelimits import rate_limit_check, rate_limited_response
 from community.selectors import community_resolve
-from discussions import services
+from discussions import drafts, services
 from discussions.forms import (
     DiscussionEditForm,
     DiscussionForm,
@@ -246,6 +246,9 @@ def _render_discussion(
         reply_to = request.GET.get("reply_to", "")
         if NUMBER.fullmatch(reply_to):
             initial["parent"] = int(reply_to)
+        draft = drafts.draft_get(viewer, drafts.reply_key(discussion.pk))
+        if draft is not None:
+            initial["body"] = draft.body
         reply_form = ReplyForm(initial=initial)
     replying_to = None
     if reply_form is not None:
@@ -392,13 +395,24 @@ def discussion_new(request: HttpRequest) -> HttpResponse:
             except PermissionDenied as error:
                 form.add_error(None, str(error))
             else:
+                drafts.draft_discard(user=request.user, key=drafts.NEW_DISCUSSION_KEY)
                 return _after_posting(request, discussion, discussion.get_absolute_url())
         status = 400
     else:
-        form = DiscussionForm(initial={"hashtags": _prefill_hashtag(request)})
+        form = DiscussionForm(initial=_new_discussion_initial(request))
     return render(
         request, "discussions/new.html", {"form": form, "offer_badge": _offers_badge(request.user)}, status=status
     )
+
+
+def _new_discussion_initial(request: HttpRequest) -> dict:
+    """The member's saved draft, if any; a ``?c=`` hashtag fills an empty hashtag field."""
+    initial = {"hashtags": _prefill_hashtag(request)}
+    draft = drafts.draft_get(request.user, drafts.NEW_DISCUSSION_KEY)
+    if draft is not None:
+        initial.update(title=draft.title, body=draft.body, content_warning=draft.content_warning)
+        initial["hashtags"] = draft.hashtags or initial["hashtags"]
+    return initial
 
 
 def _offers_badge(viewer: Viewer) -> bool:
@@ -456,6 +470,7 @@ def reply_post(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         _add_errors(form, error)
         return _render_discussion(request, discussion, reply_form=form, status=400)
+    drafts.draft_discard(user=request.user, key=drafts.reply_key(pk))
     if reply.discussion_id != discussion.pk:
         discussion = reply.discussion
     return _after_posting(request, reply, _reply_url(discussion, reply, request.user))
