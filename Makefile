@@ -45,6 +45,7 @@ migrations-check: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.markdown_render --append docs/benchmarks.md
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles test_db.sqlite3*

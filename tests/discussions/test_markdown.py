@@ -132,6 +132,13 @@ def test_it_strips_id_name_class_and_style_attributes():
     assert "class=" not in html and "<pre><code>" in html
 
 
+# The speed target (under 200 ms for the worst allowed post) is measured by
+# `python -m bench.markdown_render`; this ceiling only catches a super-linear blow-up
+# (one input once took 33 s) without failing on a busy CI machine. CPU time, not
+# wall time, so other processes on the machine do not count.
+RENDER_CPU_CEILING = 1.0
+
+
 @pytest.mark.parametrize(
     "source",
     [
@@ -153,9 +160,9 @@ def test_it_strips_id_name_class_and_style_attributes():
     ],
 )
 def test_the_largest_allowed_pathological_body_renders_fast(source):
-    started = time.perf_counter()
+    started = time.process_time()
     render_markdown(source, resolve_hashtags=lambda names: {name: name for name in names})
-    assert time.perf_counter() - started < 0.2
+    assert time.process_time() - started < RENDER_CPU_CEILING
 
 
 def test_it_refuses_a_body_over_the_limit_and_the_markdown_dos_inputs():
@@ -166,9 +173,9 @@ def test_it_refuses_a_body_over_the_limit_and_the_markdown_dos_inputs():
 
 def test_it_renders_100000_stars_and_5000_nested_quotes_fast_even_unvalidated():
     for source in ("*" * 100_000, ">" * 5_000 + " deep", "> " * 5_000 + "deep"):
-        started = time.perf_counter()
+        started = time.process_time()
         html = render_markdown(source, resolve_hashtags=no_hashtags)
-        assert time.perf_counter() - started < 0.2
+        assert time.process_time() - started < RENDER_CPU_CEILING
         assert html.count("<blockquote>") <= 13
 
 

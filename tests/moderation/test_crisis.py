@@ -62,6 +62,6 @@ def test_it_ignores_negated_and_idiomatic_phrasing(text):
 def test_detection_reads_only_a_bounded_prefix_quickly():
     import time
 
-    started = time.perf_counter()
+    started = time.process_time()
     assert not suggests_crisis("tired " * 200_000)
-    assert time.perf_counter() - started < 2
+    assert time.process_time() - started < 2

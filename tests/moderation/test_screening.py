@@ -56,9 +56,9 @@ def test_plain_rules_match_whole_words_without_case():
 def test_matching_the_worst_allowed_pattern_on_huge_text_is_fast():
     worst = "[a-z]{0,20}[a-z]{0,20}x"  # inside the budget: the slowest kind still allowed
     validate_keyword_pattern(worst, is_regex=True)
-    started = time.perf_counter()
+    started = time.process_time()
     keyword_matches(worst, is_regex=True, text="a" * 1_000_000)
-    assert time.perf_counter() - started < 2
+    assert time.process_time() - started < 2
 
 
 def _screen(author, communities, body, title="A question"):
