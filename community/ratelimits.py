@@ -33,9 +33,11 @@ DEFAULT_LIMITS: dict[str, list[tuple[str, int, int]]] = {
     "join": [("user", 20, 3600), ("ip", 60, 3600)],
     # Drafts save as a member types (every ~1.5 s at most): generous, but bounded.
     "draft": [("user", 120, 60)],
+    # Members per account; signed-out visitors per address ("visitor" skips members).
+    "search": [("user", 30, 60), ("visitor", 30, 60)],
 }
 
-ACTION_WORDS = {"post": "posted", "flag": "flagged", "join": "joined", "draft": "saved drafts"}
+ACTION_WORDS = {"post": "posted", "flag": "flagged", "join": "joined", "draft": "saved drafts", "search": "searched"}
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,8 @@ def client_ip(request: HttpRequest) -> str:
 def _identity(request: HttpRequest, scope: str) -> str | None:
     if scope == "user":
         return str(request.user.pk) if request.user.is_authenticated else None
+    if scope == "visitor" and request.user.is_authenticated:
+        return None
     # Hashed so raw addresses never sit in the cache.
     return hashlib.sha256(client_ip(request).encode()).hexdigest()[:32]
 

@@ -186,6 +186,10 @@ ACCOUNT_RATE_LIMITS = {
     "login_failed": "10/m/ip,5/5m/key",
     "confirm_email": "1/3m/key",
 }
+# Posting, flagging, joining, search and draft limits (community/ratelimits.py). Only a
+# load test that posts far faster than any member should switch them off.
+if not env.bool("APP_RATE_LIMITS", default=True):
+    SPOONFUL_RATE_LIMITS = False
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Spoonful"
 # A write on every request is too dear for pages that must stay fast; sessions still list IP and agent.

@@ -2,34 +2,16 @@
 
 from datetime import date
 
-from allauth.account.adapter import get_adapter
-from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_safe
 
+from community.ratelimits import rate_limit_check, rate_limited_response
 from community.selectors import community_resolve
 from discussions.search import MAX_QUERY_LENGTH, Sort, clean_query, search_discussions
 
-SEARCHES_PER_MINUTE = 30
 PAGE_SIZE = 20
 MAX_PAGE = 50
-
-
-def _rate_limited(request: HttpRequest) -> bool:
-    """30 searches a minute per member, or per address for visitors (Django cache, fixed window)."""
-    user = request.user
-    who = f"user:{user.pk}" if user.is_authenticated else f"ip:{get_adapter().get_client_ip(request)}"
-    key = f"search-rate:{who}"
-    cache.add(key, 0, timeout=60)
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        # The key expired between add and incr: this is the first search of a new window.
-        cache.set(key, 1, timeout=60)
-        count = 1
-    return count > getattr(settings, "SEARCHES_PER_MINUTE", SEARCHES_PER_MINUTE)
 
 
 def _date(value: str | None) -> tuple[date | None, str]:
@@ -50,15 +32,9 @@ def _int(value: str | None, default: int, maximum: int) -> int:
 
 @require_safe
 def search(request: HttpRequest) -> HttpResponse:
-    if _rate_limited(request):
-        response = render(
-            request,
-            "discussions/search.html",
-            {"message": "You have searched a lot in the last minute. Please wait a moment and try again."},
-            status=429,
-        )
-        response["Retry-After"] = "60"
-        return response
+    limited = rate_limit_check(request, "search")
+    if limited:
+        return rate_limited_response(request, "discussions/search.html", {"message": limited.message}, limited)
 
     raw_query = request.GET.get("q", "")
     query, _ = clean_query(raw_query)
