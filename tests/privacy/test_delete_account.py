@@ -16,7 +16,8 @@ from accounts import privacy_services
 from accounts.models import DataExport, Profile, User
 from community.models import Membership, ModerationAction
 from discussions import events
-from discussions.models import Discussion, HashtagFollow, Notification, Reply, Revision, Visibility
+from discussions.drafts import draft_save
+from discussions.models import Discussion, Draft, HashtagFollow, Notification, Reply, Revision, Visibility
 from discussions.search import search_discussions
 from tests.conftest import PASSWORD
 
@@ -76,6 +77,7 @@ def leaver(world, user_factory):
         recipient=world.users["member"], kind=Notification.Kind.MENTION, actor=user, reply=reply
     )
     HashtagFollow.objects.create(user=user, community=world.community)
+    draft_save(user=user, key="new", title=f"{POST_CANARY} draft title", body=f"{POST_CANARY} draft body")
     privacy_services.block_create(blocker=user, blocked=world.users["blocked"])
     privacy_services.block_create(blocker=world.users["member"], blocked=user)
     ModerationAction.objects.create(
@@ -146,6 +148,7 @@ def test_deleting_the_account_leaves_no_row_naming_the_member(world, leaver, pos
     assert not DataExport.objects.filter(user_id=user.pk).exists()
     assert not HashtagFollow.objects.filter(user_id=user.pk).exists()
     assert not Notification.objects.filter(recipient_id=user.pk).exists()
+    assert not Draft.objects.filter(user_id=user.pk).exists()
     # Every session of hers has ended, not just this one.
     assert other_session.get("/settings/privacy/").status_code == 302
     assert not [s for s in Session.objects.all() if s.get_decoded().get("_auth_user_id") == str(user.pk)]
