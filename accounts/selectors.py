@@ -242,8 +242,13 @@ def can_act_as_professional(user: Viewer | None) -> bool:
     return is_verified_professional(user) and has_two_factor(user)
 
 
-def is_site_staff(user: Viewer) -> bool:
-    return user.is_authenticated and user.is_active and user.is_staff
+def is_signed_in_member(viewer: Viewer) -> bool:
+    """Signed in with an account that is still active (suspensions and bans aside)."""
+    return viewer.is_authenticated and viewer.is_active
+
+
+def is_site_staff(viewer: Viewer) -> bool:
+    return is_signed_in_member(viewer) and viewer.is_staff
 
 
 # --- What a profile page lists ---------------------------------------------------

@@ -14,6 +14,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.selectors import is_signed_in_member
 from community.models import (
     Appeal,
     Community,
@@ -33,15 +34,11 @@ QUEUE_FLAG_LIMIT = 300
 QUEUE_SECTION_LIMIT = 100
 
 
-def _signed_in(viewer: Viewer) -> bool:
-    return viewer.is_authenticated and viewer.is_active
-
-
 # --- Who moderates what -----------------------------------------------------------
 
 
 def communities_moderated_by(viewer: Viewer) -> QuerySet[Community]:
-    if not _signed_in(viewer):
+    if not is_signed_in_member(viewer):
         return Community.objects.none()
     if viewer.is_staff:
         return Community.objects.all()
@@ -53,7 +50,7 @@ def communities_moderated_by(viewer: Viewer) -> QuerySet[Community]:
 
 
 def is_moderator_anywhere(viewer: Viewer) -> bool:
-    return _signed_in(viewer) and (viewer.is_staff or communities_moderated_by(viewer).exists())
+    return is_signed_in_member(viewer) and (viewer.is_staff or communities_moderated_by(viewer).exists())
 
 
 def discussion_of(post: Post) -> Discussion:
@@ -68,7 +65,7 @@ def communities_of(post: Post) -> QuerySet[Community]:
 
 def can_moderate_post(viewer: Viewer, post: Post) -> bool:
     """Staff, or an active moderator of one of the communities the post sits in."""
-    if not _signed_in(viewer):
+    if not is_signed_in_member(viewer):
         return False
     if viewer.is_staff:
         return True
@@ -119,7 +116,7 @@ def active_mute(user: Viewer, communities) -> Sanction | None:
 
 def posting_refusal(user: Viewer, communities=()) -> str | None:
     """Why the member may not post into these communities now, or None when they may."""
-    if not _signed_in(user):
+    if not is_signed_in_member(user):
         return "Sign in to post."
     suspension = active_suspension(user)
     if suspension is not None:
@@ -307,7 +304,7 @@ def appeal_get_for_moderator_or_404(viewer: User, pk: int) -> Appeal:
 
 
 def can_decide_on(viewer: Viewer, action: ModerationAction) -> bool:
-    if not _signed_in(viewer):
+    if not is_signed_in_member(viewer):
         return False
     if viewer.is_staff:
         return True

@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from taggit.models import Tag
 
 from accounts.models import User
+from accounts.selectors import is_signed_in_member, is_site_staff, is_verified_professional
 from community.hashtags import InvalidHashtag, normalise_hashtag
 from community.models import Community, CommunityAlias, Membership
 from community.selectors import is_community_moderator
@@ -22,28 +23,6 @@ audit_log = logging.getLogger("community.audit")
 
 # Paths under /c/ that a community hashtag must not shadow.
 RESERVED_SLUGS = frozenset({"new", "autocomplete"})
-
-
-def _is_signed_in_member(user: User) -> bool:
-    return user.is_authenticated and user.is_active
-
-
-def _is_staff(user: User) -> bool:
-    return _is_signed_in_member(user) and user.is_staff
-
-
-def is_verified_professional(user: User) -> bool:
-    """Whether the user holds a current professional verification.
-
-    The verification workflow lives in ``accounts``; until it provides
-    ``accounts.selectors.is_verified_professional`` nobody counts as verified,
-    so professionals-only communities stay closed rather than open to all.
-    """
-    try:
-        from accounts.selectors import is_verified_professional as predicate
-    except ImportError:
-        return False
-    return bool(predicate(user))
 
 
 def _require_moderator(acting_user: User, community: Community) -> None:
@@ -79,7 +58,7 @@ def community_create(
     orpha_code: str = "",
 ) -> Community:
     """Create a community and the canonical tag its discussions carry. Staff only."""
-    if not _is_staff(acting_user):
+    if not is_site_staff(acting_user):
         raise PermissionDenied("Only staff can create communities.")
     try:
         hashtag = normalise_hashtag(slug)
@@ -126,7 +105,7 @@ def membership_join(*, user: User, community: Community) -> Membership:
     an invitation can be accepted. Professionals-only: verified professionals only.
     Joining twice returns the existing membership unchanged.
     """
-    if not _is_signed_in_member(user):
+    if not is_signed_in_member(user):
         raise PermissionDenied("Sign in to join a community.")
     membership = _membership_locked(user, community)
     if membership is not None and membership.status == Membership.Status.BANNED:
@@ -232,7 +211,7 @@ def membership_remove(*, acting_user: User, membership: Membership) -> None:
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     if membership.user_id == acting_user.pk:
         raise ValidationError("To leave the community yourself, use Leave.")
-    if membership.role == Membership.Role.MODERATOR and not _is_staff(acting_user):
+    if membership.role == Membership.Role.MODERATOR and not is_site_staff(acting_user):
         raise ValidationError("Only staff can remove a moderator.")
     if membership.status == Membership.Status.BANNED:
         raise ValidationError("This member is banned; lift the ban instead.")
@@ -245,7 +224,7 @@ def membership_remove(*, acting_user: User, membership: Membership) -> None:
 @transaction.atomic
 def moderator_appoint(*, acting_user: User, community: Community, user: User) -> Membership:
     """Staff make a member (or anyone active) a moderator of one community."""
-    if not _is_staff(acting_user):
+    if not is_site_staff(acting_user):
         raise PermissionDenied("Only staff can appoint moderators.")
     if not user.is_active:
         raise ValidationError("That account is not active.")
@@ -264,7 +243,7 @@ def moderator_appoint(*, acting_user: User, community: Community, user: User) ->
 @transaction.atomic
 def moderator_dismiss(*, acting_user: User, membership: Membership) -> Membership:
     """Staff return a moderator to an ordinary member."""
-    if not _is_staff(acting_user):
+    if not is_site_staff(acting_user):
         raise PermissionDenied("Only staff can dismiss moderators.")
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     if membership.role != Membership.Role.MODERATOR:

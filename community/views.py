@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from accounts.decorators import privileged_action_requires_2fa
 from accounts.models import User
+from accounts.selectors import is_verified_professional
 from community import moderation, services
 from community.forms import AliasProposeForm, CommunityCreateForm, DecisionForm, DirectoryFilterForm, InviteForm
 from community.hashtags import InvalidHashtag, normalise_hashtag
@@ -241,7 +242,7 @@ def community_detail(request: HttpRequest, hashtag: str) -> HttpResponse:
         "may_join_professionals_only": (
             not community.professionals_only
             or membership is not None
-            or (viewer.is_authenticated and services.is_verified_professional(viewer))
+            or (viewer.is_authenticated and is_verified_professional(viewer))
         ),
         "indexable": not viewer.is_authenticated and not community.is_private,
         "following": is_following(viewer, community),

@@ -10,6 +10,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from accounts.models import User
+from accounts.selectors import is_signed_in_member, is_site_staff
 from community.models import Community, Membership
 from discussions.models import Discussion, DiscussionTag, Reply, Visibility
 
@@ -17,14 +18,6 @@ Viewer = User | AnonymousUser
 
 READABLE_REPLY_STATES = (Reply.Status.PUBLISHED, Reply.Status.REMOVED, Reply.Status.DELETED)
 OWN_PENDING_STATES = (Discussion.Status.HELD,)
-
-
-def is_signed_in_member(viewer: Viewer) -> bool:
-    return viewer.is_authenticated and viewer.is_active
-
-
-def is_site_staff(viewer: Viewer) -> bool:
-    return is_signed_in_member(viewer) and viewer.is_staff
 
 
 def _tagged_into(**community_filter) -> Exists:
@@ -106,19 +99,6 @@ def can_see_author(viewer: Viewer, post: Discussion | Reply) -> bool:
     return is_signed_in_member(viewer) and post.author_id == viewer.pk
 
 
-def is_moderator_of_any(viewer: Viewer, discussion: Discussion) -> bool:
-    if is_site_staff(viewer):
-        return True
-    if not is_signed_in_member(viewer):
-        return False
-    return Membership.objects.filter(
-        user=viewer,
-        status=Membership.Status.ACTIVE,
-        role=Membership.Role.MODERATOR,
-        community__tag__in=discussion.tags.all(),
-    ).exists()
-
-
 def is_banned_from_any(viewer: Viewer, discussion: Discussion) -> bool:
     return Membership.objects.filter(
         user=viewer, status=Membership.Status.BANNED, community__tag__in=discussion.tags.all()
@@ -161,4 +141,7 @@ def is_restricted_from_posting(viewer: Viewer, discussion: Discussion) -> bool:
 
 
 def can_moderate(viewer: Viewer, discussion: Discussion) -> bool:
-    return is_moderator_of_any(viewer, discussion)
+    """Staff, or an active moderator of one of the discussion's communities."""
+    from community.moderation_selectors import can_moderate_post
+
+    return can_moderate_post(viewer, discussion)

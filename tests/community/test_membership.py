@@ -1,4 +1,3 @@
-import sys
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -105,18 +104,25 @@ def test_professionals_only_community_admits_verified_professionals(community_fa
     assert services.membership_join(user=member, community=community).is_active
 
 
-def test_professional_check_is_closed_when_verification_does_not_exist_yet(member, monkeypatch):
-    monkeypatch.setitem(sys.modules, "accounts.selectors", None)  # makes the import fail
+def test_the_professional_check_uses_a_real_current_verification(community_factory, member, other_member):
+    from django.utils import timezone
 
-    assert services.is_verified_professional(member) is False
+    from accounts.models import ProfessionalVerification
 
+    community = community_factory("clinicians", professionals_only=True)
+    ProfessionalVerification.objects.create(
+        applicant=member,
+        profession="nurse",
+        licence_number="N-1",
+        issuing_body="NMC",
+        country="UK",
+        status=ProfessionalVerification.Status.APPROVED,
+        expires_at=timezone.now() + timezone.timedelta(days=30),
+    )
 
-def test_professional_check_asks_accounts_when_it_exists(member, monkeypatch):
-    fake = type(sys)("accounts.selectors")
-    fake.is_verified_professional = lambda user: user.username == "alice"
-    monkeypatch.setitem(sys.modules, "accounts.selectors", fake)
-
-    assert services.is_verified_professional(member) is True
+    assert services.membership_join(user=member, community=community).is_active
+    with pytest.raises(ValidationError, match="verified"):
+        services.membership_join(user=other_member, community=community)
 
 
 # --- Leaving -------------------------------------------------------------------------
