@@ -140,7 +140,7 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
             return None
 
     async def notification_created(self, event: dict) -> None:
-        await self.send_json({"type": "notification", "unread": event["unread"]})
+        await self.send_json({"type": "notification"})
 
     async def access_changed(self, event: dict) -> None:
         # Only this session's own standing matters here: signing out on one device

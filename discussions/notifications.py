@@ -31,7 +31,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.db import close_old_connections, connection, transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.db.models.functions import Lower
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -361,26 +361,19 @@ def notification_mark_all_read(*, user: User) -> int:
 
 
 def _announce_unread(user_ids: set[int]) -> None:
-    """Send each recipient ``{"type": "notification.created", "unread": n}`` after commit.
+    """Nudge each recipient's bell after commit: ``{"type": "notification.created"}``.
 
-    ``n`` comes from one grouped query and counts unread rows without re-applying the
-    visibility rule (that would cost a query per recipient). The bell's script treats
-    it as a nudge and asks /notifications/unread/ for the exact, filtered count.
+    The frame carries no count: a raw count would include notifications about posts
+    the member may not read (a follower outside a community-only discussion), and
+    filtering per recipient here would cost a query each. The bell's script asks
+    /notifications/unread/, which applies the visibility rule.
     """
 
     def send() -> None:
-        counts = dict(
-            Notification.objects.filter(recipient_id__in=user_ids, in_app=True, read_at__isnull=True)
-            .values("recipient_id")
-            .annotate(n=Count("pk"))
-            .values_list("recipient_id", "n")
-        )
         try:
             layer = get_channel_layer()
             for user_id in user_ids:
-                async_to_sync(layer.group_send)(
-                    user_group_name(user_id), {"type": "notification.created", "unread": counts.get(user_id, 0)}
-                )
+                async_to_sync(layer.group_send)(user_group_name(user_id), {"type": "notification.created"})
         except Exception:
             # Live is an enhancement: the bell is right on the next page load.
             logger.warning("live notification counts could not be sent", exc_info=True)
@@ -467,7 +460,9 @@ def email_item(notification: Notification) -> EmailItem | None:
         kind_label=Kind(notification.kind).label,
         headline=SUBJECTS[notification.kind],
         # A post that is not public is "something to read": no title, hashtag or text.
-        title=discussion.title if public else "",
+        # A content warning keeps even a public title out of the inbox, as it keeps the
+        # body folded on the site.
+        title=discussion.title if public and not discussion.content_warning else "",
         actor_name=actor_name,
         link=absolute(reverse("notifications:open", kwargs={"pk": notification.pk})),
         message=notification.message,

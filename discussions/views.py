@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -23,7 +23,7 @@ from accounts.decorators import privileged_action_requires_2fa
 from community import moderation
 from community.hashtags import InvalidHashtag, normalise_hashtag
 from community.ratelimits import rate_limit_check, rate_limited_response
-from community.selectors import community_resolve
+from community.selectors import community_list_visible_to, community_resolve
 from discussions import drafts, services
 from discussions.forms import (
     DiscussionEditForm,
@@ -134,8 +134,14 @@ def render_reply_html(reply: Reply, *, request: HttpRequest | None = None) -> st
 
 
 def reply_html_for_viewer(*, viewer: Viewer, discussion: Discussion, number: int) -> str | None:
-    """One reply rendered for one viewer (for live updates), or None if they may not
-    see it. The caller has already checked the viewer may see the discussion."""
+    """One reply rendered for live updates, or None if the viewer may not see it. The
+    caller has already checked the viewer may see the discussion.
+
+    ``viewer`` stands in for a whole audience (visitors, members, moderators, the
+    reply's author), so nothing personal to the stand-in may shape the HTML: not
+    whom they blocked, not whether they in particular may reply (the reply POST
+    checks that for each member).
+    """
     reply = _reply_rows(reply_list_visible_to(viewer, discussion)).filter(number=number).first()
     if reply is None:
         return None
@@ -143,8 +149,9 @@ def reply_html_for_viewer(*, viewer: Viewer, discussion: Discussion, number: int
         [reply],
         viewer=viewer,
         discussion=discussion,
-        may_reply=can_reply(viewer, discussion),
+        may_reply=is_signed_in_member(viewer) and discussion.is_published and not discussion.is_locked,
         may_moderate=can_moderate(viewer, discussion),
+        blocked_ids=set(),
     )
     return render_reply_html(reply)
 
@@ -183,9 +190,13 @@ def _reply_window(request: HttpRequest, discussion: Discussion) -> _Window:
     return _Window(replies=replies, next_url=next_url, is_first=is_first)
 
 
-def _tag_links(discussion: Discussion) -> list[dict]:
+def _tag_links(discussion: Discussion, viewer: Viewer) -> list[dict]:
+    """The discussion's hashtags the viewer may know of: a member of one private
+    community must not learn of another it is also tagged into."""
     links = []
-    for tag in discussion.tags.select_related("community").order_by("name"):
+    known = community_list_visible_to(viewer).values("pk")
+    tags = discussion.tags.filter(Q(community__isnull=True) | Q(community__in=known))
+    for tag in tags.select_related("community").order_by("name"):
         community = getattr(tag, "community", None)
         slug = community.slug if community is not None else tag.slug
         links.append({"slug": slug, "name": community.name if community is not None else tag.name})
@@ -263,7 +274,7 @@ def _render_discussion(
         "discussions/detail.html",
         {
             "discussion": discussion,
-            "tag_links": _tag_links(discussion),
+            "tag_links": _tag_links(discussion, viewer),
             "replies": window.replies,
             "next_url": window.next_url,
             "is_first_window": window.is_first,
@@ -512,7 +523,13 @@ def replies_after(request: HttpRequest, pk: int) -> HttpResponse:
     replies = list(rows.order_by("number")[: CATCH_UP_LIMIT + 1])
     has_more = len(replies) > CATCH_UP_LIMIT
     replies = replies[:CATCH_UP_LIMIT]
-    present_replies(replies, viewer=request.user, discussion=discussion, may_reply=can_reply(request.user, discussion))
+    present_replies(
+        replies,
+        viewer=request.user,
+        discussion=discussion,
+        may_reply=can_reply(request.user, discussion),
+        may_moderate=can_moderate(request.user, discussion),
+    )
     fragments = [(reply, render_reply_html(reply, request=request)) for reply in replies]
     last_number = replies[-1].number if replies else after
     if "application/json" in request.headers.get("Accept", ""):

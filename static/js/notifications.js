@@ -17,11 +17,12 @@
     document.dispatchEvent(new CustomEvent("notifications:unread", { detail: { unread: value } }));
   }
 
-  function refresh(fallback) {
+  // On failure the bell keeps its count until the next nudge or page load.
+  function refresh() {
     fetch(bell.getAttribute("data-unread-url"), { credentials: "same-origin", headers: { "Accept": "application/json" } })
       .then(function (response) { if (!response.ok) { throw new Error(String(response.status)); } return response.json(); })
       .then(function (data) { show(data.unread); })
-      .catch(function () { if (fallback !== undefined) { show(fallback); } });
+      .catch(function () {});
   }
 
   function connect() {
@@ -31,7 +32,7 @@
     socket.addEventListener("message", function (event) {
       var data;
       try { data = JSON.parse(event.data); } catch (error) { return; }
-      if (data && data.type === "notification") { refresh(data.unread); }
+      if (data && data.type === "notification") { refresh(); }
     });
     socket.addEventListener("close", function (event) {
       // 4401: signed out; 4403: access changed. Both mean "reload to continue", not "retry".

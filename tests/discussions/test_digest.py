@@ -90,6 +90,20 @@ def test_an_email_about_a_public_post_may_name_its_title(
     assert "Replycanary" not in content
 
 
+def test_an_email_about_a_public_post_behind_a_content_warning_leaves_out_its_title(
+    member, other_member, mecfs, django_capture_on_commit_callbacks
+):
+    immediate(member)
+    discussion = post(member, "cw", Visibility.PUBLIC, mecfs, content_warning="graphic symptoms")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        notifications.notify_reply_created(reply_to(discussion, other_member).pk)
+
+    content = everything_in(mail.outbox[0])
+    assert "Titlecwcanary" not in content
+    assert "https://spoonful.example/notifications/" in content
+
+
 def test_an_anonymous_reply_email_never_names_its_author(
     member, other_member, mecfs, django_capture_on_commit_callbacks
 ):

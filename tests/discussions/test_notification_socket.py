@@ -47,11 +47,9 @@ async def test_a_member_receives_events_sent_to_their_group(channel_layer_kind, 
     connected, _ = await communicator.connect()
     assert connected
 
-    await channel_layers["default"].group_send(
-        user_group_name(member.pk), {"type": "notification.created", "unread": 3}
-    )
+    await channel_layers["default"].group_send(user_group_name(member.pk), {"type": "notification.created"})
 
-    assert await communicator.receive_json_from(timeout=2) == {"type": "notification", "unread": 3}
+    assert await communicator.receive_json_from(timeout=2) == {"type": "notification"}
     await communicator.disconnect()
 
 
@@ -76,9 +74,7 @@ async def test_a_member_does_not_receive_another_members_events(channel_layer_ki
     communicator = connect("/ws/notifications/", await session_cookie_for(member))
     await communicator.connect()
 
-    await channel_layers["default"].group_send(
-        user_group_name(other_member.pk), {"type": "notification.created", "unread": 1}
-    )
+    await channel_layers["default"].group_send(user_group_name(other_member.pk), {"type": "notification.created"})
 
     assert await communicator.receive_nothing(timeout=0.3)
     await communicator.disconnect()
@@ -99,10 +95,8 @@ async def test_signing_out_closes_that_sessions_notification_socket_only(channel
 
     closed = await laptop_socket.receive_output(timeout=1)
     assert closed == {"type": "websocket.close", "code": 4403}
-    await channel_layers["default"].group_send(
-        user_group_name(member.pk), {"type": "notification.created", "unread": 2}
-    )
-    assert await phone_socket.receive_json_from(timeout=2) == {"type": "notification", "unread": 2}
+    await channel_layers["default"].group_send(user_group_name(member.pk), {"type": "notification.created"})
+    assert await phone_socket.receive_json_from(timeout=2) == {"type": "notification"}
     await phone_socket.disconnect()
 
 

@@ -714,3 +714,43 @@ def test_a_held_post_tells_the_poster_it_waits_for_a_moderator(client, user_fact
 
     assert "waiting for a moderator" in response.content.decode()
     assert discussion.replies.get().status == "held"
+
+
+def test_a_member_of_one_private_community_does_not_learn_of_another_the_discussion_is_in(
+    client, member, community_factory, add_member
+):
+    from community.models import Community
+
+    first = community_factory("firstcircle", policy=Community.Policy.PRIVATE, name="First circle")
+    second = community_factory("secondcircle", policy=Community.Policy.PRIVATE, name="Second circle")
+    add_member(member, first)
+    discussion = Discussion.objects.create(
+        title="Shared in two circles",
+        body="x",
+        body_html="<p>x</p>",
+        last_activity_at=timezone.now(),
+        visibility=Visibility.COMMUNITY,
+    )
+    discussion.tags.add(first.tag, second.tag)
+    client.force_login(member)
+
+    page = client.get(discussion.get_absolute_url()).content.decode()
+
+    assert "#firstcircle" in page
+    assert "secondcircle" not in page
+
+
+def test_a_live_frame_rendered_for_an_audience_carries_nothing_personal_to_its_stand_in(
+    member, other_member, outsider, start
+):
+    from accounts.privacy_services import block_create
+    from discussions.views import reply_html_for_viewer
+
+    discussion = start(visibility=Visibility.PUBLIC)
+    reply = services.reply_create(author=other_member, discussion=discussion, body="A reply to render")
+    block_create(blocker=outsider, blocked=other_member)
+
+    html = reply_html_for_viewer(viewer=outsider, discussion=discussion, number=reply.number)
+
+    assert "blocked" not in html
+    assert "A reply to render" in html
