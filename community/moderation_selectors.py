@@ -280,7 +280,9 @@ def moderation_queue_for(viewer: User, community: Community | None = None) -> Qu
     appeals = Appeal.objects.filter(status=Appeal.Status.OPEN)
     if not everything:
         appeals = appeals.filter(action__community__in=moderated)
-    appeals = appeals.select_related("action", "action__community", "appellant").order_by("created_at")
+    appeals = appeals.select_related(
+        "action", "action__community", "action__discussion", "action__reply", "appellant"
+    ).order_by("created_at")
 
     return Queue(
         communities=moderated,

@@ -459,3 +459,19 @@ def test_pin_and_lock_need_two_factor_too(client, user_factory, mecfs, discussio
     assert response["Location"] == "/accounts/2fa/"
     discussion.refresh_from_db()
     assert not discussion.is_locked
+
+
+def test_an_appeal_about_an_anonymous_reply_does_not_name_its_author_in_the_queue(
+    login, moderator, discussion, other_member
+):
+    anonymous = services.reply_create(
+        author=other_member, discussion=discussion, body="Buy miracle pills quietly", is_anonymous=True
+    )
+    action = moderation.post_remove(acting_user=moderator, post=anonymous, reason="Spam")
+    moderation.appeal_create(appellant=other_member, action=action, text="It was a real tip")
+
+    queue = login(moderator).get("/mod/").content.decode()
+
+    assert "Anonymous member appeals" in queue
+    assert other_member.public_name not in queue
+    assert other_member.username not in queue
