@@ -54,15 +54,16 @@ class DiscussionConsumer(SocketClosingMixin, AsyncWebsocketConsumer):
         user = self.scope["user"]
         discussion_id = int(self.scope["url_route"]["kwargs"]["discussion_id"])
         await self.accept()
-        admitted = await live.on_live_thread(live.admission)(user, discussion_id)
-        if admitted is None:
-            await self.close(code=live.CLOSE_FORBIDDEN)
-            return
         try:
             self.hub = await live.get_hub()
         except Exception:
             logger.warning("live: no transport for a new socket", exc_info=True)
             await self.close_with(CLOSE_TRY_AGAIN_LATER)
+            return
+        epoch = self.hub.access_epoch
+        admitted = await live.on_live_thread(live.admission)(user, discussion_id)
+        if admitted is None:
+            await self.close(code=live.CLOSE_FORBIDDEN)
             return
         signed_in = admitted.audience != live.Audience.VISITOR
         if signed_in and self.hub.sockets_of(user.pk) >= live.MAX_SOCKETS_PER_MEMBER:
@@ -81,6 +82,7 @@ class DiscussionConsumer(SocketClosingMixin, AsyncWebsocketConsumer):
         await self.hub.join(
             self.reader,
             {"type": "hello", "locked": admitted.locked, "last_number": admitted.last_number},
+            admitted_at_epoch=epoch,
         )
 
     async def disconnect(self, code: int) -> None:

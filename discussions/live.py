@@ -449,6 +449,9 @@ class Hub:
         self.presence_dirty: set[int] = set()
         self.tasks: list[asyncio.Task] = []
         self.ready = asyncio.Event()
+        # Counts access-shrinking events handled here, so a socket admitted before one
+        # of them (and registered after it) is checked again before it gets a frame.
+        self.access_epoch = 0
 
     async def start(self) -> None:
         try:
@@ -518,6 +521,8 @@ class Hub:
 
     async def _handle(self, seq: int, event: dict) -> None:
         kind = event["type"]
+        if kind in ("access.changed", "discussion.changed"):
+            self.access_epoch += 1
         if kind == "access.changed":
             mine = list(self.by_user.get(event["user_id"], ()))
             ended = event.get("ended_session")
@@ -606,10 +611,16 @@ class Hub:
         await reader.consumer.close_with(code)
 
     # -- membership of the registry
-    async def join(self, reader: Reader, hello: dict) -> None:
+    async def join(self, reader: Reader, hello: dict, *, admitted_at_epoch: int) -> None:
         self.by_discussion.setdefault(reader.discussion_id, set()).add(reader)
         if reader.user_id is not None:
             self.by_user.setdefault(reader.user_id, set()).add(reader)
+        if self.access_epoch != admitted_at_epoch:
+            # Access changed between the admission check and now; that event never saw
+            # this socket.
+            await self.recheck([reader])
+            if reader.closed:
+                return
         hello["seq"] = await current_seq(reader.discussion_id)
         held, reader.held = reader.held or [], None
         await reader.consumer.send(text_data=json.dumps(hello))

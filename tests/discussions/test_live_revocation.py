@@ -16,6 +16,7 @@ from tests.discussions.test_live_socket import (  # noqa: F401  (fixtures)
     _fresh_hub,
     add_reply,
     assert_closed_with,
+    communicator,
     db,
     follow,
     make_discussion,
@@ -227,3 +228,27 @@ async def test_locking_a_public_discussion_does_not_recheck_each_reader(monkeypa
     assert (await receive_type(comm, "discussion"))["locked"] is True
     assert rechecked == []
     await comm.disconnect()
+
+
+async def test_access_lost_between_admission_and_registration_still_closes_the_socket(
+    member, other_member, monkeypatch
+):
+    discussion = await db(community_discussion)(member, other_member)
+    _, cookie = await signed_in(other_member)
+    hub = await live.get_hub()
+    admit = live.admission
+
+    def admitted_then_removed(user, discussion_id):
+        # The member is admitted, then loses access and the hub handles that event
+        # before this socket is registered.
+        verdict = admit(user, discussion_id)
+        Membership.objects.filter(user=other_member).delete()
+        hub.access_epoch += 1
+        return verdict
+
+    monkeypatch.setattr(live, "admission", admitted_then_removed)
+    comm = communicator(f"/ws/d/{discussion.pk}/", cookie)
+    connected, _ = await comm.connect()
+
+    assert connected
+    await assert_closed_with(comm, live.CLOSE_FORBIDDEN)
