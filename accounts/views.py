@@ -125,10 +125,6 @@ def avatar_settings(request: HttpRequest) -> HttpResponse:
 # --- Applying for verification ---------------------------------------------------
 
 
-def _evidence_files(request: HttpRequest) -> list:
-    return request.FILES.getlist("evidence")
-
-
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def verification_settings(request: HttpRequest) -> HttpResponse:

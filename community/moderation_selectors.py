@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -63,13 +63,28 @@ def communities_of(post: Post) -> QuerySet[Community]:
     return Community.objects.filter(tag_id__in=tag_ids)
 
 
+def private_tags_unknown_to(viewer: Viewer) -> QuerySet:
+    """Tags of private communities the viewer is not an active member of. A post in one
+    is theirs to moderate only through that community's own moderators (or staff)."""
+    return (
+        Community.objects.filter(policy=Community.Policy.PRIVATE)
+        .exclude(memberships__user=viewer, memberships__status=Membership.Status.ACTIVE)
+        .values("tag_id")
+    )
+
+
 def can_moderate_post(viewer: Viewer, post: Post) -> bool:
-    """Staff, or an active moderator of one of the communities the post sits in."""
+    """Staff, or an active moderator of one of the communities the post sits in who
+    may also know of every private community it sits in."""
     if not is_signed_in_member(viewer):
         return False
     if viewer.is_staff:
         return True
-    return communities_of(post).filter(pk__in=communities_moderated_by(viewer).values("pk")).exists()
+    counts = communities_of(post).aggregate(
+        moderated=Count("pk", filter=Q(pk__in=communities_moderated_by(viewer).values("pk"))),
+        unknown=Count("pk", filter=Q(tag_id__in=private_tags_unknown_to(viewer))),
+    )
+    return counts["moderated"] > 0 and counts["unknown"] == 0
 
 
 def moderation_post_get_or_404(viewer: Viewer, kind: str, pk: int) -> Post:
@@ -246,7 +261,12 @@ def moderation_queue_for(viewer: User, community: Community | None = None) -> Qu
     replies_in_scope = Q(reply__discussion__tagged_items__tag_id__in=tag_ids)
     flags = Flag.objects.filter(status=Flag.Status.OPEN)
     if not everything:
-        flags = flags.filter(discussions_in_scope | replies_in_scope)
+        unknown = private_tags_unknown_to(viewer)
+        flags = (
+            flags.filter(discussions_in_scope | replies_in_scope)
+            .exclude(discussion__tagged_items__tag_id__in=unknown)
+            .exclude(reply__discussion__tagged_items__tag_id__in=unknown)
+        )
     flags = (
         flags.select_related("discussion", "discussion__author", "reply", "reply__discussion", "reply__author")
         .order_by("created_at")
@@ -263,8 +283,13 @@ def moderation_queue_for(viewer: User, community: Community | None = None) -> Qu
     held_discussions = Discussion.objects.filter(status__in=pending).select_related("author")
     held_replies = Reply.objects.filter(status__in=pending).select_related("author", "discussion")
     if not everything:
-        held_discussions = held_discussions.filter(tagged_items__tag_id__in=tag_ids)
-        held_replies = held_replies.filter(discussion__tagged_items__tag_id__in=tag_ids)
+        unknown = private_tags_unknown_to(viewer)
+        held_discussions = held_discussions.filter(tagged_items__tag_id__in=tag_ids).exclude(
+            tagged_items__tag_id__in=unknown
+        )
+        held_replies = held_replies.filter(discussion__tagged_items__tag_id__in=tag_ids).exclude(
+            discussion__tagged_items__tag_id__in=unknown
+        )
     held: list[tuple[str, Post]] = [
         ("discussion", post) for post in held_discussions.distinct().order_by("created_at")[:QUEUE_SECTION_LIMIT]
     ]

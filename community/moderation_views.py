@@ -47,6 +47,7 @@ from community.moderation_selectors import (
     region_from_request,
 )
 from community.ratelimits import rate_limit_check, rate_limited_response
+from community.selectors import community_list_visible_to
 from discussions.models import Discussion, Reply
 
 POST_ACTIONS = {
@@ -126,8 +127,21 @@ def log(request: HttpRequest) -> HttpResponse:
     _require_moderator_anywhere(request)
     community = _community_filter(request)
     page = Paginator(moderation_log_for(request.user, community), 50).get_page(request.GET.get("page"))
+    _hide_unknown_communities(request.user, page.object_list)
     context = {"page": page, "community": community, "moderated": communities_moderated_by(request.user)}
     return render(request, "moderation/log.html", context)
+
+
+def _hide_unknown_communities(viewer, entries) -> None:
+    """An entry may concern a post that also sits in a private community the viewer does
+    not belong to (another community's moderator acted on it): its name is not theirs
+    to learn. Sets ``shown_community`` and filters re-tag lists for the template."""
+    known = set(community_list_visible_to(viewer).values_list("slug", flat=True))
+    for entry in entries:
+        entry.shown_community = entry.community if entry.community and entry.community.slug in known else None
+        for side in (entry.before, entry.after):
+            if isinstance(side, dict) and "hashtags" in side:
+                side["hashtags"] = [tag for tag in side["hashtags"] if tag in known]
 
 
 def _review_context(request: HttpRequest, post, kind: str, **forms) -> dict:

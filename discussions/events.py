@@ -22,10 +22,6 @@ def user_group_name(user_id: int) -> str:
     return f"user-{user_id}"
 
 
-def discussion_group_name(discussion_id: int) -> str:
-    return f"discussion-{discussion_id}"
-
-
 def _publish_after_commit(event: dict) -> None:
     def send() -> None:
         try:

@@ -475,3 +475,48 @@ def test_an_appeal_about_an_anonymous_reply_does_not_name_its_author_in_the_queu
     assert "Anonymous member appeals" in queue
     assert other_member.public_name not in queue
     assert other_member.username not in queue
+
+
+def test_the_log_does_not_name_a_private_community_the_moderator_is_not_in(
+    login, moderator, mecfs, community_factory, user_factory, member
+):
+    from community.models import Community, Membership
+
+    hidden = community_factory("secretcircle", policy=Community.Policy.PRIVATE, name="Secret circle")
+    circle_moderator = user_factory("circlemod", display_name="Circle mod", two_factor=True)
+    Membership.objects.create(user=circle_moderator, community=hidden, role=Membership.Role.MODERATOR)
+    Membership.objects.create(user=member, community=hidden)
+    discussion = services.discussion_create(
+        author=member, title="In both", body="Text", hashtags=["mecfs"], visibility="members"
+    )
+    discussion.tags.add(hidden.tag)
+    moderation.discussion_lock(acting_user=circle_moderator, discussion=discussion, reason="Cooling off")
+
+    log = login(moderator).get("/mod/log/").content.decode()
+
+    assert "Cooling off" in log
+    assert "secretcircle" not in log
+
+
+def test_a_post_also_in_a_private_community_is_moderated_only_by_those_who_may_know_it(
+    login, moderator, mecfs, community_factory, member, other_member
+):
+    from community.models import Community, Membership
+    from community.moderation_selectors import can_moderate_post
+
+    hidden = community_factory("secretcircle", policy=Community.Policy.PRIVATE, name="Secret circle")
+    Membership.objects.create(user=member, community=hidden)
+    Membership.objects.create(user=other_member, community=hidden)
+    discussion = services.discussion_create(
+        author=member, title="Quietly shared", body="Text", hashtags=["mecfs"], visibility="members"
+    )
+    discussion.tags.add(hidden.tag)
+    moderation.flag_create(flagger=other_member, post=discussion, reason="spam")
+
+    queue = login(moderator).get("/mod/").content.decode()
+
+    assert not can_moderate_post(moderator, discussion)
+    assert "Quietly shared" not in queue
+    assert login(moderator).get(f"/mod/discussion/{discussion.pk}/").status_code == 404
+    Membership.objects.create(user=moderator, community=hidden)
+    assert can_moderate_post(moderator, discussion)
