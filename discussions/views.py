@@ -268,6 +268,7 @@ def _render_discussion(
             replying_to = parent_value
 
     verified_professional = may_reply and is_verified_professional(viewer)
+    two_factor = verified_professional and has_two_factor(viewer)
     indexable = discussion.visibility == Visibility.PUBLIC and not viewer.is_authenticated
     response = render(
         request,
@@ -285,8 +286,8 @@ def _render_discussion(
             "can_moderate": may_moderate,
             "is_author": is_author,
             "is_banned": banned,
-            "offer_badge": may_reply and verified_professional and has_two_factor(viewer),
-            "badge_needs_two_factor": may_reply and verified_professional and not has_two_factor(viewer),
+            "offer_badge": verified_professional and two_factor,
+            "badge_needs_two_factor": verified_professional and not two_factor,
             "verified_replied": Discussion.objects.filter(pk=discussion.pk)
             .annotate(verified=verified_reply_exists())
             .values_list("verified", flat=True)

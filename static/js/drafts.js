@@ -32,7 +32,6 @@
     var key = form.getAttribute("data-draft-key");
     var url = "/drafts/" + encodeURIComponent(key) + "/";
     var sent = payload(form);
-    form.dataset.draftInFlight = "1";
     fetch(url, {
       method: "POST",
       body: sent,
@@ -55,8 +54,6 @@
       }
     }).catch(function () {
       setStatus(form, "Draft not saved (no connection). What you typed is still here.");
-    }).then(function () {
-      form.dataset.draftInFlight = "";
     });
   }
 

@@ -278,9 +278,11 @@
       setConnection("reconnecting…");
       scheduleReconnect();
     });
+    // Bound to this socket: after a reconnect the old timer stops instead of pinging the new one.
+    var pinged = socket;
     var ping = window.setInterval(function () {
-      if (!socket || socket.readyState !== WebSocket.OPEN) { window.clearInterval(ping); return; }
-      socket.send('{"type":"ping"}');
+      if (pinged.readyState !== WebSocket.OPEN) { window.clearInterval(ping); return; }
+      pinged.send('{"type":"ping"}');
     }, 25000);
   }
 

@@ -9,6 +9,7 @@
   var badge = bell.querySelector("[data-bell-count]");
   var delay = 1000;
   var closedForGood = false;
+  var connected = false;
 
   function show(count) {
     var value = Math.max(0, parseInt(count, 10) || 0);
@@ -28,7 +29,13 @@
   function connect() {
     var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
     var socket = new WebSocket(scheme + window.location.host + bell.getAttribute("data-socket-path"));
-    socket.addEventListener("open", function () { delay = 1000; refresh(); });
+    // The page arrived with the right count; after a reconnect, catch up on what was missed.
+    var reconnecting = delay > 1000 || connected;
+    socket.addEventListener("open", function () {
+      if (reconnecting) { refresh(); }
+      delay = 1000;
+      connected = true;
+    });
     socket.addEventListener("message", function (event) {
       var data;
       try { data = JSON.parse(event.data); } catch (error) { return; }
