@@ -1,4 +1,7 @@
+from typing import Any
+
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.utils import filter_users_by_email, filter_users_by_username
 from django.conf import settings
 from django.http import HttpRequest
 
@@ -7,3 +10,28 @@ class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         # A community under attack (spam waves) can close sign-up without a deploy.
         return settings.SIGNUP_OPEN
+
+    def _get_login_attempts_cache_key(self, request: HttpRequest, **credentials: Any) -> str:
+        # allauth keys the per-account failure counter on the request's host
+        # ("127.0.0.1:8001:alice"), so every port or host alias an attacker could
+        # name started a fresh count, and so did the email address versus the
+        # username of the same account. Keyed on the account itself, the lockout
+        # holds however the request is addressed and however the account is named.
+        # A login that names no account keeps a key of its own (normalised text):
+        # its counter behaves exactly like an account's, so the lockout does not
+        # tell anyone which names exist.
+        return login_attempts_key(**credentials)
+
+
+def login_attempts_key(**credentials: Any) -> str:
+    email = (credentials.get("email") or "").strip()
+    username = (credentials.get("username") or "").strip()
+    if email:
+        users = {user.pk for user in filter_users_by_email(email)}
+        if len(users) == 1:
+            return f"account:{users.pop()}"
+    if username:
+        users = set(filter_users_by_username(username).values_list("pk", flat=True)[:2])
+        if len(users) == 1:
+            return f"account:{users.pop()}"
+    return f"login:{(email or username).lower()}"

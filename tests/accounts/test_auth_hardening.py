@@ -109,3 +109,27 @@ def test_adding_an_email_address_asks_for_the_password_again(client, member):
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/reauthenticate/")
     assert not EmailAddress.objects.filter(email="second@example.org").exists()
+
+
+def test_the_login_lockout_follows_the_account_whatever_the_host_port(member, settings):
+    settings.ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+    settings.ACCOUNT_RATE_LIMITS = {"login_failed": "100/m/ip,5/5m/key"}
+    # One port per attempt, and both ways of naming the account: each used to start a fresh counter.
+    for n, login in enumerate(["alice", "ALICE", "alice@example.org", "Alice@Example.org", "alice"]):
+        Client(HTTP_HOST=f"127.0.0.1:{8000 + n}").post("/accounts/login/", {"login": login, "password": "wrong"})
+
+    response = Client(HTTP_HOST="localhost:9000").post("/accounts/login/", {"login": "alice", "password": PASSWORD})
+
+    assert response.status_code == 200
+    assert "Too many failed login attempts" in response.content.decode()
+    assert "_auth_user_id" not in response.wsgi_request.session
+
+
+def test_the_login_lockout_of_one_account_leaves_another_alone(member, other_member, settings):
+    settings.ACCOUNT_RATE_LIMITS = {"login_failed": "100/m/ip,5/5m/key"}
+    for n in range(5):
+        Client(HTTP_HOST=f"127.0.0.1:{8000 + n}").post("/accounts/login/", {"login": "alice", "password": "wrong"})
+
+    response = Client().post("/accounts/login/", {"login": "carol", "password": PASSWORD})
+
+    assert response.status_code == 302
