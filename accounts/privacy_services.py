@@ -293,20 +293,6 @@ def data_export_delete_expired(*, now=None) -> int:
 # --- Erasure --------------------------------------------------------------------------
 
 
-def _check_password_and_code(user: User, *, password: str, code: str) -> None:
-    from allauth.mfa.models import Authenticator
-    from allauth.mfa.totp.internal.auth import TOTP
-
-    errors: dict[str, list[str]] = {}
-    if not user.check_password(password or ""):
-        errors["password"] = ["That is not your password."]
-    totp = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
-    if totp is not None and not (code and TOTP(totp).validate_code(code.strip())):
-        errors["code"] = ["Enter the current code from your authenticator app."]
-    if errors:
-        raise ValidationError(errors)
-
-
 def _scrub_audit_log(user: User, discussion_ids: list[int], reply_ids: list[int]) -> None:
     """Keep moderation actions (what was done, when, by whom) but not the member's text.
 
@@ -357,8 +343,12 @@ def _delete_files(user: User) -> None:
             evidence.file.delete(save=False)
 
 
-def account_delete(*, user: User, password: str, code: str = "", posts: str) -> None:
-    """Erase a member, after checking their password (and second factor if they have one).
+def account_delete(*, user: User, posts: str) -> None:
+    """Erase a member.
+
+    Precondition: the caller has had the member reauthenticate just now (the view
+    uses allauth's ``reauthentication_required``, which rate-limits the password
+    and authenticator-code checks); this service checks no credentials itself.
 
     ``posts``: "anonymise" keeps their discussions and replies, shown as written by a
     former member; "delete" turns them into tombstones with no title or text (replies
@@ -373,7 +363,6 @@ def account_delete(*, user: User, password: str, code: str = "", posts: str) -> 
 
     if posts not in PostsChoice.values:
         raise ValidationError({"posts": ["Choose what happens to your posts."]})
-    _check_password_and_code(user, password=password, code=code)
 
     user_id = user.pk
     with transaction.atomic():

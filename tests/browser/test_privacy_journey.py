@@ -8,6 +8,7 @@ from taggit.models import Tag
 from community.models import Community, Membership
 from discussions.models import Discussion
 from tests.browser.test_discussion_journey import sign_in
+from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -41,6 +42,14 @@ def test_a_member_is_nudged_before_posting_an_email_publicly_and_keeps_her_text(
     expect(page.get_by_role("button", name="Unblock Dave")).to_be_visible()
     assert_accessible(page)
 
-    for path in ("/settings/privacy/", "/settings/privacy/delete/"):
-        page.goto(live_url + path)
-        assert_accessible(page)
+    page.goto(live_url + "/settings/privacy/")
+    assert_accessible(page)
+
+    # Deleting the account asks for the password again first (allauth's reauthentication).
+    page.goto(live_url + "/settings/privacy/delete/")
+    expect(page).to_have_url(live_url + "/accounts/reauthenticate/?next=%2Fsettings%2Fprivacy%2Fdelete%2F")
+    assert_accessible(page)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Confirm").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Delete my account")
+    assert_accessible(page)

@@ -10,7 +10,6 @@ from accounts import privacy_services
 from community.models import Membership
 from discussions import drafts
 from discussions.models import Discussion, Draft, Visibility
-from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -349,7 +348,7 @@ def test_deleting_the_account_deletes_its_drafts(member, other_member, settings,
     drafts.draft_save(user=member, key="new", body="erasecnry words")
     drafts.draft_save(user=other_member, key="new", body="carol keeps hers")
 
-    privacy_services.account_delete(user=member, password=PASSWORD, posts="delete")
+    privacy_services.account_delete(user=member, posts="delete")
 
     assert not Draft.objects.filter(body__contains="erasecnry").exists()
     assert Draft.objects.filter(user=other_member).exists()

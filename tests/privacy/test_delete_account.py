@@ -1,4 +1,4 @@
-"""Delete my account (DA-04/05): password (and second factor) confirmation, posts
+"""Delete my account (DA-04/05, AH-10): allauth's reauthentication first, posts
 anonymised or deleted, sessions ended, sockets told, and no row anywhere still
 holding the member's username, email or names."""
 
@@ -27,6 +27,8 @@ USERNAME = "erasecnryuser"
 EMAIL = "erasecnry-mail@example.org"
 DISPLAY = "Erasefirst Eraselastqz"
 POST_CANARY = "erasedpostcnry"
+DELETE = "/settings/privacy/delete/"
+REAUTHENTICATE = "/accounts/reauthenticate/"
 
 
 @pytest.fixture(autouse=True)
@@ -102,9 +104,13 @@ def leaver(world, user_factory):
     }
 
 
-def _client_for(user: User) -> Client:
+def _client_for(user: User, *, reauthenticated: bool = True) -> Client:
+    """A signed-in member; by default one who has just confirmed their password."""
     client = Client()
     client.force_login(user)
+    if reauthenticated:
+        response = client.post(f"{REAUTHENTICATE}?next={DELETE}", {"password": PASSWORD})
+        assert response.status_code == 302, response
     return client
 
 
@@ -128,7 +134,7 @@ def _sweep() -> list[str]:
 
 
 def _delete(client: Client, posts: str, **extra):
-    return client.post("/settings/privacy/delete/", {"posts": posts, "password": PASSWORD, **extra})
+    return client.post(DELETE, {"posts": posts, **extra})
 
 
 @pytest.mark.parametrize("posts", ["delete", "anonymise"])
@@ -203,18 +209,74 @@ def test_anonymise_keeps_posts_as_a_former_member(world, leaver, django_capture_
     assert USERNAME not in html and DISPLAY not in html
 
 
-def test_a_wrong_password_deletes_nothing_and_keeps_the_choice(world, leaver):
-    response = _client_for(leaver["user"]).post("/settings/privacy/delete/", {"posts": "delete", "password": "not it"})
+def test_deleting_without_a_recent_reauthentication_asks_for_the_password_first(world, leaver):
+    client = _client_for(leaver["user"], reauthenticated=False)
 
-    assert response.status_code == 400
-    assert "That is not your password." in response.content.decode()
-    import re
+    page = client.get(DELETE)
+    attempt = _delete(client, "delete", password=PASSWORD)
 
-    assert re.search(r'<input type="radio" name="posts" value="delete"[^>]* checked', response.content.decode())
+    for response in (page, attempt):
+        assert response.status_code == 302
+        assert response["Location"] == f"{REAUTHENTICATE}?next={DELETE.replace('/', '%2F')}"
     assert User.objects.filter(pk=leaver["user"].pk).exists()
 
 
-def test_with_two_factor_the_current_code_is_needed_too(world, leaver):
+def test_after_reauthenticating_the_member_comes_back_to_the_page_and_can_delete(
+    world, leaver, django_capture_on_commit_callbacks
+):
+    client = _client_for(leaver["user"], reauthenticated=False)
+    back = client.post(f"{REAUTHENTICATE}?next={DELETE}", {"password": PASSWORD})
+    assert back["Location"] == DELETE
+
+    page = client.get(DELETE).content.decode()
+    assert 'name="password"' not in page  # the password was just asked for, once
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _delete(client, "anonymise")
+
+    assert response.status_code == 302
+    assert not User.objects.filter(pk=leaver["user"].pk).exists()
+
+
+def test_the_choice_made_before_a_stale_session_asked_for_the_password_is_kept(
+    world, leaver, django_capture_on_commit_callbacks
+):
+    client = _client_for(leaver["user"], reauthenticated=False)
+    _delete(client, "delete")  # suspended while the member confirms their password
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"{REAUTHENTICATE}?next={DELETE}", {"password": PASSWORD})
+
+    assert not User.objects.filter(pk=leaver["user"].pk).exists()
+    assert Reply.objects.get(pk=leaver["reply"].pk).status == Reply.Status.DELETED
+
+
+def test_a_wrong_password_deletes_nothing_and_says_why(world, leaver):
+    client = _client_for(leaver["user"], reauthenticated=False)
+
+    response = client.post(f"{REAUTHENTICATE}?next={DELETE}", {"password": "not it"})
+
+    assert response.status_code == 200
+    assert "incorrect password" in response.content.decode().lower()
+    assert _delete(client, "delete").status_code == 302
+    assert User.objects.filter(pk=leaver["user"].pk).exists()
+
+
+def test_password_guesses_before_deleting_are_rate_limited(world, leaver, settings):
+    settings.ACCOUNT_RATE_LIMITS = {"reauthenticate": "3/m/user"}
+    client = _client_for(leaver["user"], reauthenticated=False)
+    for guess in ("guess one", "guess two", "guess three"):
+        client.post(f"{REAUTHENTICATE}?next={DELETE}", {"password": guess})
+
+    right = client.post(f"{REAUTHENTICATE}?next={DELETE}", {"password": PASSWORD})
+    _delete(client, "delete", password=PASSWORD)
+
+    assert right.status_code == 429
+    assert User.objects.filter(pk=leaver["user"].pk).exists()
+
+
+def test_with_two_factor_the_authenticator_code_confirms_the_deletion(
+    world, leaver, django_capture_on_commit_callbacks
+):
     from allauth.mfa.totp.internal.auth import (
         TOTP,
         format_hotp_value,
@@ -225,15 +287,15 @@ def test_with_two_factor_the_current_code_is_needed_too(world, leaver):
 
     secret = generate_totp_secret()
     TOTP.activate(leaver["user"], secret)
-    client = _client_for(leaver["user"])
-
-    assert "Code from your authenticator app" in client.get("/settings/privacy/delete/").content.decode()
-    assert _delete(client, "delete").status_code == 400
-    assert _delete(client, "delete", code="000000").status_code == 400
+    client = _client_for(leaver["user"], reauthenticated=False)
+    assert _delete(client, "delete").status_code == 302
+    assert client.post(f"/accounts/2fa/reauthenticate/?next={DELETE}", {"code": "000000"}).status_code == 200
     assert User.objects.filter(pk=leaver["user"].pk).exists()
 
     code = format_hotp_value(hotp_value(secret, next(yield_hotp_counters_from_time())))
-    assert _delete(client, "delete", code=code).status_code == 302
+    client.post(f"/accounts/2fa/reauthenticate/?next={DELETE}", {"code": code})
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _delete(client, "delete").status_code == 302
     assert not User.objects.filter(pk=leaver["user"].pk).exists()
     assert not Authenticator.objects.exists()
 
