@@ -1,9 +1,11 @@
 import json
 import logging
+import time
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer, AsyncWebsocketConsumer
 
+from community.ratelimits import socket_client_ip
 from discussions import live
 from discussions.events import user_group_name
 
@@ -13,14 +15,59 @@ CLOSE_UNAUTHENTICATED = 4401
 # Standard codes (RFC 6455) for a client that misbehaves.
 CLOSE_UNSUPPORTED_DATA = 1003
 CLOSE_INVALID_PAYLOAD = 1007
+CLOSE_POLICY_VIOLATION = 1008
 CLOSE_MESSAGE_TOO_BIG = 1009
 CLOSE_TRY_AGAIN_LATER = 1013
 # The client only ever sends tiny pings; anything bigger is abuse. (daphne's own
 # protocol limit, --websocket_max_message_size, defaults to 1 MiB and closes 1009 too.)
 MAX_CLIENT_FRAME = 1024
+# Frames a client may send: a burst of FRAME_BURST, then FRAME_RATE a second on
+# average. Pages ping every 25 seconds, so only a flood reaches the limit; one
+# socket sending tens of thousands of frames a second otherwise slows every page
+# this process serves.
+FRAME_BURST = 10
+FRAME_RATE = 1.0
+
+
+class FrameBudget:
+    """A token bucket per socket: plain arithmetic, no I/O, so that checking it
+    costs a flood next to nothing."""
+
+    def __init__(self) -> None:
+        self.tokens = float(FRAME_BURST)
+        self.checked_at = time.monotonic()
+
+    def spend(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(float(FRAME_BURST), self.tokens + (now - self.checked_at) * FRAME_RATE)
+        self.checked_at = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
 
 
 class SocketClosingMixin:
+    refused = False  # set once the socket is being closed: later frames are dropped unread
+    budget: FrameBudget | None = None
+
+    async def frame_admitted(self) -> bool:
+        """Whether to handle this frame: not once the socket is being closed, and not
+        over the frame budget (which closes the socket with 1008)."""
+        if self.refused:
+            return False
+        if self.budget is None:
+            self.budget = FrameBudget()
+        if self.budget.spend():
+            return True
+        logger.info("live: closing a socket that sent frames too fast")
+        await self._refuse(CLOSE_POLICY_VIOLATION)
+        return False
+
+    async def _refuse(self, code: int) -> None:
+        self.refused = True
+        await self.close_with(code)
+
     async def close_with(self, code: int) -> None:
         """Close with any code, standard ones included.
 
@@ -69,6 +116,10 @@ class DiscussionConsumer(SocketClosingMixin, AsyncWebsocketConsumer):
         if signed_in and self.hub.sockets_of(user.pk) >= live.MAX_SOCKETS_PER_MEMBER:
             await self.close(code=live.CLOSE_TOO_MANY)
             return
+        address = None if signed_in else socket_client_ip(self.scope)
+        if address is not None and self.hub.sockets_from(address) >= live.MAX_VISITOR_SOCKETS_PER_ADDRESS:
+            await self.close(code=live.CLOSE_TOO_MANY)
+            return
         session = self.scope.get("session")
         self.reader = live.Reader(
             consumer=self,
@@ -78,6 +129,7 @@ class DiscussionConsumer(SocketClosingMixin, AsyncWebsocketConsumer):
             audience=admitted.audience,
             user=getattr(user, "_wrapped", user) if signed_in else None,
             protocol=live._find_protocol(self.base_send),
+            address=address,
         )
         await self.hub.join(
             self.reader,
@@ -91,6 +143,8 @@ class DiscussionConsumer(SocketClosingMixin, AsyncWebsocketConsumer):
             self.reader.closed = True
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if not await self.frame_admitted():
+            return
         if text_data is None:
             await self._refuse(CLOSE_UNSUPPORTED_DATA)
             return
@@ -112,10 +166,10 @@ class DiscussionConsumer(SocketClosingMixin, AsyncWebsocketConsumer):
         if self.reader is not None and self.hub is not None:
             self.hub.leave(self.reader)
             self.reader.closed = True
-        await self.close_with(code)
+        await super()._refuse(code)
 
 
-class NotificationConsumer(AsyncJsonWebsocketConsumer):
+class NotificationConsumer(SocketClosingMixin, AsyncJsonWebsocketConsumer):
     """The signed-in member's own channel: notifications and account events."""
 
     async def connect(self) -> None:
@@ -130,6 +184,17 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         if hasattr(self, "group_name"):
             await self.channel_layer.group_discard(self.group_name, self.channel_name)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs) -> None:
+        if not await self.frame_admitted():
+            return
+        if text_data is None:
+            await self._refuse(CLOSE_UNSUPPORTED_DATA)
+            return
+        if len(text_data) > MAX_CLIENT_FRAME:
+            await self._refuse(CLOSE_MESSAGE_TOO_BIG)
+            return
+        await super().receive(text_data=text_data, **kwargs)
 
     async def receive_json(self, content, **kwargs) -> None:
         # The stream is one way; a client has nothing to ask of it.

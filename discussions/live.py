@@ -46,6 +46,10 @@ logger = logging.getLogger(__name__)
 
 # Limits. Module constants so tests (and operators) can tighten them.
 MAX_SOCKETS_PER_MEMBER = 20
+# Signed-out visitors have no account to count by, so their sockets are counted per
+# client address. Higher than a member's cap: one address may be a household, a
+# ward or a library behind one NAT.
+MAX_VISITOR_SOCKETS_PER_ADDRESS = 30
 # Frames a reader may leave unread in its socket's send buffer before frames are
 # dropped (the client notices the seq gap and catches up), and before it is closed.
 DROP_BACKLOG_BYTES = 256 * 1024
@@ -349,6 +353,7 @@ class Reader:
     audience: str
     user: Any = None  # as signed in on this socket; renders for its audience
     protocol: Any = None
+    address: str | None = None  # a signed-out visitor's client address, for the per-address cap
     held: list[str] | None = field(default_factory=list)  # frames kept back until the hello is out
     closed: bool = False
     dropped: int = 0
@@ -443,6 +448,7 @@ class Hub:
         self.redis = None
         self.by_discussion: dict[int, set[Reader]] = {}
         self.by_user: dict[int, set[Reader]] = {}
+        self.by_address: dict[str, set[Reader]] = {}
         self.queue: asyncio.Queue = asyncio.Queue()
         self.presence_pending: set[int] = set()
         self.presence_last: dict[int, int] = {}
@@ -615,6 +621,8 @@ class Hub:
         self.by_discussion.setdefault(reader.discussion_id, set()).add(reader)
         if reader.user_id is not None:
             self.by_user.setdefault(reader.user_id, set()).add(reader)
+        if reader.address is not None:
+            self.by_address.setdefault(reader.address, set()).add(reader)
         if self.access_epoch != admitted_at_epoch:
             # Access changed between the admission check and now; that event never saw
             # this socket.
@@ -645,9 +653,18 @@ class Hub:
                 mine.discard(reader)
                 if not mine:
                     del self.by_user[reader.user_id]
+        if reader.address is not None:
+            theirs = self.by_address.get(reader.address)
+            if theirs is not None:
+                theirs.discard(reader)
+                if not theirs:
+                    del self.by_address[reader.address]
 
     def sockets_of(self, user_id: int) -> int:
         return len(self.by_user.get(user_id, ()))
+
+    def sockets_from(self, address: str) -> int:
+        return len(self.by_address.get(address, ()))
 
     # -- revocation
     async def recheck(self, readers: list[Reader], executor: ThreadPoolExecutor = _LIVE_THREAD) -> None:

@@ -17,7 +17,7 @@ from django.test import Client, override_settings
 from django.utils import timezone
 
 from community.asgi import application
-from discussions import events, live
+from discussions import consumers, events, live
 from discussions.models import Discussion, Reply, Visibility
 from tests.conftest import redis_url_or_skip
 
@@ -409,6 +409,100 @@ async def test_one_member_cannot_hold_more_than_the_socket_cap(transport, monkey
     again, _ = await follow(discussion.pk, cookie=cookie)  # a closed socket frees its place
 
     for comm in [*mine[1:], other, again]:
+        await comm.disconnect()
+
+
+async def test_a_socket_that_floods_frames_is_closed_with_1008_and_others_keep_working(transport, member):
+    discussion = await db(make_discussion)(member)
+    bystander, _ = await follow(discussion.pk)
+    flooder, _ = await follow(discussion.pk)
+
+    # A page pings every 25 seconds; a burst of pings far faster than that is abuse.
+    for _ in range(consumers.FRAME_BURST * 3):
+        await flooder.send_to(text_data='{"type": "ping"}')
+
+    pongs = 0
+    while True:
+        output = await flooder.receive_output(timeout=2)
+        if output["type"] == "websocket.close":
+            assert output["code"] == 1008
+            break
+        pongs += json.loads(output["text"])["type"] == "pong"
+    assert pongs <= consumers.FRAME_BURST
+    await db(add_reply)(discussion, member, "still here")
+    assert "still here" in (await receive_type(bystander, "reply.created"))["html"]
+    await bystander.disconnect()
+
+
+async def test_an_unhurried_client_can_ping_for_as_long_as_it_likes(transport, monkeypatch, member):
+    monkeypatch.setattr(consumers, "FRAME_RATE", 1000.0)  # a day of pings, compressed
+    discussion = await db(make_discussion)(member)
+    comm, _ = await follow(discussion.pk)
+    for _ in range(consumers.FRAME_BURST * 3):
+        await comm.send_to(text_data='{"type": "ping"}')
+        assert (await receive_type(comm, "pong"))["type"] == "pong"
+        await asyncio.sleep(0.005)
+    await comm.disconnect()
+
+
+def visitor(path: str, address: str, port: int, forwarded_for: str | None = None) -> WebsocketCommunicator:
+    comm = communicator(path)
+    if forwarded_for is not None:
+        comm.scope["headers"].append((b"x-forwarded-for", forwarded_for.encode()))
+    comm.scope["client"] = [address, port]  # read when the application first runs
+    return comm
+
+
+async def open_visitor(path: str, address: str, port: int, forwarded_for: str | None = None) -> WebsocketCommunicator:
+    comm = visitor(path, address, port, forwarded_for)
+    connected, _ = await comm.connect()
+    assert connected
+    assert (await receive(comm))["type"] == "hello"
+    return comm
+
+
+async def refused_visitor(path: str, address: str, port: int, forwarded_for: str | None = None) -> int:
+    comm = visitor(path, address, port, forwarded_for)
+    connected, code = await comm.connect()
+    if not connected:
+        return code
+    output = await comm.receive_output(timeout=3)
+    assert output["type"] == "websocket.close", f"expected a refusal, got {output}"
+    return output["code"]
+
+
+async def test_one_address_cannot_hold_more_than_the_visitor_socket_cap(transport, monkeypatch, member):
+    monkeypatch.setattr(live, "MAX_VISITOR_SOCKETS_PER_ADDRESS", 3)
+    discussion = await db(make_discussion)(member)
+    path = f"/ws/d/{discussion.pk}/"
+    mine = [await open_visitor(path, "198.51.100.7", 40000 + n) for n in range(3)]
+
+    assert await refused_visitor(path, "198.51.100.7", 40010) == 4429
+    elsewhere = await open_visitor(path, "198.51.100.8", 40000)  # another address is not affected
+    signed_in, _ = await follow(discussion.pk, member)  # nor are members, who have their own cap
+    await mine[0].disconnect()
+    again = await open_visitor(path, "198.51.100.7", 40011)  # a closed socket frees its place
+
+    for comm in [*mine[1:], elsewhere, signed_in, again]:
+        await comm.disconnect()
+
+
+async def test_behind_a_trusted_proxy_visitors_are_capped_by_their_forwarded_address(
+    transport, monkeypatch, settings, member
+):
+    monkeypatch.setattr(live, "MAX_VISITOR_SOCKETS_PER_ADDRESS", 2)
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    discussion = await db(make_discussion)(member)
+    path = f"/ws/d/{discussion.pk}/"
+    proxy = "10.1.2.3"  # every socket arrives from the proxy
+    first = await open_visitor(path, proxy, 1, forwarded_for="203.0.113.5")
+    # A forged entry to the left of what the proxy appended does not make a new visitor.
+    second = await open_visitor(path, proxy, 2, forwarded_for="192.0.2.99, 203.0.113.5")
+
+    assert await refused_visitor(path, proxy, 3, forwarded_for="203.0.113.5") == 4429
+    others = [await open_visitor(path, proxy, 4 + n, forwarded_for=f"203.0.113.{6 + n}") for n in range(2)]
+
+    for comm in [first, second, *others]:
         await comm.disconnect()
 
 

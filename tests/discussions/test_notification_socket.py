@@ -113,3 +113,23 @@ async def test_a_deactivated_members_notification_socket_is_closed(channel_layer
     await sync_to_async(deactivate)()
 
     assert await communicator.receive_output(timeout=1) == {"type": "websocket.close", "code": 4403}
+
+
+async def test_a_notification_socket_that_floods_frames_is_closed_with_1008(channel_layer_kind, member):
+    from discussions import consumers
+
+    communicator = connect("/ws/notifications/", await session_cookie_for(member))
+    connected, _ = await communicator.connect()
+    assert connected
+
+    for _ in range(consumers.FRAME_BURST * 3):
+        await communicator.send_to(text_data='{"type": "ping"}')
+
+    answers = 0
+    while True:
+        output = await communicator.receive_output(timeout=2)
+        if output["type"] == "websocket.close":
+            assert output["code"] == 1008
+            break
+        answers += 1
+    assert answers <= consumers.FRAME_BURST
