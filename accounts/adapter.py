@@ -3,13 +3,24 @@ from typing import Any
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.utils import filter_users_by_email, filter_users_by_username
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+
+from accounts.selectors import USERNAME_LOOKALIKE_MESSAGE, username_lookalike_taken
 
 
 class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         # A community under attack (spam waves) can close sign-up without a deploy.
         return settings.SIGNUP_OPEN
+
+    def clean_username(self, username: str, shallow: bool = False) -> str:
+        username = super().clean_username(username, shallow=shallow)
+        # Members trust a name they know; one that looks the same but is spelt with
+        # other characters would let someone pass for them.
+        if not shallow and username_lookalike_taken(username):
+            raise ValidationError(USERNAME_LOOKALIKE_MESSAGE, code="username_lookalike")
+        return username
 
     def _get_login_attempts_cache_key(self, request: HttpRequest, **credentials: Any) -> str:
         # allauth keys the per-account failure counter on the request's host

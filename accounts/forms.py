@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 
 from accounts.models import CURRENT_CONSENT_VERSION, ProfessionalVerification, Profile, User
+from accounts.selectors import USERNAME_RULE
 from accounts.uploads import AVATAR_MAX_BYTES, EVIDENCE_MAX_BYTES, EVIDENCE_MAX_FILES
 from community.models import Community
 
@@ -23,6 +24,12 @@ class SignupConsentForm(forms.Form):
         "and I agree to Spoonful storing it to run the community.",
         error_messages={"required": "Please tick this box to join: we cannot store health information without it."},
     )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # allauth's sign-up form inherits from this one, so its username field is here too.
+        if "username" in self.fields:
+            self.fields["username"].help_text = USERNAME_RULE
 
     def signup(self, request, user: User) -> None:
         user.health_data_consent_version = CURRENT_CONSENT_VERSION

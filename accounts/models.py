@@ -3,6 +3,7 @@ import secrets
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.utils import timezone
@@ -24,12 +25,44 @@ class User(AbstractUser):
     # A reading preference, kept here rather than on Profile: every page needs it and
     # the session middleware has already loaded this row, so it costs no query.
     text_size = models.CharField(max_length=10, choices=TextSize.choices, default=TextSize.STANDARD)
+    # What the username looks like (accounts/confusables.py), indexed so that sign-up
+    # finds a look-alike of any existing name with one query. Not unique: names that
+    # were taken before the rule existed may share one. The database default lets code
+    # from before this column insert rows while a deploy rolls out.
+    username_skeleton = models.CharField(max_length=600, db_index=True, editable=False, default="", db_default="")
+    username_folded_skeleton = models.CharField(
+        max_length=600, db_index=True, editable=False, default="", db_default=""
+    )
 
     class Meta:
         db_table = "accounts_user"
 
     def __str__(self) -> str:
         return self.username
+
+    def clean(self) -> None:
+        super().clean()
+        from accounts.confusables import skeletons
+        from accounts.selectors import USERNAME_LOOKALIKE_MESSAGE, username_lookalike_taken
+
+        # Only a new or changed name is checked: two old names that already look
+        # alike must not make either member's record unsaveable.
+        if skeletons(self.username) == (self.username_skeleton, self.username_folded_skeleton):
+            return
+        if username_lookalike_taken(self.username, exclude_pk=self.pk):
+            raise ValidationError({"username": USERNAME_LOOKALIKE_MESSAGE})
+
+    def save(self, *args, **kwargs) -> None:
+        # Derived from the username on every save, whatever path changed it (sign-up,
+        # the admin, a management command), so the look-alike check never misses one.
+        from accounts.confusables import skeletons
+
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or "username" in update_fields:
+            self.username_skeleton, self.username_folded_skeleton = skeletons(self.username)
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "username_skeleton", "username_folded_skeleton"}
+        super().save(*args, **kwargs)
 
     @property
     def public_name(self) -> str:
