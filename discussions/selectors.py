@@ -5,6 +5,7 @@ discussions, notifications, emails, live updates, feeds, JSON) asks this module.
 Forbidden and missing look the same to the viewer: both are a 404.
 """
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
@@ -145,3 +146,41 @@ def can_moderate(viewer: Viewer, discussion: Discussion) -> bool:
     from community.moderation_selectors import can_moderate_post
 
     return can_moderate_post(viewer, discussion)
+
+
+# --- Audiences ------------------------------------------------------------------------
+
+# Most open first.
+VISIBILITY_ORDER = [Visibility.PUBLIC, Visibility.MEMBERS, Visibility.COMMUNITY]
+
+
+def is_wider(visibility: str, than: str) -> bool:
+    """Whether ``visibility`` lets more people read than ``than`` does."""
+    return VISIBILITY_ORDER.index(visibility) < VISIBILITY_ORDER.index(than)
+
+
+def audience_description(discussion: Discussion, visibility: str) -> str:
+    """Who could read the discussion at ``visibility``, in plain words: what an author
+    confirms before letting more people read it. The short labels stay the model's."""
+    if visibility == Visibility.PUBLIC:
+        return (
+            "Anyone on the internet, including search engines: no account is needed, "
+            "and it can show up in web search results."
+        )
+    if visibility == Visibility.MEMBERS:
+        if settings.SIGNUP_OPEN:
+            return "Anyone signed in to Spoonful, and anyone can sign up, so this is close to public."
+        return "Anyone with a Spoonful account, in any community."
+    from community.moderation_selectors import communities_of
+
+    slugs = [f"#{slug}" for slug in communities_of(discussion).order_by("slug").values_list("slug", flat=True)]
+    return f"Only members of {' and '.join(slugs) if slugs else 'its communities'}."
+
+
+def reply_count_by_others(discussion: Discussion) -> int:
+    """Published replies written by someone other than the discussion's author: words
+    written for the audience the discussion had when they were posted."""
+    replies = Reply.objects.filter(discussion=discussion, status=Reply.Status.PUBLISHED)
+    if discussion.author_id is not None:
+        replies = replies.exclude(author_id=discussion.author_id)
+    return replies.count()

@@ -19,7 +19,7 @@ from django.utils.html import strip_tags
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from accounts.decorators import privileged_action_requires_2fa
+from accounts.decorators import privileged_action_requires_2fa, two_factor_setup_redirect
 from community import moderation
 from community.hashtags import InvalidHashtag, normalise_hashtag
 from community.ratelimits import rate_limit_check, rate_limited_response
@@ -37,11 +37,14 @@ from discussions.privacy import identifying_details
 from discussions.related import related_discussions
 from discussions.selectors import (
     Viewer,
+    audience_description,
     can_moderate,
     can_reply,
     discussion_get_visible_or_404,
     is_banned_from_any,
     is_signed_in_member,
+    is_wider,
+    reply_count_by_others,
     reply_list_visible_to,
 )
 
@@ -652,31 +655,71 @@ def reply_delete(request: HttpRequest, pk: int, number: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def discussion_visibility(request: HttpRequest, pk: int) -> HttpResponse:
+    """The author narrows at once and widens after a confirmation naming who will be
+    able to read; moderators and staff, with two-factor sign-in, only narrow."""
     discussion = discussion_get_visible_or_404(request.user, pk)
-    is_moderator = can_moderate(request.user, discussion)
-    if discussion.author_id != request.user.pk and not is_moderator:
-        raise Http404
+    is_author = discussion.author_id == request.user.pk
+    if not is_author:
+        if not can_moderate(request.user, discussion):
+            raise Http404
+        needs_two_factor = two_factor_setup_redirect(request)
+        if needs_two_factor is not None:
+            return needs_two_factor
+    offered = (
+        None if is_author else [value for value in Visibility.values if not is_wider(value, discussion.visibility)]
+    )
     status = 200
     if request.method == "POST":
-        form = VisibilityForm(request.POST)
+        form = VisibilityForm(request.POST, offered=offered, moderating=not is_author)
         if form.is_valid():
+            visibility = form.cleaned_data["visibility"]
             try:
                 services.discussion_set_visibility(
-                    acting_user=request.user, discussion=discussion, visibility=form.cleaned_data["visibility"]
+                    acting_user=request.user,
+                    discussion=discussion,
+                    visibility=visibility,
+                    confirmed=request.POST.get("confirm") == visibility,
+                    reason=form.cleaned_data.get("reason", ""),
                 )
+            except services.AudienceConfirmationRequired:
+                return _confirm_wider_audience(request, discussion, visibility)
+            except moderation.AlreadyHandled as already:
+                messages.info(request, str(already))
+                return redirect(discussion.get_absolute_url())
             except ValidationError as error:
                 _add_errors(form, error)
+            except PermissionDenied as error:
+                form.add_error(None, str(error))
             else:
                 messages.success(request, "Who can read this discussion is updated.")
                 return redirect(discussion.get_absolute_url())
         status = 400
     else:
-        form = VisibilityForm(initial={"visibility": discussion.visibility})
+        form = VisibilityForm(initial={"visibility": discussion.visibility}, offered=offered, moderating=not is_author)
     return render(
         request,
         "discussions/visibility.html",
-        {"discussion": discussion, "form": form, "is_moderator": is_moderator},
+        {"discussion": discussion, "form": form, "is_moderator": not is_author},
         status=status,
+    )
+
+
+def _confirm_wider_audience(request: HttpRequest, discussion: Discussion, visibility: str) -> HttpResponse:
+    """Nothing has changed yet: say who would be able to read it, then ask again."""
+    details = []
+    if visibility == Visibility.PUBLIC:
+        details = identifying_details(f"{discussion.title}\n{discussion.body}", author=request.user)
+    return render(
+        request,
+        "discussions/visibility_confirm.html",
+        {
+            "discussion": discussion,
+            "visibility": visibility,
+            "visibility_label": Visibility(visibility).label,
+            "audience": audience_description(discussion, visibility),
+            "replies_by_others": reply_count_by_others(discussion),
+            "privacy_details": details,
+        },
     )
 
 
