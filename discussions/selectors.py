@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404
 from accounts.models import User
 from accounts.selectors import is_signed_in_member, is_site_staff
 from community.models import Community, Membership
-from discussions.models import Discussion, DiscussionTag, Reply, Visibility
+from discussions.models import Discussion, DiscussionTag, Reply, Revision, Visibility
 
 Viewer = User | AnonymousUser
 
@@ -184,3 +184,17 @@ def reply_count_by_others(discussion: Discussion) -> int:
     if discussion.author_id is not None:
         replies = replies.exclude(author_id=discussion.author_id)
     return replies.count()
+
+
+# --- Edit history ---------------------------------------------------------------------
+
+
+def revision_list_of(post: Discussion | Reply) -> list[Revision]:
+    """Every earlier version of a post, oldest first, each with its ``number`` (1 is the
+    oldest). Purged versions keep their place, so numbers never shift. The caller has
+    checked the viewer is the post's author (or moderates it)."""
+    lookup = {"reply": post} if isinstance(post, Reply) else {"discussion": post}
+    revisions = list(Revision.objects.filter(**lookup).order_by("created_at", "pk"))
+    for number, revision in enumerate(revisions, start=1):
+        revision.number = number
+    return revisions

@@ -46,6 +46,7 @@ from discussions.selectors import (
     is_wider,
     reply_count_by_others,
     reply_list_visible_to,
+    revision_list_of,
 )
 
 # Replies per window: enough to read, few enough that 5,000 replies open fast.
@@ -116,6 +117,7 @@ def present_replies(
         reply.is_own = viewer_id is not None and reply.author_id == viewer_id
         reply.can_edit = reply.is_own and not reply.is_tombstone and not discussion.is_locked
         reply.can_delete = reply.is_own and not reply.is_tombstone
+        reply.can_see_history = reply.is_own and not reply.is_tombstone and reply.edited_at is not None
         reply.can_answer = may_reply and reply.is_published
         reply.indent = min(reply.depth, MAX_INDENT)
         reply.show_parent_link = reply.parent_number is not None and reply.depth > MAX_INDENT
@@ -721,6 +723,97 @@ def _confirm_wider_audience(request: HttpRequest, discussion: Discussion, visibi
             "privacy_details": details,
         },
     )
+
+
+# --- The author's own edit history --------------------------------------------------------
+
+
+def _own_reply_history_or_404(request: HttpRequest, pk: int, number: int) -> tuple[Discussion, Reply]:
+    """The viewer's own reply, also when they deleted it (its earlier versions are still
+    theirs to remove), but not when moderators removed it."""
+    discussion = discussion_get_visible_or_404(request.user, pk)
+    reply = (
+        reply_list_visible_to(request.user, discussion)
+        .filter(number=number, author=request.user)
+        .exclude(status=Reply.Status.REMOVED)
+        .first()
+    )
+    if reply is None:
+        raise Http404
+    reply.discussion = discussion
+    return discussion, reply
+
+
+def _revisions_page(request: HttpRequest, discussion: Discussion, post: Discussion | Reply) -> HttpResponse:
+    revisions = revision_list_of(post)
+    revisions.reverse()
+    return render(
+        request,
+        "discussions/revisions.html",
+        {
+            "discussion": discussion,
+            "post": post,
+            "reply": post if isinstance(post, Reply) else None,
+            "revisions": revisions,
+        },
+    )
+
+
+def _revision_purge(
+    request: HttpRequest, discussion: Discussion, post: Discussion | Reply, version: int, history_url: str
+) -> HttpResponse:
+    revision = next((r for r in revision_list_of(post) if r.number == version), None)
+    if revision is None:
+        raise Http404
+    if request.method == "POST":
+        try:
+            services.revision_purge(acting_user=request.user, post=post, number=version)
+        except (PermissionDenied, ValidationError):
+            raise Http404 from None
+        messages.success(request, f"The text of version {version} is removed for good.")
+        return redirect(history_url)
+    return render(
+        request,
+        "discussions/revision_purge.html",
+        {
+            "discussion": discussion,
+            "reply": post if isinstance(post, Reply) else None,
+            "revision": revision,
+            "history_url": history_url,
+        },
+    )
+
+
+@login_required
+@require_safe
+def discussion_revisions(request: HttpRequest, pk: int) -> HttpResponse:
+    """The author's own earlier versions of their discussion, each one removable."""
+    discussion = _own_discussion_or_404(request, pk)
+    return _revisions_page(request, discussion, discussion)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def discussion_revision_purge(request: HttpRequest, pk: int, version: int) -> HttpResponse:
+    discussion = _own_discussion_or_404(request, pk)
+    history_url = reverse("discussions:revisions", kwargs={"pk": pk})
+    return _revision_purge(request, discussion, discussion, version, history_url)
+
+
+@login_required
+@require_safe
+def reply_revisions(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+    """The author's own earlier versions of their reply, each one removable."""
+    discussion, reply = _own_reply_history_or_404(request, pk, number)
+    return _revisions_page(request, discussion, reply)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def reply_revision_purge(request: HttpRequest, pk: int, number: int, version: int) -> HttpResponse:
+    discussion, reply = _own_reply_history_or_404(request, pk, number)
+    history_url = reverse("discussions:reply_revisions", kwargs={"pk": pk, "number": number})
+    return _revision_purge(request, discussion, reply, version, history_url)
 
 
 # --- Moderator actions ------------------------------------------------------------------
