@@ -117,7 +117,12 @@ def data_export_build(export_id: int) -> None:
 
 def _revisions(queryset) -> list[dict]:
     # Earlier versions of the member's own post; who edited is left out (it may be a moderator).
-    return [{"title": r.title, "body": r.body, "created_at": r.created_at} for r in queryset.order_by("created_at")]
+    # A version whose text the member removed says when, and has no text.
+    return [
+        {"title": r.title, "body": r.body, "created_at": r.created_at}
+        | ({"purged_at": r.purged_at} if r.purged_at else {})
+        for r in queryset.order_by("created_at")
+    ]
 
 
 def data_export_contents(user: User) -> dict:

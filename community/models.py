@@ -245,6 +245,7 @@ class ModerationAction(models.Model):
         PIN = "pin", "Pinned"
         UNPIN = "unpin", "Unpinned"
         RETAG = "retag", "Moved or re-tagged"
+        VISIBILITY = "visibility", "Narrowed who can read"
         DISMISS_FLAGS = "dismiss", "Dismissed flags"
         WARN = "warn", "Warned"
         MUTE = "mute", "Muted"

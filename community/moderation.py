@@ -637,6 +637,66 @@ def discussion_retag(
     return action
 
 
+NARROW_ONLY_MESSAGE = (
+    "Moderators and staff can only make a discussion more private. Only its author can open it up to more readers."
+)
+
+
+def discussion_narrow_visibility(
+    *, acting_user: User, discussion: Discussion, visibility: str, reason: str = ""
+) -> ModerationAction:
+    """A moderator or staff member lets fewer people read a discussion.
+
+    Never wider: only the author may widen their own post, after confirming who
+    will read it (``discussions.services.discussion_set_visibility``). Like every
+    privileged action it needs two-factor sign-in; the view sends those without
+    it to set it up, and this refuses any other caller. The author is told, and
+    the audience before and after is in the log.
+    """
+    from accounts.selectors import has_two_factor
+    from discussions.models import Visibility
+    from discussions.search import search_index_update
+    from discussions.selectors import is_wider
+
+    _require_post_moderator(acting_user, discussion)
+    if not has_two_factor(acting_user):
+        raise PermissionDenied("Turn on two-factor sign-in before acting as a moderator.")
+    if visibility not in Visibility.values:
+        raise ValidationError({"visibility": "Choose who can read this: public, members or community."})
+    reason = _clean_reason(reason)
+    with transaction.atomic():
+        locked = _lock(discussion)
+        if locked.visibility == visibility:
+            raise _already(locked, f"it is already “{Visibility(visibility).label}”")
+        if is_wider(visibility, locked.visibility):
+            raise ValidationError({"visibility": NARROW_ONLY_MESSAGE})
+        before = {**_post_snapshot(locked), "visibility": locked.visibility}
+        locked.visibility = visibility
+        locked.save(update_fields=["visibility"])
+        action = _record(
+            acting_user=acting_user,
+            kind=ModerationAction.Kind.VISIBILITY,
+            post=locked,
+            community=_log_community(acting_user, locked),
+            target_user=locked.author,
+            reason=reason,
+            before=before,
+            after={**_post_snapshot(locked), "visibility": visibility},
+        )
+        if locked.author_id != acting_user.pk:
+            _notify(
+                locked.author,
+                action,
+                f"A moderator made your discussion more private. Who can read it now: "
+                f"{Visibility(visibility).label}." + _why(None, reason),
+            )
+        # Sockets of readers who lost access re-check and close; search forgets it for them.
+        events.discussion_changed(discussion_id=locked.pk)
+        transaction.on_commit(partial(search_index_update, locked.pk), robust=True)
+    discussion.visibility = visibility
+    return action
+
+
 def post_reveal_author(*, acting_user: User, post: Post, reason: str) -> User | None:
     """Who wrote an anonymous post. Moderators of its communities only; the look is audited."""
     _require_post_moderator(acting_user, post)

@@ -142,3 +142,20 @@ class VisibilityForm(_Form):
         widget=forms.RadioSelect,
         error_messages={"invalid_choice": "Choose who can read this: public, members or community."},
     )
+    reason = forms.CharField(
+        label="Reason (optional; the author reads it, and it is kept in the moderation log)",
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, offered: list[str] | None = None, moderating: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if offered is not None:
+            # Only the offered audiences are shown; any valid one still validates here,
+            # so a refused one gets the service's reason rather than "choose one".
+            self.fields["visibility"].widget.choices = [
+                (value, label) for value, label in Visibility.choices if value in offered
+            ]
+        if not moderating:
+            del self.fields["reason"]

@@ -143,7 +143,11 @@ class Reply(Post):
 
 
 class Revision(models.Model):
-    """An earlier version of a discussion or reply, kept when its author edits it."""
+    """An earlier version of a discussion or reply, kept when its author edits it.
+
+    The author may purge one: its text goes, the row stays (with ``purged_at``) so
+    the versions after it keep their numbers.
+    """
 
     discussion = models.ForeignKey(
         Discussion, null=True, blank=True, on_delete=models.CASCADE, related_name="revisions"
@@ -153,6 +157,7 @@ class Revision(models.Model):
     body = models.TextField()
     edited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    purged_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -167,6 +172,47 @@ class Revision(models.Model):
     def __str__(self) -> str:
         target = f"discussion {self.discussion_id}" if self.discussion_id else f"reply {self.reply_id}"
         return f"revision of {target}"
+
+
+class AuthorAction(models.Model):
+    """The audit trail of what authors do to their own posts that others may need to
+    account for later: changing who can read a discussion, purging an earlier version.
+
+    Kept apart from the moderation log on purpose: that log is read by moderators,
+    and a row naming the author of an anonymous post there would unmask them. It
+    holds no post text, only which post, which version and the audience before and
+    after. Append-only, like ``community.ModerationAction``.
+    """
+
+    class Kind(models.TextChoices):
+        VISIBILITY = "visibility", "Changed who can read"
+        PURGE_REVISION = "purge_revision", "Removed the text of an earlier version"
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    discussion = models.ForeignKey(Discussion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reply = models.ForeignKey(Reply, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # The version's number as the author saw it (1 is the oldest), never its text.
+    revision_number = models.PositiveIntegerField(null=True, blank=True)
+    before = models.JSONField(default=dict, blank=True)
+    after = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} by {self.actor_id} at {self.created_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None and not self._state.adding:
+            raise ValueError("Author audit entries cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Author audit entries cannot be deleted.")
 
 
 # --- Discovery and notifications ---------------------------------------------------

@@ -5,6 +5,7 @@ discussions, notifications, emails, live updates, feeds, JSON) asks this module.
 Forbidden and missing look the same to the viewer: both are a 404.
 """
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
@@ -12,7 +13,7 @@ from django.shortcuts import get_object_or_404
 from accounts.models import User
 from accounts.selectors import is_signed_in_member, is_site_staff
 from community.models import Community, Membership
-from discussions.models import Discussion, DiscussionTag, Reply, Visibility
+from discussions.models import Discussion, DiscussionTag, Reply, Revision, Visibility
 
 Viewer = User | AnonymousUser
 
@@ -145,3 +146,55 @@ def can_moderate(viewer: Viewer, discussion: Discussion) -> bool:
     from community.moderation_selectors import can_moderate_post
 
     return can_moderate_post(viewer, discussion)
+
+
+# --- Audiences ------------------------------------------------------------------------
+
+# Most open first.
+VISIBILITY_ORDER = [Visibility.PUBLIC, Visibility.MEMBERS, Visibility.COMMUNITY]
+
+
+def is_wider(visibility: str, than: str) -> bool:
+    """Whether ``visibility`` lets more people read than ``than`` does."""
+    return VISIBILITY_ORDER.index(visibility) < VISIBILITY_ORDER.index(than)
+
+
+def audience_description(discussion: Discussion, visibility: str) -> str:
+    """Who could read the discussion at ``visibility``, in plain words: what an author
+    confirms before letting more people read it. The short labels stay the model's."""
+    if visibility == Visibility.PUBLIC:
+        return (
+            "Anyone on the internet, including search engines: no account is needed, "
+            "and it can show up in web search results."
+        )
+    if visibility == Visibility.MEMBERS:
+        if settings.SIGNUP_OPEN:
+            return "Anyone signed in to Spoonful, and anyone can sign up, so this is close to public."
+        return "Anyone with a Spoonful account, in any community."
+    from community.moderation_selectors import communities_of
+
+    slugs = [f"#{slug}" for slug in communities_of(discussion).order_by("slug").values_list("slug", flat=True)]
+    return f"Only members of {' and '.join(slugs) if slugs else 'its communities'}."
+
+
+def reply_count_by_others(discussion: Discussion) -> int:
+    """Published replies written by someone other than the discussion's author: words
+    written for the audience the discussion had when they were posted."""
+    replies = Reply.objects.filter(discussion=discussion, status=Reply.Status.PUBLISHED)
+    if discussion.author_id is not None:
+        replies = replies.exclude(author_id=discussion.author_id)
+    return replies.count()
+
+
+# --- Edit history ---------------------------------------------------------------------
+
+
+def revision_list_of(post: Discussion | Reply) -> list[Revision]:
+    """Every earlier version of a post, oldest first, each with its ``number`` (1 is the
+    oldest). Purged versions keep their place, so numbers never shift. The caller has
+    checked the viewer is the post's author (or moderates it)."""
+    lookup = {"reply": post} if isinstance(post, Reply) else {"discussion": post}
+    revisions = list(Revision.objects.filter(**lookup).order_by("created_at", "pk"))
+    for number, revision in enumerate(revisions, start=1):
+        revision.number = number
+    return revisions

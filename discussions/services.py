@@ -17,7 +17,7 @@ from django.utils import timezone
 from accounts.models import User
 from community.hashtags import InvalidHashtag, hashtags_in_text, normalise_hashtag
 from community.models import Community, Membership
-from community.moderation import screen_post, screening_record
+from community.moderation import discussion_narrow_visibility, screen_post, screening_record
 from community.moderation_selectors import communities_of, posting_refusal
 from community.selectors import community_resolve
 from discussions import events
@@ -27,10 +27,10 @@ from discussions.markdown import (
     render_markdown,
     strip_control_characters,
 )
-from discussions.models import Discussion, Reply, Revision, Visibility
+from discussions.models import AuthorAction, Discussion, Reply, Revision, Visibility
 from discussions.notifications import notify_discussion_created, notify_reply_created
 from discussions.search import search_index_update
-from discussions.selectors import can_moderate, can_reply, reply_list_visible_to
+from discussions.selectors import can_moderate, can_reply, is_wider, reply_list_visible_to
 
 MAX_HASHTAGS = 5
 # Reply numbers are zero-padded to this many digits in ``Reply.path``.
@@ -40,9 +40,6 @@ MAX_REPLY_NUMBER = 10**NUMBER_DIGITS - 1
 # keep their real parent (for the "replying to" link) but sort at this depth.
 MAX_PATH_DEPTH = 30
 CONTENT_WARNING_MAX_LENGTH = 80
-
-# Most open first: an author may only move a discussion rightwards.
-VISIBILITY_ORDER = [Visibility.PUBLIC, Visibility.MEMBERS, Visibility.COMMUNITY]
 
 LOCKED_MESSAGE = "This discussion is locked: it takes no new replies. Your text is still in the box below."
 BANNED_MESSAGE = "You have been banned from a community this discussion is in, so you cannot reply here."
@@ -338,35 +335,100 @@ def _require_moderator(acting_user: User, discussion: Discussion) -> None:
         raise PermissionDenied("Only moderators of its communities can do that.")
 
 
-def discussion_set_visibility(*, acting_user: User, discussion: Discussion, visibility: str) -> Discussion:
+class AudienceConfirmationRequired(Exception):
+    """The author asked for more people to read their discussion: they must first be
+    shown, in plain words, who that is (``selectors.audience_description``), and
+    ask again with ``confirmed=True``. Nothing has changed."""
+
+    def __init__(self, visibility: str) -> None:
+        super().__init__(visibility)
+        self.visibility = visibility
+
+
+def discussion_set_visibility(
+    *, acting_user: User, discussion: Discussion, visibility: str, confirmed: bool = False, reason: str = ""
+) -> Discussion:
     """Change who can read a discussion.
 
-    Authors may only narrow the audience (public -> members -> community), so a
-    post written for a few is never widened without a moderator. Moderators may
-    move it either way. Discussions in a private community stay community-only.
+    The author narrows at once, and widens only with ``confirmed`` (otherwise
+    ``AudienceConfirmationRequired``): a post written for a few is never opened
+    up by anyone else, nor by a slip. Each change by the author is kept as an
+    ``AuthorAction``. Moderators and staff only narrow, through
+    ``community.moderation.discussion_narrow_visibility`` (two-factor, audited,
+    the author told; ``reason`` goes with it). Discussions in a private
+    community stay community-only.
     """
     if visibility not in Visibility.values:
         raise ValidationError({"visibility": "Choose who can read this: public, members or community."})
-    is_moderator = can_moderate(acting_user, discussion)
     is_author = acting_user.is_authenticated and discussion.author_id == acting_user.pk
-    if not (is_moderator or is_author):
-        raise PermissionDenied("Only the author or a moderator can change who sees this.")
-    if visibility == discussion.visibility:
-        return discussion
-    widening = VISIBILITY_ORDER.index(visibility) < VISIBILITY_ORDER.index(discussion.visibility)
-    if widening and not is_moderator:
-        raise ValidationError(
-            {"visibility": "You can make a discussion more private, but only a moderator can open it up."}
+    if not is_author:
+        if not can_moderate(acting_user, discussion):
+            raise PermissionDenied("Only the author or a moderator can change who sees this.")
+        discussion_narrow_visibility(
+            acting_user=acting_user, discussion=discussion, visibility=visibility, reason=reason
         )
+        return discussion
     in_private = discussion.tags.filter(community__policy=Community.Policy.PRIVATE).exists()
     if in_private and visibility != Visibility.COMMUNITY:
         raise ValidationError({"visibility": "Discussions in a private community are for its members only."})
     with transaction.atomic():
-        discussion.visibility = visibility
-        discussion.save(update_fields=["visibility"])
-        events.discussion_changed(discussion_id=discussion.pk)
-        transaction.on_commit(partial(search_index_update, discussion.pk), robust=True)
+        # Locked and re-read: whether this widens is decided against the audience
+        # as it is now, not as the page showed it (a moderator may have narrowed it).
+        locked = Discussion.objects.select_for_update().get(pk=discussion.pk)
+        if visibility == locked.visibility:
+            discussion.visibility = visibility
+            return discussion
+        if is_wider(visibility, locked.visibility) and not confirmed:
+            raise AudienceConfirmationRequired(visibility)
+        before = locked.visibility
+        locked.visibility = visibility
+        locked.save(update_fields=["visibility"])
+        AuthorAction.objects.create(
+            actor=acting_user,
+            kind=AuthorAction.Kind.VISIBILITY,
+            discussion=locked,
+            before={"visibility": before},
+            after={"visibility": visibility},
+        )
+        events.discussion_changed(discussion_id=locked.pk)
+        transaction.on_commit(partial(search_index_update, locked.pk), robust=True)
+    discussion.visibility = visibility
     return discussion
+
+
+def revision_purge(*, acting_user: User, post: Discussion | Reply, number: int) -> Revision:
+    """The author removes, for good, the text of version ``number`` (1 is the oldest)
+    of their own discussion or reply.
+
+    The row stays, blank and marked purged, so later versions keep their numbers.
+    An ``AuthorAction`` records which version went, never its text. Moderation
+    keeps what it keeps: a redaction's original stays in its moderation log entry
+    until that entry's retention ends, and a post moderators removed keeps its
+    history for their review and any appeal.
+    """
+    _require_author(acting_user, post)
+    if post.status == Discussion.Status.REMOVED:
+        raise PermissionDenied("Moderators removed this post, so its history is kept while they review it.")
+    lookup = {"reply": post} if isinstance(post, Reply) else {"discussion": post}
+    with transaction.atomic():
+        revisions = list(Revision.objects.select_for_update().filter(**lookup).order_by("created_at", "pk"))
+        if not 1 <= number <= len(revisions):
+            raise ValidationError(f"There is no version {number} of this post.")
+        revision = revisions[number - 1]
+        if revision.purged_at is not None:
+            return revision
+        revision.title = ""
+        revision.body = ""
+        revision.purged_at = timezone.now()
+        revision.save(update_fields=["title", "body", "purged_at"])
+        AuthorAction.objects.create(
+            actor=acting_user,
+            kind=AuthorAction.Kind.PURGE_REVISION,
+            discussion=post if isinstance(post, Discussion) else None,
+            reply=post if isinstance(post, Reply) else None,
+            revision_number=number,
+        )
+    return revision
 
 
 # --- Replies -------------------------------------------------------------------

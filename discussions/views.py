@@ -19,7 +19,7 @@ from django.utils.html import strip_tags
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from accounts.decorators import privileged_action_requires_2fa
+from accounts.decorators import privileged_action_requires_2fa, two_factor_setup_redirect
 from community import moderation
 from community.hashtags import InvalidHashtag, normalise_hashtag
 from community.ratelimits import rate_limit_check, rate_limited_response
@@ -37,12 +37,16 @@ from discussions.privacy import identifying_details
 from discussions.related import related_discussions
 from discussions.selectors import (
     Viewer,
+    audience_description,
     can_moderate,
     can_reply,
     discussion_get_visible_or_404,
     is_banned_from_any,
     is_signed_in_member,
+    is_wider,
+    reply_count_by_others,
     reply_list_visible_to,
+    revision_list_of,
 )
 
 # Replies per window: enough to read, few enough that 5,000 replies open fast.
@@ -113,6 +117,7 @@ def present_replies(
         reply.is_own = viewer_id is not None and reply.author_id == viewer_id
         reply.can_edit = reply.is_own and not reply.is_tombstone and not discussion.is_locked
         reply.can_delete = reply.is_own and not reply.is_tombstone
+        reply.can_see_history = reply.is_own and not reply.is_tombstone and reply.edited_at is not None
         reply.can_answer = may_reply and reply.is_published
         reply.indent = min(reply.depth, MAX_INDENT)
         reply.show_parent_link = reply.parent_number is not None and reply.depth > MAX_INDENT
@@ -652,32 +657,163 @@ def reply_delete(request: HttpRequest, pk: int, number: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def discussion_visibility(request: HttpRequest, pk: int) -> HttpResponse:
+    """The author narrows at once and widens after a confirmation naming who will be
+    able to read; moderators and staff, with two-factor sign-in, only narrow."""
     discussion = discussion_get_visible_or_404(request.user, pk)
-    is_moderator = can_moderate(request.user, discussion)
-    if discussion.author_id != request.user.pk and not is_moderator:
-        raise Http404
+    is_author = discussion.author_id == request.user.pk
+    if not is_author:
+        if not can_moderate(request.user, discussion):
+            raise Http404
+        needs_two_factor = two_factor_setup_redirect(request)
+        if needs_two_factor is not None:
+            return needs_two_factor
+    offered = (
+        None if is_author else [value for value in Visibility.values if not is_wider(value, discussion.visibility)]
+    )
     status = 200
     if request.method == "POST":
-        form = VisibilityForm(request.POST)
+        form = VisibilityForm(request.POST, offered=offered, moderating=not is_author)
         if form.is_valid():
+            visibility = form.cleaned_data["visibility"]
             try:
                 services.discussion_set_visibility(
-                    acting_user=request.user, discussion=discussion, visibility=form.cleaned_data["visibility"]
+                    acting_user=request.user,
+                    discussion=discussion,
+                    visibility=visibility,
+                    confirmed=request.POST.get("confirm") == visibility,
+                    reason=form.cleaned_data.get("reason", ""),
                 )
+            except services.AudienceConfirmationRequired:
+                return _confirm_wider_audience(request, discussion, visibility)
+            except moderation.AlreadyHandled as already:
+                messages.info(request, str(already))
+                return redirect(discussion.get_absolute_url())
             except ValidationError as error:
                 _add_errors(form, error)
+            except PermissionDenied as error:
+                form.add_error(None, str(error))
             else:
                 messages.success(request, "Who can read this discussion is updated.")
                 return redirect(discussion.get_absolute_url())
         status = 400
     else:
-        form = VisibilityForm(initial={"visibility": discussion.visibility})
+        form = VisibilityForm(initial={"visibility": discussion.visibility}, offered=offered, moderating=not is_author)
     return render(
         request,
         "discussions/visibility.html",
-        {"discussion": discussion, "form": form, "is_moderator": is_moderator},
+        {"discussion": discussion, "form": form, "is_moderator": not is_author},
         status=status,
     )
+
+
+def _confirm_wider_audience(request: HttpRequest, discussion: Discussion, visibility: str) -> HttpResponse:
+    """Nothing has changed yet: say who would be able to read it, then ask again."""
+    details = []
+    if visibility == Visibility.PUBLIC:
+        details = identifying_details(f"{discussion.title}\n{discussion.body}", author=request.user)
+    return render(
+        request,
+        "discussions/visibility_confirm.html",
+        {
+            "discussion": discussion,
+            "visibility": visibility,
+            "visibility_label": Visibility(visibility).label,
+            "audience": audience_description(discussion, visibility),
+            "replies_by_others": reply_count_by_others(discussion),
+            "privacy_details": details,
+        },
+    )
+
+
+# --- The author's own edit history --------------------------------------------------------
+
+
+def _own_reply_history_or_404(request: HttpRequest, pk: int, number: int) -> tuple[Discussion, Reply]:
+    """The viewer's own reply, also when they deleted it (its earlier versions are still
+    theirs to remove), but not when moderators removed it."""
+    discussion = discussion_get_visible_or_404(request.user, pk)
+    reply = (
+        reply_list_visible_to(request.user, discussion)
+        .filter(number=number, author=request.user)
+        .exclude(status=Reply.Status.REMOVED)
+        .first()
+    )
+    if reply is None:
+        raise Http404
+    reply.discussion = discussion
+    return discussion, reply
+
+
+def _revisions_page(request: HttpRequest, discussion: Discussion, post: Discussion | Reply) -> HttpResponse:
+    revisions = revision_list_of(post)
+    revisions.reverse()
+    return render(
+        request,
+        "discussions/revisions.html",
+        {
+            "discussion": discussion,
+            "post": post,
+            "reply": post if isinstance(post, Reply) else None,
+            "revisions": revisions,
+        },
+    )
+
+
+def _revision_purge(
+    request: HttpRequest, discussion: Discussion, post: Discussion | Reply, version: int, history_url: str
+) -> HttpResponse:
+    revision = next((r for r in revision_list_of(post) if r.number == version), None)
+    if revision is None:
+        raise Http404
+    if request.method == "POST":
+        try:
+            services.revision_purge(acting_user=request.user, post=post, number=version)
+        except (PermissionDenied, ValidationError):
+            raise Http404 from None
+        messages.success(request, f"The text of version {version} is removed for good.")
+        return redirect(history_url)
+    return render(
+        request,
+        "discussions/revision_purge.html",
+        {
+            "discussion": discussion,
+            "reply": post if isinstance(post, Reply) else None,
+            "revision": revision,
+            "history_url": history_url,
+        },
+    )
+
+
+@login_required
+@require_safe
+def discussion_revisions(request: HttpRequest, pk: int) -> HttpResponse:
+    """The author's own earlier versions of their discussion, each one removable."""
+    discussion = _own_discussion_or_404(request, pk)
+    return _revisions_page(request, discussion, discussion)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def discussion_revision_purge(request: HttpRequest, pk: int, version: int) -> HttpResponse:
+    discussion = _own_discussion_or_404(request, pk)
+    history_url = reverse("discussions:revisions", kwargs={"pk": pk})
+    return _revision_purge(request, discussion, discussion, version, history_url)
+
+
+@login_required
+@require_safe
+def reply_revisions(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+    """The author's own earlier versions of their reply, each one removable."""
+    discussion, reply = _own_reply_history_or_404(request, pk, number)
+    return _revisions_page(request, discussion, reply)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def reply_revision_purge(request: HttpRequest, pk: int, number: int, version: int) -> HttpResponse:
+    discussion, reply = _own_reply_history_or_404(request, pk, number)
+    history_url = reverse("discussions:reply_revisions", kwargs={"pk": pk, "number": number})
+    return _revision_purge(request, discussion, reply, version, history_url)
 
 
 # --- Moderator actions ------------------------------------------------------------------

@@ -53,3 +53,36 @@ def test_member_and_moderator_pages_are_accessible(demo, browser, scheme, assert
     for path in [*MEMBER_PAGES, *(discussion.get_absolute_url() for discussion in discussions)]:
         page.goto(demo + path)
         assert_accessible(page)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_audience_and_edit_history_pages_are_accessible(demo, browser, scheme, assert_accessible):
+    from discussions import services
+    from discussions.models import Visibility
+
+    discussion = (
+        Discussion.objects.filter(status=Discussion.Status.PUBLISHED, is_anonymous=False, author__isnull=False)
+        .exclude(visibility=Visibility.PUBLIC)
+        .exclude(tags__community__policy="private")
+        .exclude(author__username="sam_mod")
+        .filter(tags__community__memberships__user__username="sam_mod", tags__community__memberships__role="moderator")
+        .order_by("pk")
+        .first()
+    )
+    services.discussion_edit(
+        acting_user=discussion.author, discussion=discussion, title=discussion.title, body="Reworded for the test."
+    )
+    page = signed_in_context(browser, demo, discussion.author.username, scheme).new_page()
+    base = f"{demo}/d/{discussion.pk}/discussion"
+    for path in ("/visibility/", "/revisions/", "/revisions/1/purge/"):
+        page.goto(base + path)
+        assert_accessible(page)
+    page.goto(base + "/visibility/")
+    page.check("input[name=visibility][value=public]")
+    page.get_by_role("button", name="Save").click()
+    page.get_by_role("heading", name="Who will be able to read it").wait_for()
+    assert_accessible(page)
+    moderator_page = signed_in_context(browser, demo, "sam_mod", scheme).new_page()
+    moderator_page.goto(base + "/visibility/")
+    moderator_page.get_by_role("button", name="Save").wait_for()
+    assert_accessible(moderator_page)

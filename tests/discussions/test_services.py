@@ -292,22 +292,47 @@ def test_only_moderators_pin_and_lock(start, member, moderator, staff, mecfs, ad
     assert discussion.is_pinned and discussion.is_locked
 
 
-def test_an_author_may_only_narrow_the_audience(start, member, announced):
+def test_an_author_narrows_at_once_and_widens_only_when_confirmed(start, member, announced):
     discussion = start(visibility=Visibility.PUBLIC)
 
     services.discussion_set_visibility(acting_user=member, discussion=discussion, visibility=Visibility.MEMBERS)
     assert discussion.visibility == Visibility.MEMBERS
-    with pytest.raises(ValidationError, match="moderator"):
-        services.discussion_set_visibility(acting_user=member, discussion=discussion, visibility=Visibility.PUBLIC)
     assert ("discussion_changed", {"discussion_id": discussion.pk}) in announced
+    with pytest.raises(services.AudienceConfirmationRequired):
+        services.discussion_set_visibility(acting_user=member, discussion=discussion, visibility=Visibility.PUBLIC)
+    discussion.refresh_from_db()
+    assert discussion.visibility == Visibility.MEMBERS
+
+    services.discussion_set_visibility(
+        acting_user=member, discussion=discussion, visibility=Visibility.PUBLIC, confirmed=True
+    )
+    discussion.refresh_from_db()
+    assert discussion.visibility == Visibility.PUBLIC
 
 
-def test_a_moderator_may_widen_the_audience(start, moderator, mecfs, add_member):
-    discussion = start(visibility=Visibility.COMMUNITY)
+def test_a_moderator_narrows_but_never_widens_the_audience(start, moderator, mecfs, add_member):
+    discussion = start(visibility=Visibility.MEMBERS)
     add_member(moderator, mecfs, role=Membership.Role.MODERATOR)
 
-    services.discussion_set_visibility(acting_user=moderator, discussion=discussion, visibility=Visibility.PUBLIC)
+    with pytest.raises(ValidationError, match="Only its author can open it up"):
+        services.discussion_set_visibility(
+            acting_user=moderator, discussion=discussion, visibility=Visibility.PUBLIC, confirmed=True
+        )
+    services.discussion_set_visibility(acting_user=moderator, discussion=discussion, visibility=Visibility.COMMUNITY)
 
+    discussion.refresh_from_db()
+    assert discussion.visibility == Visibility.COMMUNITY
+
+
+def test_a_moderator_without_two_factor_cannot_narrow_through_the_service(start, user_factory, mecfs, add_member):
+    moderator = user_factory("nofactor")
+    add_member(moderator, mecfs, role=Membership.Role.MODERATOR)
+    discussion = start(visibility=Visibility.PUBLIC)
+
+    with pytest.raises(PermissionDenied, match="two-factor"):
+        services.discussion_set_visibility(
+            acting_user=moderator, discussion=discussion, visibility=Visibility.COMMUNITY
+        )
     discussion.refresh_from_db()
     assert discussion.visibility == Visibility.PUBLIC
 

@@ -554,12 +554,14 @@ def test_moderators_pin_and_lock_with_post_only(client, moderator, other_member,
     assert client.get(f"/d/{discussion.pk}/discussion/history/").status_code == 200
 
 
-def test_an_author_narrows_the_audience_but_cannot_widen_it(as_member, start):
+def test_an_author_narrows_the_audience_and_is_asked_before_widening_it(as_member, start):
     discussion = start(visibility=Visibility.MEMBERS)
 
     assert as_member.get(f"/d/{discussion.pk}/discussion/visibility/").status_code == 200
     widen = as_member.post(f"/d/{discussion.pk}/discussion/visibility/", {"visibility": "public"})
-    assert widen.status_code == 400 and "only a moderator" in widen.content.decode()
+    assert widen.status_code == 200 and "including search engines" in widen.content.decode()
+    discussion.refresh_from_db()
+    assert discussion.visibility == Visibility.MEMBERS
     narrow = as_member.post(f"/d/{discussion.pk}/discussion/visibility/", {"visibility": "community"})
     assert narrow.status_code == 302
 

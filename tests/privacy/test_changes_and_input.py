@@ -44,14 +44,14 @@ def test_a_discussion_made_community_only_disappears_from_every_surface_at_once(
     assert world.client("member").get(f"/d/{public.pk}/").status_code == 200
 
 
-def test_the_author_cannot_make_a_discussion_more_public(world):
+def test_the_author_cannot_make_a_discussion_more_public_without_confirming(world):
     community_only = world.posts["community"]
 
     response = world.client("author").post(
         f"/d/{community_only.pk}/discussion/visibility/", {"visibility": Visibility.PUBLIC}
     )
 
-    assert response.status_code == 400
+    assert response.status_code == 200 and "Who will be able to read it" in response.content.decode()
     community_only.refresh_from_db()
     assert community_only.visibility == Visibility.COMMUNITY
 
