@@ -1,4 +1,6 @@
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.utils import filter_users_by_email, filter_users_by_username
@@ -7,6 +9,21 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
 from accounts.selectors import USERNAME_LOOKALIKE_MESSAGE, username_lookalike_taken
+
+
+@dataclass(frozen=True)
+class SiteIdentity:
+    """What allauth's emails call the site (``current_site.name`` and ``.domain``)."""
+
+    name: str
+    domain: str
+
+
+def site_identity() -> SiteIdentity:
+    # Without django.contrib.sites allauth names the site after the request's host,
+    # so mail from a server on another port said "Hello from 127.0.0.1:8101!".
+    # The product's name and its configured address say who is writing.
+    return SiteIdentity(name=settings.SITE_NAME, domain=urlsplit(settings.SITE_URL).netloc)
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -32,6 +49,9 @@ class AccountAdapter(DefaultAccountAdapter):
         # its counter behaves exactly like an account's, so the lockout does not
         # tell anyone which names exist.
         return login_attempts_key(**credentials)
+
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        super().send_mail(template_prefix, email, {**context, "current_site": site_identity()})
 
 
 def login_attempts_key(**credentials: Any) -> str:

@@ -257,6 +257,9 @@ STORAGES = {
         )
     },
 }
+# Files browsers fetch from the site root by convention (/favicon.ico). whitenoise
+# answers them before sessions or the database are touched.
+WHITENOISE_ROOT = BASE_DIR / "webroot"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 MEDIA_URL = "/media/"
 PRIVATE_STORAGE_ROOT = env.path("PRIVATE_STORAGE_ROOT", default=BASE_DIR / "private")

@@ -111,3 +111,21 @@ def test_signed_in_member_can_manage_email_addresses(client, member):
 
     assert response.status_code == 200
     assert "alice@example.org" in response.content.decode()
+
+
+def test_account_emails_greet_members_from_spoonful_not_from_the_host_name(client):
+    # A server on another port used to sign its mail "Hello from 127.0.0.1:8101!".
+    client.post("/accounts/signup/", SIGNUP, HTTP_HOST="127.0.0.1:8101")
+
+    (message,) = mail.outbox
+    assert message.body.startswith("Hello from Spoonful!")
+    assert "Thank you for using Spoonful!" in message.body
+    assert "Hello from 127.0.0.1" not in message.body
+
+
+def test_password_reset_email_greets_from_spoonful(client, member):
+    client.post("/accounts/password/reset/", {"email": member.email}, HTTP_HOST="localhost:8101")
+
+    (message,) = mail.outbox
+    assert message.body.startswith("Hello from Spoonful!")
+    assert "localhost:8101!" not in message.body

@@ -59,7 +59,8 @@ def test_members_see_their_communities_first(client, community_factory, member, 
     assert [c.slug for c in response.context["my_communities"]] == ["pots"]
     assert "spoonie" in [c.slug for c in response.context["other_communities"]]
     html = response.content.decode()
-    assert html.index("Your communities") < html.index("Recent discussions")
+    # The feed opens the page; among communities, the member's own come first.
+    assert html.index("Your feed") < html.index("Your communities") < html.index("More communities")
 
 
 def test_visitors_see_a_few_communities(client, community_factory):
@@ -110,3 +111,26 @@ def test_the_home_page_may_be_indexed_for_visitors_only(client, member):
     assert '<meta name="robots" content="index, follow">' in client.get("/").content.decode()
     client.force_login(member)
     assert client.get("/")["X-Robots-Tag"] == "noindex, nofollow"
+
+
+def test_signed_in_members_open_on_their_feed_not_the_marketing_hero(
+    client, community_factory, discussion_factory, member
+):
+    discussion_factory(community_factory("mecfs"), title="Pacing on a good day")
+    client.force_login(member)
+
+    html = client.get("/").content.decode()
+
+    assert "Find the people who understand" not in html
+    assert 'class="hero"' not in html
+    main = html[html.index("<main") :]
+    first_heading = main[main.index("<h1") : main.index("</h1>")]
+    assert "Your feed" in first_heading
+    assert main.index("Your feed") < main.index("Pacing on a good day")
+
+
+def test_visitors_still_get_the_welcome(client):
+    html = client.get("/").content.decode()
+
+    assert "Find the people who understand" in html
+    assert "Join Spoonful" in html
