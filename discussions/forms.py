@@ -8,7 +8,12 @@ from django import forms
 from community.hashtags import split_hashtag_field
 from discussions.markdown import MAX_TITLE_LENGTH, markdown_problem, strip_control_characters
 from discussions.models import Visibility
-from discussions.services import ANONYMOUS_WITH_BADGE_MESSAGE, CONTENT_WARNING_MAX_LENGTH, MAX_HASHTAGS
+from discussions.services import (
+    ANONYMOUS_WITH_BADGE_MESSAGE,
+    CONTENT_WARNING_MAX_LENGTH,
+    MAX_HASHTAGS,
+    VISIBILITY_CHOICE_MESSAGE,
+)
 
 # More than this many entries in the hashtag field is never a real post.
 MAX_TYPED_HASHTAGS = 20
@@ -107,7 +112,7 @@ class DiscussionForm(_AudienceMixin, _BadgeChoiceMixin, SubmissionTokenMixin):
         required=False,
         initial=Visibility.COMMUNITY,
         widget=forms.RadioSelect,
-        error_messages={"invalid_choice": "Choose who can read this: public, members or community."},
+        error_messages={"invalid_choice": VISIBILITY_CHOICE_MESSAGE},
     )
     anonymous = forms.BooleanField(
         label="Post anonymously",
@@ -140,7 +145,7 @@ class DiscussionForm(_AudienceMixin, _BadgeChoiceMixin, SubmissionTokenMixin):
             return Visibility.COMMUNITY
         value = self.cleaned_data["visibility"]
         if not value:
-            raise forms.ValidationError("Choose who can read this: public, members or community.")
+            raise forms.ValidationError(VISIBILITY_CHOICE_MESSAGE)
         return value
 
 
@@ -191,5 +196,5 @@ class VisibilityForm(_AudienceMixin, _Form):
         label="Who can read this?",
         choices=Visibility.choices,
         widget=forms.RadioSelect,
-        error_messages={"invalid_choice": "Choose who can read this: public, members or community."},
+        error_messages={"invalid_choice": VISIBILITY_CHOICE_MESSAGE},
     )

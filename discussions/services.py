@@ -47,6 +47,7 @@ VISIBILITY_ORDER = [Visibility.PUBLIC, Visibility.MEMBERS, Visibility.COMMUNITY]
 LOCKED_MESSAGE = "This discussion is locked: it takes no new replies. Your text is still in the box below."
 BANNED_MESSAGE = "You have been banned from a community this discussion is in, so you cannot reply here."
 UNVERIFIED_MESSAGE = "Please confirm your email address before you post."
+VISIBILITY_CHOICE_MESSAGE = "Choose who can read this: anyone, anyone signed in, or only members of its communities."
 ANONYMOUS_WITH_BADGE_MESSAGE = (
     "An anonymous post cannot carry your professional badge: the badge says who you are. "
     "Untick one of the two, then post again. Nothing you typed is lost."
@@ -240,7 +241,7 @@ def discussion_create(
         except ValidationError as error:
             errors.update(error.message_dict)
     if visibility not in Visibility.values:
-        errors["visibility"] = ["Choose who can read this: public, members or community."]
+        errors["visibility"] = [VISIBILITY_CHOICE_MESSAGE]
     if errors:
         raise ValidationError(errors)
     communities = _resolve_communities(
@@ -358,7 +359,7 @@ def discussion_set_visibility(*, acting_user: User, discussion: Discussion, visi
     move it either way. Discussions in a private community stay community-only.
     """
     if visibility not in Visibility.values:
-        raise ValidationError({"visibility": "Choose who can read this: public, members or community."})
+        raise ValidationError({"visibility": VISIBILITY_CHOICE_MESSAGE})
     is_moderator = can_moderate(acting_user, discussion)
     is_author = acting_user.is_authenticated and discussion.author_id == acting_user.pk
     if not (is_moderator or is_author):
