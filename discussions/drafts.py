@@ -20,7 +20,7 @@ NEW_DISCUSSION_KEY = "new"
 DRAFT_KEY = re.compile(Draft.KEY_PATTERN)
 # The fields each kind of form keeps; anything else sent is ignored.
 NEW_FIELDS = ("title", "body", "hashtags", "content_warning")
-REPLY_FIELDS = ("body",)
+REPLY_FIELDS = ("body", "content_warning")
 FIELD_LIMITS = {
     "title": Draft.TITLE_MAX_LENGTH,
     "body": Draft.BODY_MAX_LENGTH,

@@ -1,13 +1,19 @@
 """Forms for writing: they check the shape of what was typed; the services check the rules."""
 
 import secrets
+from collections.abc import Sequence
 
 from django import forms
 
 from community.hashtags import split_hashtag_field
 from discussions.markdown import MAX_TITLE_LENGTH, markdown_problem, strip_control_characters
 from discussions.models import Visibility
-from discussions.services import CONTENT_WARNING_MAX_LENGTH, MAX_HASHTAGS
+from discussions.services import (
+    ANONYMOUS_WITH_BADGE_MESSAGE,
+    CONTENT_WARNING_MAX_LENGTH,
+    MAX_HASHTAGS,
+    VISIBILITY_CHOICE_MESSAGE,
+)
 
 # More than this many entries in the hashtag field is never a real post.
 MAX_TYPED_HASHTAGS = 20
@@ -33,11 +39,41 @@ class _BodyField(forms.CharField):
         return value
 
 
+BADGE_HINT = "Not shown on anonymous posts: the badge says who you are."
+CONTENT_WARNING_HELP = "For example “self-harm” or “graphic medical detail”: the post stays folded until opened."
+
+
 class _Form(forms.Form):
     def __init__(self, *args, **kwargs) -> None:
         # Labels read "Your reply", not "Your reply:".
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+
+
+class _AudienceMixin:
+    """A visibility field whose community choice names the communities once they are
+    known (``name_audience``): "Only members of #mecfs"."""
+
+    unknown_communities_label = "Only members of the communities you choose"
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.name_audience(())
+
+    def name_audience(self, hashtags: Sequence[str]) -> None:
+        community = Visibility.COMMUNITY.audience(hashtags) if hashtags else self.unknown_communities_label
+        self.fields["visibility"].choices = [
+            (value, community if value == Visibility.COMMUNITY else label) for value, label in Visibility.choices
+        ]
+
+
+class _BadgeChoiceMixin:
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if cleaned.get("anonymous") and cleaned.get("as_professional"):
+            # Said before posting, with the text kept: never a badge quietly dropped.
+            raise forms.ValidationError(ANONYMOUS_WITH_BADGE_MESSAGE)
+        return cleaned
 
 
 class SubmissionTokenMixin(_Form):
@@ -50,7 +86,7 @@ class SubmissionTokenMixin(_Form):
             self.initial.setdefault("submission_token", new_submission_token())
 
 
-class DiscussionForm(SubmissionTokenMixin):
+class DiscussionForm(_AudienceMixin, _BadgeChoiceMixin, SubmissionTokenMixin):
     title = forms.CharField(
         label="Title",
         max_length=MAX_TITLE_LENGTH,
@@ -76,23 +112,24 @@ class DiscussionForm(SubmissionTokenMixin):
         required=False,
         initial=Visibility.COMMUNITY,
         widget=forms.RadioSelect,
-        error_messages={"invalid_choice": "Choose who can read this: public, members or community."},
+        error_messages={"invalid_choice": VISIBILITY_CHOICE_MESSAGE},
     )
     anonymous = forms.BooleanField(
         label="Post anonymously",
         required=False,
-        help_text="Others see “Anonymous member”. Moderators can still see who wrote it.",
+        help_text="Others see “Anonymous member”. Moderators can still see who wrote it. "
+        "It hides your name, not what your text says.",
     )
     content_warning = forms.CharField(
         label="Content warning (optional)",
         required=False,
         max_length=CONTENT_WARNING_MAX_LENGTH,
-        help_text="For example “self-harm” or “graphic medical detail”: the post stays folded until opened.",
+        help_text=CONTENT_WARNING_HELP,
     )
     as_professional = forms.BooleanField(
         label="Post with my professional badge",
         required=False,
-        help_text="Leave it off to post as yourself, for example as a patient.",
+        help_text=f"Leave it off to post as yourself, for example as a patient. {BADGE_HINT}",
     )
 
     def clean_hashtags(self) -> list[str]:
@@ -108,15 +145,24 @@ class DiscussionForm(SubmissionTokenMixin):
             return Visibility.COMMUNITY
         value = self.cleaned_data["visibility"]
         if not value:
-            raise forms.ValidationError("Choose who can read this: public, members or community.")
+            raise forms.ValidationError(VISIBILITY_CHOICE_MESSAGE)
         return value
 
 
-class ReplyForm(SubmissionTokenMixin):
+class ReplyForm(_BadgeChoiceMixin, SubmissionTokenMixin):
     body = _BodyField(label="Your reply")
     parent = forms.IntegerField(required=False, min_value=1, max_value=10**9, widget=forms.HiddenInput)
+    content_warning = forms.CharField(
+        label="Content warning (optional)",
+        required=False,
+        max_length=CONTENT_WARNING_MAX_LENGTH,
+        error_messages={
+            "max_length": f"Please keep the content warning under {CONTENT_WARNING_MAX_LENGTH} characters."
+        },
+        help_text="For example “graphic medical detail”: your reply stays folded until opened.",
+    )
     anonymous = forms.BooleanField(label="Reply anonymously", required=False)
-    as_professional = forms.BooleanField(label="Reply with my professional badge", required=False)
+    as_professional = forms.BooleanField(label="Reply with my professional badge", required=False, help_text=BADGE_HINT)
 
 
 class DiscussionEditForm(_Form):
@@ -133,14 +179,24 @@ class DiscussionEditForm(_Form):
 
 class ReplyEditForm(_Form):
     body = _BodyField(label="Your reply")
+    content_warning = forms.CharField(
+        label="Content warning (optional)",
+        required=False,
+        max_length=CONTENT_WARNING_MAX_LENGTH,
+        error_messages={
+            "max_length": f"Please keep the content warning under {CONTENT_WARNING_MAX_LENGTH} characters."
+        },
+    )
 
 
-class VisibilityForm(_Form):
+class VisibilityForm(_AudienceMixin, _Form):
+    unknown_communities_label = Visibility.COMMUNITY.label
+
     visibility = forms.ChoiceField(
         label="Who can read this?",
         choices=Visibility.choices,
         widget=forms.RadioSelect,
-        error_messages={"invalid_choice": "Choose who can read this: public, members or community."},
+        error_messages={"invalid_choice": VISIBILITY_CHOICE_MESSAGE},
     )
     reason = forms.CharField(
         label="Reason (optional; the author reads it, and it is kept in the moderation log)",
@@ -150,12 +206,16 @@ class VisibilityForm(_Form):
     )
 
     def __init__(self, *args, offered: list[str] | None = None, moderating: bool = False, **kwargs) -> None:
+        self.offered = offered
         super().__init__(*args, **kwargs)
-        if offered is not None:
+        if not moderating:
+            del self.fields["reason"]
+
+    def name_audience(self, hashtags: Sequence[str]) -> None:
+        super().name_audience(hashtags)
+        if self.offered is not None:
             # Only the offered audiences are shown; any valid one still validates here,
             # so a refused one gets the service's reason rather than "choose one".
             self.fields["visibility"].widget.choices = [
-                (value, label) for value, label in Visibility.choices if value in offered
+                (value, label) for value, label in self.fields["visibility"].choices if value in self.offered
             ]
-        if not moderating:
-            del self.fields["reason"]

@@ -1,3 +1,5 @@
+from collections.abc import Sequence
+
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import RegexValidator
@@ -8,12 +10,30 @@ from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
 
-class Visibility(models.TextChoices):
-    """Who may read a discussion. The most private choice is the default."""
+def join_hashtags(hashtags: Sequence[str]) -> str:
+    """ "#a", "#a and #b", "#a, #b and #c"."""
+    named = [f"#{hashtag.lstrip('#')}" for hashtag in hashtags]
+    if len(named) <= 1:
+        return "".join(named)
+    return ", ".join(named[:-1]) + " and " + named[-1]
 
-    PUBLIC = "public", "Public: anyone, including search engines"
-    MEMBERS = "members", "Members: anyone signed in"
-    COMMUNITY = "community", "Community: members of its communities only"
+
+class Visibility(models.TextChoices):
+    """Who may read a discussion. The most private choice is the default.
+
+    The labels say who that is in fact: with open sign-up, "members" is anyone who
+    makes an account, which patients read as "members of this community".
+    """
+
+    PUBLIC = "public", "Anyone, including search engines"
+    MEMBERS = "members", "Anyone signed in to Spoonful (anyone can sign up)"
+    COMMUNITY = "community", "Only members of its communities"
+
+    def audience(self, hashtags: Sequence[str] = ()) -> str:
+        """The label, naming the communities when they are known."""
+        if self is Visibility.COMMUNITY and hashtags:
+            return f"Only members of {join_hashtags(hashtags)}"
+        return self.label
 
 
 class DiscussionTag(TaggedItemBase):

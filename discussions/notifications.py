@@ -440,6 +440,10 @@ class EmailItem:
     message: str
 
 
+def _behind_warning(discussion: Discussion, reply: Reply | None) -> bool:
+    return bool(discussion.content_warning or (reply is not None and reply.content_warning))
+
+
 def email_item(notification: Notification) -> EmailItem | None:
     """What an email may say about a notification, re-checking access now; None if nothing."""
     recipient = notification.recipient
@@ -460,9 +464,9 @@ def email_item(notification: Notification) -> EmailItem | None:
         kind_label=Kind(notification.kind).label,
         headline=SUBJECTS[notification.kind],
         # A post that is not public is "something to read": no title, hashtag or text.
-        # A content warning keeps even a public title out of the inbox, as it keeps the
-        # body folded on the site.
-        title=discussion.title if public and not discussion.content_warning else "",
+        # A content warning (on the discussion or on the reply) keeps even a public
+        # title out of the inbox, as it keeps the text folded on the site.
+        title=discussion.title if public and not _behind_warning(discussion, reply) else "",
         actor_name=actor_name,
         link=absolute(reverse("notifications:open", kwargs={"pk": notification.pk})),
         message=notification.message,

@@ -3,11 +3,22 @@
 Used when a post or reply goes to a PUBLIC discussion, where anyone (and search
 engines) can read it. It errs towards saying nothing: a nudge that fires on every
 dosage or diagnosis date would teach members to click through it.
+
+When it does speak, the member may edit (each detail is marked in what they typed),
+narrow a new discussion to its communities, or post as it is after ticking an
+explicit confirmation. Posting anonymously is not a way past it: anonymity hides the
+author, not what the text says.
 """
 
+import hashlib
 import re
+from dataclasses import dataclass
+
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
 from accounts.models import User
+from discussions.models import Visibility
 
 EMAIL = re.compile(r"[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 # A run of digits with phone-style separators; checked for 9-15 digits below.
@@ -37,17 +48,34 @@ PHONE_LABEL = "a phone number"
 BIRTH_LABEL = "a date of birth"
 ADDRESS_LABEL = "a street address"
 NAME_LABEL = "your full name"
+LABEL_ORDER = (EMAIL_LABEL, PHONE_LABEL, BIRTH_LABEL, ADDRESS_LABEL, NAME_LABEL)
 
 
-def _has_phone_number(text: str) -> bool:
+@dataclass(frozen=True)
+class Detail:
+    """One identifying detail found in a text: what it looks like and where it is."""
+
+    label: str
+    start: int
+    end: int
+    text: str
+
+
+def _blank(match: re.Match) -> str:
+    # Same length, so what is found afterwards keeps its place in the original text.
+    return " " * len(match.group())
+
+
+def _phone_numbers(text: str) -> list[re.Match]:
+    found = []
     for match in PHONE_CANDIDATE.finditer(text):
         candidate = match.group().strip()
         if DATE_INSIDE.search(candidate):
             continue
         digits = sum(character.isdigit() for character in candidate)
         if 9 <= digits <= 15:
-            return True
-    return False
+            found.append(match)
+    return found
 
 
 def _full_names(author: User | None) -> list[str]:
@@ -65,27 +93,137 @@ def _full_names(author: User | None) -> list[str]:
     return names
 
 
-def _mentions_name(text: str, names: list[str]) -> bool:
+def _name_mentions(text: str, names: list[str]) -> list[re.Match]:
+    found = []
     for name in names:
         words = [re.escape(word) for word in name.split()]
-        if re.search(r"\b" + r"\s+".join(words) + r"\b", text, re.IGNORECASE):
-            return True
-    return False
+        found.extend(re.finditer(r"\b" + r"\s+".join(words) + r"\b", text, re.IGNORECASE))
+    return found
+
+
+def identifying_spans(text: str, *, author: User | None) -> list[Detail]:
+    """Every identifying detail in ``text`` with its place, in the order of the text."""
+    text = text or ""
+    without_emails = EMAIL.sub(_blank, text)
+    found: list[tuple[str, re.Match]] = [(EMAIL_LABEL, match) for match in EMAIL.finditer(text)]
+    found += [(PHONE_LABEL, match) for match in _phone_numbers(without_emails)]
+    found += [(BIRTH_LABEL, match) for match in DATE_OF_BIRTH.finditer(without_emails)]
+    found += [(ADDRESS_LABEL, match) for match in STREET_ADDRESS.finditer(without_emails)]
+    found += [(ADDRESS_LABEL, match) for match in UK_POSTCODE.finditer(without_emails)]
+    found += [(NAME_LABEL, match) for match in _name_mentions(text, _full_names(author))]
+    details = []
+    for label, match in found:
+        # The phone pattern may take a space on either side: mark the number only.
+        raw = match.group()
+        start = match.start() + len(raw) - len(raw.lstrip())
+        end = match.end() - len(raw) + len(raw.rstrip())
+        details.append(Detail(label=label, start=start, end=end, text=text[start:end]))
+    return sorted(details, key=lambda detail: (detail.start, -detail.end))
 
 
 def identifying_details(text: str, *, author: User | None) -> list[str]:
     """What in ``text`` looks like it identifies someone, as labels for the notice."""
-    text = text or ""
-    found = []
-    without_emails = EMAIL.sub(" ", text)
-    if EMAIL.search(text):
-        found.append(EMAIL_LABEL)
-    if _has_phone_number(without_emails):
-        found.append(PHONE_LABEL)
-    if DATE_OF_BIRTH.search(without_emails):
-        found.append(BIRTH_LABEL)
-    if STREET_ADDRESS.search(without_emails) or UK_POSTCODE.search(without_emails):
-        found.append(ADDRESS_LABEL)
-    if _mentions_name(text, _full_names(author)):
-        found.append(NAME_LABEL)
-    return found
+    labels = {detail.label for detail in identifying_spans(text, author=author)}
+    return [label for label in LABEL_ORDER if label in labels]
+
+
+def highlighted(text: str, details: list[Detail]) -> SafeString:
+    """``text`` escaped, with each detail in <mark> (overlapping ones merged)."""
+    parts: list[str] = []
+    last = 0
+    for detail in details:
+        start = max(detail.start, last)
+        if detail.end <= start:
+            continue
+        parts.append(escape(text[last:start]))
+        parts.append(f"<mark>{escape(text[start : detail.end])}</mark>")
+        last = detail.end
+    parts.append(escape(text[last:]))
+    return mark_safe("".join(parts))  # noqa: S308 - every part is escaped above
+
+
+def fingerprints(details: list[Detail]) -> set[str]:
+    """Short digests of the details, so a confirmation names what was shown without
+    repeating it in the page. Case and spacing do not count as a change."""
+    return {hashlib.sha256(" ".join(detail.text.lower().split()).encode()).hexdigest()[:16] for detail in details}
+
+
+# --- The nudge itself ---------------------------------------------------------------
+
+CHOICE_EDIT = "edit"
+CHOICE_COMMUNITY = "community"
+CHOICE_AS_IS = "anyway"
+UNCONFIRMED_MESSAGE = (
+    "To post it as it is, tick the box to confirm that anyone may read these details. "
+    "Or edit the text and check it again."
+)
+CHANGED_MESSAGE = "Your text now has details you have not confirmed yet. They are marked below."
+
+
+@dataclass(frozen=True)
+class TypedField:
+    """A field of the form being checked: its input id, its name, and what was typed."""
+
+    id: str
+    name: str
+    text: str
+
+
+@dataclass
+class MarkedField:
+    id: str
+    name: str
+    html: SafeString
+
+
+@dataclass
+class Nudge:
+    labels: list[str]
+    fields: list[MarkedField]
+    reviewed: str
+    error: str = ""
+
+    @property
+    def first_field_id(self) -> str:
+        return self.fields[0].id
+
+
+def privacy_nudge(
+    *,
+    author: User,
+    fields: list[TypedField],
+    visibility: str,
+    choice: str,
+    confirmed: bool,
+    reviewed: str,
+) -> Nudge | None:
+    """What to show before a post goes out, or None when it may go out now.
+
+    ``choice`` is the nudge button pressed, ``confirmed`` the confirmation box and
+    ``reviewed`` the fingerprints of the details the member was shown. Posting as it
+    is goes through only when confirmed and every detail in the text now was among
+    those shown, so a detail added on the way is never confirmed unseen.
+    """
+    if visibility != Visibility.PUBLIC:
+        return None
+    found = [(field, identifying_spans(field.text, author=author)) for field in fields]
+    details = [detail for _, spans in found for detail in spans]
+    if not details:
+        return None
+    shown = fingerprints(details)
+    if choice == CHOICE_AS_IS and confirmed and shown <= set(reviewed.split(",")):
+        return None
+    error = ""
+    if choice == CHOICE_AS_IS:
+        error = CHANGED_MESSAGE if confirmed else UNCONFIRMED_MESSAGE
+    labels = {detail.label for detail in details}
+    return Nudge(
+        labels=[label for label in LABEL_ORDER if label in labels],
+        fields=[
+            MarkedField(id=field.id, name=field.name, html=highlighted(field.text, spans))
+            for field, spans in found
+            if spans
+        ],
+        reviewed=",".join(sorted(shown)),
+        error=error,
+    )

@@ -198,3 +198,20 @@ def revision_list_of(post: Discussion | Reply) -> list[Revision]:
     for number, revision in enumerate(revisions, start=1):
         revision.number = number
     return revisions
+
+
+def community_slugs_named(viewer: Viewer, typed: list[str], *, text: str = "", limit: int = 5) -> list[str]:
+    """The canonical hashtags of the communities a post being written names (in the
+    hashtag field, then in its text), as the writer may know of them. For saying who
+    will read it ("Only members of #mecfs"); the posting service decides placement."""
+    from community.hashtags import hashtags_in_text
+    from community.selectors import community_resolve
+
+    slugs: list[str] = []
+    for name in [*typed, *hashtags_in_text(text)]:
+        community = community_resolve(name, viewer=viewer)
+        if community is not None and community.slug not in slugs:
+            slugs.append(community.slug)
+        if len(slugs) >= limit:
+            break
+    return slugs

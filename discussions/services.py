@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from allauth.account.models import EmailAddress
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -44,6 +44,11 @@ CONTENT_WARNING_MAX_LENGTH = 80
 LOCKED_MESSAGE = "This discussion is locked: it takes no new replies. Your text is still in the box below."
 BANNED_MESSAGE = "You have been banned from a community this discussion is in, so you cannot reply here."
 UNVERIFIED_MESSAGE = "Please confirm your email address before you post."
+VISIBILITY_CHOICE_MESSAGE = "Choose who can read this: anyone, anyone signed in, or only members of its communities."
+ANONYMOUS_WITH_BADGE_MESSAGE = (
+    "An anonymous post cannot carry your professional badge: the badge says who you are. "
+    "Untick one of the two, then post again. Nothing you typed is lost."
+)
 
 
 # --- Shared checks -------------------------------------------------------------
@@ -92,10 +97,17 @@ def _require_active_verified(user: User) -> None:
         raise PermissionDenied(UNVERIFIED_MESSAGE)
 
 
-def _may_use_badge(author: User, as_professional: bool, is_anonymous: bool) -> bool:
+def _check_badge_choice(*, as_professional: bool, is_anonymous: bool) -> None:
+    # Dropping the badge without a word would post as something the member did not
+    # choose; they decide which of the two they meant.
+    if as_professional and is_anonymous:
+        raise ValidationError({NON_FIELD_ERRORS: ANONYMOUS_WITH_BADGE_MESSAGE})
+
+
+def _may_use_badge(author: User, as_professional: bool) -> bool:
     """Whether to record that the post carries the badge. The badge itself is
     shown only while a verification is active (decided at read time)."""
-    if not as_professional or is_anonymous:
+    if not as_professional:
         return False
     from accounts.selectors import can_act_as_professional
 
@@ -211,6 +223,7 @@ def discussion_create(
     existing = _existing_discussion(author, submission_token)
     if existing is not None:
         return existing
+    _check_badge_choice(as_professional=as_professional, is_anonymous=is_anonymous)
 
     errors: dict[str, list] = {}
     checks = {
@@ -225,7 +238,7 @@ def discussion_create(
         except ValidationError as error:
             errors.update(error.message_dict)
     if visibility not in Visibility.values:
-        errors["visibility"] = ["Choose who can read this: public, members or community."]
+        errors["visibility"] = [VISIBILITY_CHOICE_MESSAGE]
     if errors:
         raise ValidationError(errors)
     communities = _resolve_communities(
@@ -250,7 +263,7 @@ def discussion_create(
                 body=cleaned["body"],
                 body_html=render_markdown(cleaned["body"]),
                 is_anonymous=is_anonymous,
-                as_professional=_may_use_badge(author, as_professional, is_anonymous),
+                as_professional=_may_use_badge(author, as_professional),
                 content_warning=cleaned["content_warning"],
                 visibility=placement.visibility,
                 last_activity_at=timezone.now(),
@@ -359,7 +372,7 @@ def discussion_set_visibility(
     community stay community-only.
     """
     if visibility not in Visibility.values:
-        raise ValidationError({"visibility": "Choose who can read this: public, members or community."})
+        raise ValidationError({"visibility": VISIBILITY_CHOICE_MESSAGE})
     is_author = acting_user.is_authenticated and discussion.author_id == acting_user.pk
     if not is_author:
         if not can_moderate(acting_user, discussion):
@@ -465,6 +478,7 @@ def reply_create(
     parent_number: int | None = None,
     is_anonymous: bool = False,
     as_professional: bool = False,
+    content_warning: str = "",
     submission_token: str = "",
 ) -> Reply:
     """Reply to a discussion, or to one of its replies (``parent_number``).
@@ -479,7 +493,18 @@ def reply_create(
     if existing is not None:
         return existing
     _require_active_verified(author)
-    body = _checked_body(body)
+    _check_badge_choice(as_professional=as_professional, is_anonymous=is_anonymous)
+    errors: dict[str, list] = {}
+    checks = {"body": lambda: _checked_body(body), "content_warning": lambda: _checked_content_warning(content_warning)}
+    cleaned: dict[str, str] = {}
+    for field, check in checks.items():
+        try:
+            cleaned[field] = check()
+        except ValidationError as error:
+            errors.update(error.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    body = cleaned["body"]
 
     parent: Reply | None = None
     if parent_number is not None:
@@ -526,7 +551,8 @@ def reply_create(
                 body=body,
                 body_html=body_html,
                 is_anonymous=is_anonymous,
-                as_professional=_may_use_badge(author, as_professional, is_anonymous),
+                as_professional=_may_use_badge(author, as_professional),
+                content_warning=cleaned["content_warning"],
                 submission_token=submission_token,
                 status=Reply.Status.PUBLISHED if published else Reply.Status.HELD,
             )
@@ -545,22 +571,38 @@ def reply_create(
     return reply
 
 
-def reply_edit(*, acting_user: User, reply: Reply, body: str) -> Reply:
-    """The author rewrites a reply; the previous text is kept as a Revision."""
+def reply_edit(*, acting_user: User, reply: Reply, body: str, content_warning: str | None = None) -> Reply:
+    """The author rewrites a reply, or its content warning; the previous text is kept
+    as a Revision. ``content_warning=None`` leaves the warning as it is."""
     _require_author(acting_user, reply)
     if reply.is_tombstone:
         raise PermissionDenied("A deleted or removed reply cannot be edited.")
     if reply.discussion.is_locked:
         raise PermissionDenied("This discussion is locked, so its replies cannot be edited.")
-    body = _checked_body(body)
-    if body == reply.body:
+    errors: dict[str, list] = {}
+    checks = {"body": lambda: _checked_body(body)}
+    if content_warning is not None:
+        checks["content_warning"] = lambda: _checked_content_warning(content_warning)
+    cleaned: dict[str, str] = {}
+    for field, check in checks.items():
+        try:
+            cleaned[field] = check()
+        except ValidationError as error:
+            errors.update(error.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    body = cleaned["body"]
+    warning = cleaned.get("content_warning", reply.content_warning)
+    if body == reply.body and warning == reply.content_warning:
         return reply
     with transaction.atomic():
-        Revision.objects.create(reply=reply, body=reply.body, edited_by=acting_user)
+        if body != reply.body:
+            Revision.objects.create(reply=reply, body=reply.body, edited_by=acting_user)
         reply.body = body
         reply.body_html = render_markdown(body)
+        reply.content_warning = warning
         reply.edited_at = timezone.now()
-        reply.save(update_fields=["body", "body_html", "edited_at"])
+        reply.save(update_fields=["body", "body_html", "content_warning", "edited_at"])
         events.reply_changed(discussion_id=reply.discussion_id, number=reply.number)
         transaction.on_commit(partial(search_index_update, reply.discussion_id), robust=True)
     return reply

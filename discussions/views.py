@@ -21,11 +21,12 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from accounts.decorators import privileged_action_requires_2fa, two_factor_setup_redirect
 from community import moderation
-from community.hashtags import InvalidHashtag, normalise_hashtag
+from community.hashtags import InvalidHashtag, normalise_hashtag, split_hashtag_field
 from community.ratelimits import rate_limit_check, rate_limited_response
 from community.selectors import community_list_visible_to, community_resolve
 from discussions import drafts, services
 from discussions.forms import (
+    MAX_TYPED_HASHTAGS,
     DiscussionEditForm,
     DiscussionForm,
     ReplyEditForm,
@@ -33,13 +34,14 @@ from discussions.forms import (
     VisibilityForm,
 )
 from discussions.models import Discussion, Reply, Revision, Visibility
-from discussions.privacy import identifying_details
+from discussions.privacy import CHOICE_COMMUNITY, Nudge, TypedField, identifying_details, privacy_nudge
 from discussions.related import related_discussions
 from discussions.selectors import (
     Viewer,
     audience_description,
     can_moderate,
     can_reply,
+    community_slugs_named,
     discussion_get_visible_or_404,
     is_banned_from_any,
     is_signed_in_member,
@@ -208,6 +210,10 @@ def _tag_links(discussion: Discussion, viewer: Viewer) -> list[dict]:
     return links
 
 
+def _tag_slugs(discussion: Discussion, viewer: Viewer) -> list[str]:
+    return [tag["slug"] for tag in _tag_links(discussion, viewer)]
+
+
 def _link_preview(discussion: Discussion) -> dict | None:
     """Open Graph and description meta, for public published discussions only. Behind a
     content warning the description is the warning's label, never the text."""
@@ -227,7 +233,7 @@ def _render_discussion(
     *,
     reply_form: ReplyForm | None = None,
     reply_error: str = "",
-    privacy_details: list[str] | None = None,
+    nudge: Nudge | None = None,
     status: int = 200,
 ) -> HttpResponse:
     from accounts.selectors import (
@@ -264,7 +270,7 @@ def _render_discussion(
             initial["parent"] = int(reply_to)
         draft = drafts.draft_get(viewer, drafts.reply_key(discussion.pk))
         if draft is not None:
-            initial["body"] = draft.body
+            initial.update(body=draft.body, content_warning=draft.content_warning)
         reply_form = ReplyForm(initial=initial)
     replying_to = None
     if reply_form is not None:
@@ -275,12 +281,13 @@ def _render_discussion(
     verified_professional = may_reply and is_verified_professional(viewer)
     two_factor = verified_professional and has_two_factor(viewer)
     indexable = discussion.visibility == Visibility.PUBLIC and not viewer.is_authenticated
+    tag_links = _tag_links(discussion, viewer)
     response = render(
         request,
         "discussions/detail.html",
         {
             "discussion": discussion,
-            "tag_links": _tag_links(discussion, viewer),
+            "tag_links": tag_links,
             "replies": window.replies,
             "next_url": window.next_url,
             "is_first_window": window.is_first,
@@ -300,9 +307,9 @@ def _render_discussion(
             "related": related_discussions(viewer=viewer, discussion=discussion),
             "can_flag": is_signed_in_member(viewer) and not is_author and discussion.is_published,
             "indexable": indexable,
-            "visibility_label": Visibility(discussion.visibility).label,
+            "visibility_label": Visibility(discussion.visibility).audience([tag["slug"] for tag in tag_links]),
             "link_preview": _link_preview(discussion),
-            "privacy_details": privacy_details,
+            "privacy_nudge": nudge,
         },
         status=status,
     )
@@ -320,23 +327,18 @@ def discussion_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpResp
 
 # --- The nudge before posting identifying details publicly ------------------------------
 
-# The answers the nudge offers; any of them (or the hidden acknowledged_privacy field)
-# lets the next submit through.
-PRIVACY_CHOICES = ("anyway", "members", "anonymous")
 
-
-def _privacy_choice(request: HttpRequest) -> str:
-    choice = request.POST.get("privacy_choice", "")
-    return choice if choice in PRIVACY_CHOICES else ""
-
-
-def _privacy_nudge(request: HttpRequest, text: str, *, visibility: str) -> list[str]:
-    """What looks identifying in a post bound for a public discussion, until the member answers."""
-    if visibility != Visibility.PUBLIC:
-        return []
-    if request.POST.get("acknowledged_privacy") == "1" or _privacy_choice(request):
-        return []
-    return identifying_details(text, author=request.user)
+def _privacy_nudge(request: HttpRequest, fields: list[TypedField], *, visibility: str) -> Nudge | None:
+    """What looks identifying in a post bound for a public discussion, until the member
+    has confirmed posting exactly those details (see discussions.privacy)."""
+    return privacy_nudge(
+        author=request.user,
+        fields=fields,
+        visibility=visibility,
+        choice=request.POST.get("privacy_choice", ""),
+        confirmed=request.POST.get("privacy_confirm") == "1",
+        reviewed=request.POST.get("privacy_reviewed", "")[:2000],
+    )
 
 
 # --- Starting a discussion ------------------------------------------------------------
@@ -377,24 +379,23 @@ def discussion_new(request: HttpRequest) -> HttpResponse:
     if not_verified is not None:
         return not_verified
     status = 200
+    nudge = None
     if request.method == "POST":
         form = DiscussionForm(request.POST)
         limited = rate_limit_check(request, "post")
         if limited:
-            context = {"form": form, "offer_badge": _offers_badge(request.user)}
+            context = _new_discussion_context(request, form)
             return rate_limited_response(request, "discussions/new.html", context, limited)
+        status = 400
         if form.is_valid():
             data = form.cleaned_data
-            choice = _privacy_choice(request)
-            visibility = Visibility.MEMBERS if choice == "members" else data["visibility"]
-            found = _privacy_nudge(request, f"{data['title']}\n{data['body']}", visibility=visibility)
-            if found:
-                # Nothing is published yet; the form comes back as typed, with the choices.
-                return render(
-                    request,
-                    "discussions/new.html",
-                    {"form": form, "privacy_details": found, "offer_badge": _offers_badge(request.user)},
-                )
+            narrowed = request.POST.get("privacy_choice") == CHOICE_COMMUNITY
+            visibility = Visibility.COMMUNITY if narrowed else data["visibility"]
+            typed = [TypedField("id_title", "Title", data["title"]), TypedField("id_body", "Text", data["body"])]
+            nudge = _privacy_nudge(request, typed, visibility=visibility)
+            # With a nudge, nothing is published yet; the form comes back as typed, with the choices.
+            status = 200 if nudge is not None else 400
+        if form.is_valid() and nudge is None:
             try:
                 discussion = services.discussion_create(
                     author=request.user,
@@ -402,7 +403,7 @@ def discussion_new(request: HttpRequest) -> HttpResponse:
                     body=data["body"],
                     hashtags=data["hashtags"],
                     visibility=visibility,
-                    is_anonymous=data["anonymous"] or choice == "anonymous",
+                    is_anonymous=data["anonymous"],
                     content_warning=data["content_warning"],
                     as_professional=data["as_professional"],
                     submission_token=data["submission_token"],
@@ -414,12 +415,23 @@ def discussion_new(request: HttpRequest) -> HttpResponse:
             else:
                 drafts.draft_discard(user=request.user, key=drafts.NEW_DISCUSSION_KEY)
                 return _after_posting(request, discussion, discussion.get_absolute_url())
-        status = 400
     else:
         form = DiscussionForm(initial=_new_discussion_initial(request))
-    return render(
-        request, "discussions/new.html", {"form": form, "offer_badge": _offers_badge(request.user)}, status=status
-    )
+    context = _new_discussion_context(request, form)
+    return render(request, "discussions/new.html", {**context, "privacy_nudge": nudge}, status=status)
+
+
+def _new_discussion_context(request: HttpRequest, form: DiscussionForm) -> dict:
+    """The form with its community audience named by the hashtags typed so far."""
+    typed = split_hashtag_field(str(form["hashtags"].value() or ""))[:MAX_TYPED_HASHTAGS]
+    text = f"{form['title'].value() or ''}\n{form['body'].value() or ''}"
+    hashtags = community_slugs_named(request.user, typed, text=text)
+    form.name_audience(hashtags)
+    return {
+        "form": form,
+        "offer_badge": _offers_badge(request.user),
+        "community_audience": Visibility.COMMUNITY.audience(hashtags) if hashtags else "",
+    }
 
 
 def _new_discussion_initial(request: HttpRequest) -> dict:
@@ -469,17 +481,20 @@ def reply_post(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _render_discussion(request, discussion, reply_form=form, status=400)
     data = form.cleaned_data
-    found = _privacy_nudge(request, data["body"], visibility=discussion.visibility)
-    if found:
-        return _render_discussion(request, discussion, reply_form=form, privacy_details=found)
+    nudge = _privacy_nudge(
+        request, [TypedField("id_body", "Your reply", data["body"])], visibility=discussion.visibility
+    )
+    if nudge is not None:
+        return _render_discussion(request, discussion, reply_form=form, nudge=nudge)
     try:
         reply = services.reply_create(
             author=request.user,
             discussion=discussion,
             body=data["body"],
             parent_number=data["parent"],
-            is_anonymous=data["anonymous"] or _privacy_choice(request) == "anonymous",
+            is_anonymous=data["anonymous"],
             as_professional=data["as_professional"],
+            content_warning=data["content_warning"],
             submission_token=data["submission_token"],
         )
     except PermissionDenied as error:
@@ -627,7 +642,12 @@ def reply_edit(request: HttpRequest, pk: int, number: int) -> HttpResponse:
         form = ReplyEditForm(request.POST)
         if form.is_valid():
             try:
-                services.reply_edit(acting_user=request.user, reply=reply, body=form.cleaned_data["body"])
+                services.reply_edit(
+                    acting_user=request.user,
+                    reply=reply,
+                    body=form.cleaned_data["body"],
+                    content_warning=form.cleaned_data["content_warning"],
+                )
             except ValidationError as error:
                 _add_errors(form, error)
             except PermissionDenied as error:
@@ -637,7 +657,7 @@ def reply_edit(request: HttpRequest, pk: int, number: int) -> HttpResponse:
                 return redirect(_reply_url(discussion, reply, request.user))
         status = 400
     else:
-        form = ReplyEditForm(initial={"body": reply.body})
+        form = ReplyEditForm(initial={"body": reply.body, "content_warning": reply.content_warning})
     return render(
         request, "discussions/reply_edit.html", {"discussion": discussion, "reply": reply, "form": form}, status=status
     )
@@ -673,6 +693,7 @@ def discussion_visibility(request: HttpRequest, pk: int) -> HttpResponse:
     status = 200
     if request.method == "POST":
         form = VisibilityForm(request.POST, offered=offered, moderating=not is_author)
+        form.name_audience(_tag_slugs(discussion, request.user))
         if form.is_valid():
             visibility = form.cleaned_data["visibility"]
             try:
@@ -698,6 +719,7 @@ def discussion_visibility(request: HttpRequest, pk: int) -> HttpResponse:
         status = 400
     else:
         form = VisibilityForm(initial={"visibility": discussion.visibility}, offered=offered, moderating=not is_author)
+        form.name_audience(_tag_slugs(discussion, request.user))
     return render(
         request,
         "discussions/visibility.html",

@@ -48,7 +48,7 @@ def test_two_members_hold_a_threaded_conversation_in_mecfs(live_url, page, brows
     page.get_by_label("Title").fill("Pacing after a crash")
     expect(page.get_by_label("Communities (hashtags)")).to_have_value("#mecfs")
     page.get_by_label("What would you like to say?").fill("How long do you rest after a **crash**?")
-    expect(page.get_by_label("Community: members of its communities only")).to_be_checked()
+    expect(page.get_by_label("Only members of #mecfs")).to_be_checked()
     page.get_by_role("button", name="Start discussion").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Pacing after a crash")
@@ -97,7 +97,7 @@ def test_two_members_hold_a_threaded_conversation_in_mecfs(live_url, page, brows
     page.goto(discussion_url)
     page.get_by_role("link", name="Who can read this").click()
     assert_accessible(page)
-    expect(page.get_by_label("Community: members of its communities only")).to_be_checked()
+    expect(page.get_by_label("Only members of #mecfs")).to_be_checked()
 
     for viewer in (page, carol):
         viewer.goto(discussion_url)

@@ -47,7 +47,7 @@ def test_a_new_discussion_draft_survives_a_reload(live_url, page, user_factory, 
 
     # Posting it discards the draft: the next form is empty.
     page.get_by_label("Communities (hashtags)").fill("#mecfs")
-    page.get_by_label("Members: anyone signed in").check()
+    page.get_by_label("Anyone signed in to Spoonful (anyone can sign up)").check()
     page.get_by_role("button", name="Start discussion").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Resting after appointments")
     page.goto(live_url + "/d/new/")

@@ -26,16 +26,22 @@ def test_a_member_is_nudged_before_posting_an_email_publicly_and_keeps_her_text(
     page.goto(live_url + "/d/new/?c=mecfs")
     page.get_by_label("Title").fill("Looking for a pacing buddy")
     page.get_by_label("What would you like to say?").fill("Write to me at alice.home@example.com")
-    page.get_by_label("Public: anyone, including search engines").check()
+    page.get_by_label("Anyone, including search engines", exact=True).check()
     page.get_by_role("button", name="Start discussion").click()
 
     expect(page.get_by_role("heading", name="Before you post: this will be public")).to_be_visible()
     expect(page.get_by_label("What would you like to say?")).to_have_value("Write to me at alice.home@example.com")
+    expect(page.locator(".privacy-nudge mark")).to_have_text("alice.home@example.com")
     assert_accessible(page)
-    page.get_by_role("button", name="Make it members-only").click()
+    # No single button publishes the details: posting as it is needs the box ticked.
+    page.get_by_role("button", name="Post it as it is").click()
+    expect(page.get_by_role("heading", name="Before you post: this will be public")).to_be_visible()
+    assert not Discussion.objects.exists()
+    page.get_by_role("button", name="Make it community-only").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Looking for a pacing buddy")
-    assert Discussion.objects.get().visibility == "members"
+    expect(page.locator(".state-visibility")).to_have_text("Only members of #mecfs")
+    assert Discussion.objects.get().visibility == "community"
 
     page.goto(live_url + "/u/dave/")
     page.get_by_role("button", name="Block Dave").click()

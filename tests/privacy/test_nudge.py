@@ -1,5 +1,7 @@
 """The nudge before posting identifying details to a public discussion."""
 
+import re
+
 import pytest
 
 from accounts.models import User
@@ -95,30 +97,86 @@ class TestPostingWithTheNudge:
         assert response.status_code == 200
         assert not self._created(world).exists()
         assert "an email address" in html
-        for choice in ("Post it anyway", "Make it members-only", "Post anonymously"):
+        for choice in ("Check my text again", "Make it community-only", "Post it as it is"):
             assert choice in html
-        assert 'name="acknowledged_privacy" value="1"' in html
+        assert 'name="privacy_confirm"' in html
         assert "alice.private@example.com" in html
         assert 'value="Things that help"' in html
         assert 'value="tiredness"' in html
 
-    def test_post_it_anyway_publishes_as_chosen(self, world, alice):
+    def test_it_highlights_each_detail_in_the_text_the_member_typed(self, world, alice):
+        html = self._new(
+            alice, title="Jane at 14 Old Mill Road", body="Mail alice.private@example.com"
+        ).content.decode()
+
+        assert "<mark>14 Old Mill Road</mark>" in html
+        assert "<mark>alice.private@example.com</mark>" in html
+
+    def test_the_highlighted_text_is_escaped(self, world, alice):
+        html = self._new(alice, body="<b>x</b> alice.private@example.com").content.decode()
+
+        assert "&lt;b&gt;x&lt;/b&gt; <mark>alice.private@example.com</mark>" in html
+
+    def test_the_nudge_offers_the_community_level_by_its_hashtag(self, world, alice):
+        html = self._new(alice).content.decode()
+
+        assert "Only members of #cnrycomm" in html
+        assert "Make it members-only" not in html
+        assert 'value="members"' not in html.split('class="privacy-nudge"')[1].split("</div>")[0]
+
+    def test_post_anonymously_is_no_longer_a_way_to_publish_the_details(self, world, alice):
+        response = self._new(alice, privacy_choice="anonymous", acknowledged_privacy="1")
+
+        assert response.status_code == 200
+        assert not self._created(world).exists()
+        assert "Post anonymously</button>" not in response.content.decode()
+
+    def test_posting_as_is_needs_the_explicit_confirmation(self, world, alice):
         response = self._new(alice, privacy_choice="anyway", acknowledged_privacy="1")
+
+        assert response.status_code == 200
+        assert not self._created(world).exists()
+        assert "tick the box to confirm" in response.content.decode()
+        assert "alice.private@example.com" in response.content.decode()
+
+    def test_post_it_as_it_is_with_the_confirmation_publishes_as_chosen(self, world, alice):
+        nudge = self._new(alice).content.decode()
+        reviewed = re.search(r'name="privacy_reviewed" value="([^"]*)"', nudge).group(1)
+
+        response = self._new(alice, privacy_choice="anyway", privacy_confirm="1", privacy_reviewed=reviewed)
 
         assert response.status_code == 302
         created = self._created(world).get()
         assert (created.visibility, created.is_anonymous) == (Visibility.PUBLIC, False)
 
-    def test_make_it_members_only_narrows_the_audience(self, world, alice):
-        self._new(alice, privacy_choice="members", acknowledged_privacy="1")
+    def test_a_detail_added_after_confirming_is_nudged_again(self, world, alice):
+        nudge = self._new(alice).content.decode()
+        reviewed = re.search(r'name="privacy_reviewed" value="([^"]*)"', nudge).group(1)
+        body = "Email me at alice.private@example.com or ring 07700 900123"
 
-        assert self._created(world).get().visibility == Visibility.MEMBERS
+        response = self._new(alice, body=body, privacy_choice="anyway", privacy_confirm="1", privacy_reviewed=reviewed)
 
-    def test_post_anonymously_keeps_it_public_but_anonymous(self, world, alice):
-        self._new(alice, privacy_choice="anonymous", acknowledged_privacy="1")
+        assert response.status_code == 200
+        assert not self._created(world).exists()
+        assert "<mark>07700 900123</mark>" in response.content.decode()
 
-        created = self._created(world).get()
-        assert (created.visibility, created.is_anonymous) == (Visibility.PUBLIC, True)
+    def test_an_edit_that_keeps_a_detail_is_checked_again(self, world, alice):
+        response = self._new(alice, body="Still alice.private@example.com", acknowledged_privacy="1")
+
+        assert response.status_code == 200
+        assert not self._created(world).exists()
+
+    def test_check_my_text_again_posts_once_the_details_are_gone(self, world, alice):
+        response = self._new(alice, body="Message me here instead.", privacy_choice="edit")
+
+        assert response.status_code == 302
+        assert self._created(world).get().visibility == Visibility.PUBLIC
+
+    def test_make_it_community_only_narrows_the_audience_to_its_communities(self, world, alice):
+        response = self._new(alice, privacy_choice="community")
+
+        assert response.status_code == 302
+        assert self._created(world).get().visibility == Visibility.COMMUNITY
 
     def test_a_members_only_post_is_not_nudged(self, world, alice):
         assert self._new(alice, visibility="members").status_code == 302
@@ -126,21 +184,36 @@ class TestPostingWithTheNudge:
     def test_a_public_post_without_details_is_not_nudged(self, world, alice):
         assert self._new(alice, body="Rest, pacing and patience.").status_code == 302
 
-    def test_a_reply_to_a_public_discussion_is_nudged_then_posted_anonymously(self, world):
+    def test_a_reply_to_a_public_discussion_is_nudged_and_posted_only_after_confirming(self, world):
         client = world.client("member")
         url = f"/d/{world.posts['public'].pk}/reply/"
         body = "Call me on 07700 900123"
 
-        first = client.post(url, {"body": body})
+        first = client.post(url, {"body": body, "anonymous": "on"})
         html = first.content.decode()
         assert first.status_code == 200
         assert "a phone number" in html
-        assert "Make it members-only" not in html
+        assert "<mark>07700 900123</mark>" in html
+        assert "Make it community-only" not in html
         assert body in html
         assert not Reply.objects.filter(body=body).exists()
 
-        second = client.post(url, {"body": body, "privacy_choice": "anonymous", "acknowledged_privacy": "1"})
-        assert second.status_code == 302
+        one_click = client.post(url, {"body": body, "privacy_choice": "anonymous", "acknowledged_privacy": "1"})
+        assert one_click.status_code == 200
+        assert not Reply.objects.filter(body=body).exists()
+
+        reviewed = re.search(r'name="privacy_reviewed" value="([^"]*)"', html).group(1)
+        confirmed = client.post(
+            url,
+            {
+                "body": body,
+                "anonymous": "on",
+                "privacy_choice": "anyway",
+                "privacy_confirm": "1",
+                "privacy_reviewed": reviewed,
+            },
+        )
+        assert confirmed.status_code == 302
         assert Reply.objects.get(body=body).is_anonymous is True
 
     def test_a_reply_to_a_members_only_discussion_is_not_nudged(self, world):
