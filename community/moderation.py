@@ -41,6 +41,7 @@ from community.moderation_selectors import (
     can_moderate_post,
     communities_moderated_by,
     communities_of,
+    crisis_alert_recipients,
     discussion_of,
     post_kind,
 )
@@ -906,6 +907,8 @@ def flag_create(*, flagger: User, post: Post, reason: str, guideline: int | None
         raise ValidationError("Tell the moderators what is wrong.")
     try:
         with transaction.atomic():
+            if reason == Flag.Reason.CRISIS:
+                _crisis_alert_on_commit(post, exclude_user_ids=(flagger.pk,))
             return Flag.objects.create(
                 flagger=flagger, reason=reason, guideline=guideline, detail=detail, **_post_lookup(post)
             )
@@ -1093,8 +1096,51 @@ def screen_post(*, author: User, communities, title: str = "", body: str) -> Scr
 
 
 def screening_record(*, post: Post, screening: Screening) -> list[Flag]:
-    """File the screening's system flags for a post just created (call in the same transaction)."""
+    """File the screening's system flags for a post just created (call in the same
+    transaction); crisis words also alert the moderators once it commits."""
+    if any(reason == Flag.Reason.CRISIS for reason, _ in screening.flags):
+        _crisis_alert_on_commit(post)
     return [
         Flag.objects.create(flagger=None, reason=reason, detail=detail, **_post_lookup(post))
         for reason, detail in screening.flags
     ]
+
+
+# --- Crisis alerts ----------------------------------------------------------------------------------
+
+
+def _crisis_alert_on_commit(post: Post, *, exclude_user_ids: tuple[int, ...] = ()) -> None:
+    """Alert the moderators after the flag commits, unless a crisis item on this post
+    already waits (its alert went out; a second ring for the same item is noise).
+    Call before creating the new crisis flag, inside its transaction."""
+    if Flag.objects.filter(status=Flag.Status.OPEN, reason=Flag.Reason.CRISIS, **_post_lookup(post)).exists():
+        return
+    transaction.on_commit(
+        partial(crisis_alert_send, kind=post_kind(post), pk=post.pk, exclude_user_ids=exclude_user_ids),
+        robust=True,
+    )
+
+
+def crisis_alert_send(*, kind: str, pk: int, exclude_user_ids=()) -> int:
+    """Tell the people who must act on a crisis item at once (bell, live nudge, email).
+
+    Runs after commit, so it sees the post and flag as saved. Never the post's author:
+    telling someone in crisis that their words raised an alert is the support page's job.
+    Returns how many people were alerted.
+    """
+    from discussions.notifications import notify_crisis_alert
+
+    if kind == "reply":
+        post = Reply.objects.select_related("discussion").filter(pk=pk).first()
+    else:
+        post = Discussion.objects.filter(pk=pk).first()
+    if post is None:
+        return 0
+    excluded = {*exclude_user_ids, post.author_id}
+    recipients = crisis_alert_recipients(post, exclude_user_ids=[user_id for user_id in excluded if user_id])
+    if not recipients:
+        logger.error("crisis alert for %s %s reached nobody: no moderator and no staff", kind, pk)
+        return 0
+    notify_crisis_alert(recipient_ids=[user.pk for user in recipients])
+    logger.info("crisis alert for %s %s sent to %d people", kind, pk, len(recipients))
+    return len(recipients)

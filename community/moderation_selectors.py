@@ -87,6 +87,29 @@ def can_moderate_post(viewer: Viewer, post: Post) -> bool:
     return counts["moderated"] > 0 and counts["unknown"] == 0
 
 
+def crisis_alert_recipients(post: Post, *, exclude_user_ids=()) -> list[User]:
+    """Who must hear at once that this post may be a crisis: the active moderators of
+    its communities who may moderate it, or, when it has none, every active staff
+    member, so an alert always reaches a person. Never the people in ``exclude_user_ids``
+    (its author, a flagging moderator who already knows)."""
+    excluded = set(exclude_user_ids)
+    moderators = (
+        User.objects.filter(
+            is_active=True,
+            memberships__community__in=communities_of(post),
+            memberships__status=Membership.Status.ACTIVE,
+            memberships__role=Membership.Role.MODERATOR,
+        )
+        .exclude(pk__in=excluded)
+        .distinct()
+        .order_by("pk")
+    )
+    found = [user for user in moderators if can_moderate_post(user, post)]
+    if found:
+        return found
+    return list(User.objects.filter(is_active=True, is_staff=True).exclude(pk__in=excluded).order_by("pk"))
+
+
 def moderation_post_get_or_404(viewer: Viewer, kind: str, pk: int) -> Post:
     model = {"discussion": Discussion, "reply": Reply}.get(kind)
     if model is None:
