@@ -152,24 +152,48 @@ def active_mute(user: Viewer, communities) -> Sanction | None:
     return _active_sanctions(user).filter(kind=Sanction.Kind.MUTE, community__in=list(communities)).first()
 
 
+def _until_text(until: datetime | None) -> str:
+    if until is None:
+        return ""
+    local = timezone.localtime(until)
+    return f" until {local.day} {local:%B %Y, %H:%M}"
+
+
+NOTICES_HINT = "What was done and why is under your moderation notices."
+
+
 def posting_refusal(user: Viewer, communities=()) -> str | None:
-    """Why the member may not post into these communities now, or None when they may."""
+    """Why the member may not post into these communities now, or None when they may.
+    Plain words for the member, saying until when; the one source of that text."""
     if not is_signed_in_member(user):
         return "Sign in to post."
     suspension = active_suspension(user)
     if suspension is not None:
-        until = f" until {timezone.localtime(suspension.until):%d %B %Y, %H:%M}" if suspension.until else ""
-        return f"Your account is suspended{until}, so you can read but not post."
+        return (
+            f"Your account is suspended{_until_text(suspension.until)}, so you can read but not post or reply. "
+            + NOTICES_HINT
+        )
     communities = list(communities)
     if not communities:
         return None
     mute = active_mute(user, communities)
     if mute is not None:
-        until = f" until {timezone.localtime(mute.until):%d %B %Y, %H:%M}" if mute.until else ""
-        return f"You are muted in #{mute.community.slug}{until}."
-    banned = Membership.objects.filter(user=user, community__in=communities, status=Membership.Status.BANNED)
-    if banned.exists():
-        return "You can't take part in one of these communities."
+        return (
+            f"A moderator muted you in #{mute.community.slug}{_until_text(mute.until)}. You can still read there, "
+            "and post and reply again once it ends. " + NOTICES_HINT
+        )
+    banned = (
+        Membership.objects.filter(user=user, community__in=communities, status=Membership.Status.BANNED)
+        .select_related("community")
+        .order_by("community__slug")
+        .first()
+    )
+    if banned is not None:
+        ban = _active_sanctions(user).filter(kind=Sanction.Kind.BAN, community=banned.community).first()
+        until = _until_text(ban.until if ban is not None else None)
+        return f"A moderator banned you from #{banned.community.slug}{until}, so you can't post or reply there. " + (
+            NOTICES_HINT
+        )
     return None
 
 

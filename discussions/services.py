@@ -30,7 +30,7 @@ from discussions.markdown import (
 from discussions.models import Discussion, Reply, Revision, Visibility
 from discussions.notifications import notify_discussion_created, notify_reply_created
 from discussions.search import search_index_update
-from discussions.selectors import can_moderate, can_reply, reply_list_visible_to
+from discussions.selectors import can_moderate, reply_list_visible_to, reply_refusal
 
 MAX_HASHTAGS = 5
 # Reply numbers are zero-padded to this many digits in ``Reply.path``.
@@ -44,8 +44,6 @@ CONTENT_WARNING_MAX_LENGTH = 80
 # Most open first: an author may only move a discussion rightwards.
 VISIBILITY_ORDER = [Visibility.PUBLIC, Visibility.MEMBERS, Visibility.COMMUNITY]
 
-LOCKED_MESSAGE = "This discussion is locked: it takes no new replies. Your text is still in the box below."
-BANNED_MESSAGE = "You have been banned from a community this discussion is in, so you cannot reply here."
 UNVERIFIED_MESSAGE = "Please confirm your email address before you post."
 
 
@@ -382,19 +380,6 @@ def _existing_reply(author: User, submission_token: str) -> Reply | None:
     return Reply.objects.filter(author=author, submission_token=submission_token).first()
 
 
-def _refuse_reply_reason(author: User, discussion: Discussion) -> str:
-    from discussions.selectors import is_banned_from_any
-
-    if discussion.is_locked:
-        return LOCKED_MESSAGE
-    if is_banned_from_any(author, discussion):
-        return BANNED_MESSAGE
-    restriction = posting_refusal(author, communities_of(discussion))
-    if restriction:
-        return restriction
-    return "You cannot reply to this discussion."
-
-
 def reply_create(
     *,
     author: User,
@@ -437,8 +422,9 @@ def reply_create(
             # Locks the discussion row until commit (PostgreSQL) and re-reads its
             # state, so a lock or ban that commits first is respected.
             locked = Discussion.objects.select_for_update().get(pk=discussion.pk)
-            if not can_reply(author, locked):
-                raise PermissionDenied(_refuse_reply_reason(author, locked))
+            refusal = reply_refusal(author, locked)
+            if refusal is not None:
+                raise PermissionDenied(refusal)
             now = timezone.now()
             counters = {"last_reply_number": F("last_reply_number") + 1}
             if published:

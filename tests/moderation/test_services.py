@@ -183,7 +183,7 @@ def test_ban_marks_membership_and_closes_sockets(moderator, members, mecfs, djan
 def test_mute_blocks_posting_in_that_community_only(moderator, members, mecfs, pots):
     author, _ = members
     moderation.member_mute(acting_user=moderator, user=author, community=mecfs, days=3, reason="Cool off")
-    assert "muted in #mecfs" in posting_refusal(author, [mecfs])
+    assert "muted you in #mecfs" in posting_refusal(author, [mecfs])
     assert can_post(author, [pots])
 
 
