@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -121,6 +122,31 @@ def moderation_post_get_or_404(viewer: Viewer, kind: str, pk: int) -> Post:
     if post is None or not can_moderate_post(viewer, post):
         raise Http404("No such post.")
     return post
+
+
+def post_communities_moderated_by(viewer: Viewer, post: Post) -> list[Community]:
+    """The post's communities this moderator moderates, by hashtag."""
+    return list(communities_moderated_by(viewer).filter(pk__in=communities_of(post).values("pk")).order_by("slug"))
+
+
+def member_action_community(viewer: Viewer, *, slug: str, post: Post | None = None) -> Community:
+    """The community a warning, mute or ban applies to: the hashtag typed, which the
+    moderator must moderate, or, left empty when acting from a post, that post's
+    community the moderator moderates. ValidationError (for the form) otherwise."""
+    moderated = communities_moderated_by(viewer)
+    if slug:
+        community = moderated.filter(slug=slug).first()
+        if community is None:
+            # The same words whether it exists or not: a private community stays unnamed.
+            raise ValidationError(f"You don't moderate a community called #{slug}. Type its hashtag without #.")
+        return community
+    candidates = post_communities_moderated_by(viewer, post) if post is not None else []
+    if len(candidates) == 1:
+        return candidates[0]
+    if candidates:
+        names = ", ".join(f"#{community.slug}" for community in candidates)
+        raise ValidationError(f"This post is in {names}: name the community this applies to.")
+    raise ValidationError("Name the community this applies to: its hashtag, without #.")
 
 
 def post_kind(post: Post) -> str:
