@@ -29,7 +29,6 @@ from community.hashtags import InvalidHashtag, normalise_hashtag
 from community.models import (
     Appeal,
     Community,
-    CommunityAlias,
     Flag,
     KeywordRule,
     Membership,
@@ -41,11 +40,12 @@ from community.moderation_selectors import (
     can_moderate_post,
     communities_moderated_by,
     communities_of,
+    crisis_alert_recipients,
     discussion_of,
     post_kind,
 )
 from discussions import events
-from discussions.models import Discussion, DiscussionTag, Reply, Revision
+from discussions.models import Discussion, DiscussionTag, Reply, Revision, Visibility
 
 logger = logging.getLogger("community.moderation")
 
@@ -53,7 +53,8 @@ Post = Discussion | Reply
 REDACTION_MARK = "[removed: personal data]"
 REDACTION_RETENTION_DAYS = getattr(settings, "MODERATION_REDACTION_RETENTION_DAYS", 90)
 MAX_REASON_LENGTH = 500
-MAX_HASHTAGS = 10
+# As at posting (discussions.services.MAX_HASHTAGS).
+MAX_HASHTAGS = 5
 
 
 class AlreadyHandled(Exception):
@@ -578,47 +579,93 @@ def discussion_unpin(*, acting_user: User, discussion: Discussion, reason: str =
     )
 
 
-def _canonical_hashtags(raw: list[str]) -> list[str]:
-    names: list[str] = []
+def _communities_named(acting_user: User, raw: list[str]) -> list[Community]:
+    """The communities a moderator's hashtags name (aliases resolved), as at posting:
+    every hashtag must be a community they may know of; a private one they are not in
+    reads exactly like a missing one."""
+    from community.selectors import community_resolve
+
+    communities: dict[int, Community] = {}
+    unknown: list[str] = []
     for item in raw:
         try:
             name = normalise_hashtag(item)
         except InvalidHashtag as error:
             raise ValidationError(str(error)) from None
-        alias = CommunityAlias.objects.filter(name=name, status=CommunityAlias.Status.ACCEPTED).first()
-        if alias is not None:
-            name = alias.community.slug
-        if name not in names:
-            names.append(name)
-    if not names:
-        raise ValidationError("A discussion needs at least one hashtag.")
-    if len(names) > MAX_HASHTAGS:
-        raise ValidationError(f"Use at most {MAX_HASHTAGS} hashtags.")
-    return names
+        community = community_resolve(name, viewer=acting_user)
+        if community is None:
+            unknown.append(f"#{name}")
+        else:
+            communities.setdefault(community.pk, community)
+    if unknown:
+        raise ValidationError(f"There is no community for {', '.join(dict.fromkeys(unknown))}. Check the spelling.")
+    if not communities:
+        raise ValidationError("A discussion needs at least one community hashtag.")
+    if len(communities) > MAX_HASHTAGS:
+        raise ValidationError(f"A discussion can sit in at most {MAX_HASHTAGS} communities.")
+    return list(communities.values())
+
+
+def _check_move(acting_user: User, *, leaving: list[Community], entering: list[Community], final) -> None:
+    """The placement rules of posting, applied to the moderator who moves a discussion."""
+    moderated = set(communities_moderated_by(acting_user).values_list("pk", flat=True))
+    for community in leaving:
+        if community.pk not in moderated:
+            raise ValidationError(f"Only the moderators of #{community.slug} can take a discussion out of it.")
+    memberships = {
+        membership.community_id: membership
+        for membership in Membership.objects.filter(user=acting_user, community__in=entering)
+    }
+    for community in entering:
+        membership = memberships.get(community.pk)
+        if membership is not None and membership.status == Membership.Status.BANNED:
+            raise ValidationError(f"You cannot move a discussion into #{community.slug}: you are banned there.")
+        gated = community.policy != Community.Policy.OPEN or community.professionals_only
+        is_member = membership is not None and membership.is_active
+        if gated and not acting_user.is_staff and not is_member and community.pk not in moderated:
+            raise ValidationError(f"Only members of #{community.slug} can post there, so you cannot move it there.")
+    private = [community for community in final if community.is_private]
+    if private and len(final) > 1:
+        raise ValidationError(
+            f"#{private[0].slug} is a private community: a discussion there cannot also be in other communities."
+        )
 
 
 def discussion_retag(
     *, acting_user: User, discussion: Discussion, hashtags: list[str], reason: str = ""
 ) -> ModerationAction:
-    """Move a discussion between communities or change its hashtags.
+    """Move a discussion between communities or change its hashtags, audited, the
+    author told.
 
-    Moving changes who can read it, so the moderator must moderate every
-    community it leaves and every community it enters (staff: all).
+    A moderator of the discussion may, under the placement rules of posting: take it
+    out of communities they moderate (staff: any); put it into communities they could
+    post in themselves (not a private or members-only one they are not in, not one
+    that banned them); a private community holds it alone and makes it community-only.
+    Refusals are ValidationErrors for the form, never a 404.
     """
     _require_post_moderator(acting_user, discussion)
     reason = _clean_reason(reason)
-    names = _canonical_hashtags(hashtags)
+    communities = _communities_named(acting_user, hashtags)
     with transaction.atomic():
         locked = _lock(discussion)
-        old = set(locked.tags.names())
-        if old == set(names):
+        current = list(communities_of(locked))
+        current_ids = {community.pk for community in current}
+        wanted_ids = {community.pk for community in communities}
+        if current_ids == wanted_ids and set(locked.tags.names()) == {c.tag.name for c in communities}:
             raise _already(locked, "it already has these hashtags")
-        touched = Community.objects.filter(slug__in=old.symmetric_difference(names))
-        moderated = set(communities_moderated_by(acting_user).values_list("pk", flat=True))
-        if any(community.pk not in moderated for community in touched):
-            raise PermissionDenied("You can only move discussions between communities you moderate.")
+        _check_move(
+            acting_user,
+            leaving=[community for community in current if community.pk not in wanted_ids],
+            entering=[community for community in communities if community.pk not in current_ids],
+            final=communities,
+        )
         before = _post_snapshot(locked)
-        locked.tags.set(names)
+        locked.tags.set([community.tag for community in communities])
+        if any(community.is_private for community in communities) and locked.visibility != Visibility.COMMUNITY:
+            # As at posting: a private community's discussions are read by its members only.
+            before["visibility"] = locked.visibility
+            locked.visibility = Visibility.COMMUNITY
+            locked.save(update_fields=["visibility"])
         action = _record(
             acting_user=acting_user,
             kind=ModerationAction.Kind.RETAG,
@@ -627,13 +674,13 @@ def discussion_retag(
             target_user=locked.author,
             reason=reason,
             before=before,
-            after=_post_snapshot(locked),
+            after={**_post_snapshot(locked), "visibility": locked.visibility},
         )
         if locked.author_id != acting_user.pk:
             _notify(
                 locked.author, action, "A moderator moved your discussion or changed its hashtags." + _why(None, reason)
             )
-        events.discussion_changed(discussion_id=locked.pk)
+        _announce(locked)
     return action
 
 
@@ -966,6 +1013,8 @@ def flag_create(*, flagger: User, post: Post, reason: str, guideline: int | None
         raise ValidationError("Tell the moderators what is wrong.")
     try:
         with transaction.atomic():
+            if reason == Flag.Reason.CRISIS:
+                _crisis_alert_on_commit(post, exclude_user_ids=(flagger.pk,))
             return Flag.objects.create(
                 flagger=flagger, reason=reason, guideline=guideline, detail=detail, **_post_lookup(post)
             )
@@ -1153,8 +1202,51 @@ def screen_post(*, author: User, communities, title: str = "", body: str) -> Scr
 
 
 def screening_record(*, post: Post, screening: Screening) -> list[Flag]:
-    """File the screening's system flags for a post just created (call in the same transaction)."""
+    """File the screening's system flags for a post just created (call in the same
+    transaction); crisis words also alert the moderators once it commits."""
+    if any(reason == Flag.Reason.CRISIS for reason, _ in screening.flags):
+        _crisis_alert_on_commit(post)
     return [
         Flag.objects.create(flagger=None, reason=reason, detail=detail, **_post_lookup(post))
         for reason, detail in screening.flags
     ]
+
+
+# --- Crisis alerts ----------------------------------------------------------------------------------
+
+
+def _crisis_alert_on_commit(post: Post, *, exclude_user_ids: tuple[int, ...] = ()) -> None:
+    """Alert the moderators after the flag commits, unless a crisis item on this post
+    already waits (its alert went out; a second ring for the same item is noise).
+    Call before creating the new crisis flag, inside its transaction."""
+    if Flag.objects.filter(status=Flag.Status.OPEN, reason=Flag.Reason.CRISIS, **_post_lookup(post)).exists():
+        return
+    transaction.on_commit(
+        partial(crisis_alert_send, kind=post_kind(post), pk=post.pk, exclude_user_ids=exclude_user_ids),
+        robust=True,
+    )
+
+
+def crisis_alert_send(*, kind: str, pk: int, exclude_user_ids=()) -> int:
+    """Tell the people who must act on a crisis item at once (bell, live nudge, email).
+
+    Runs after commit, so it sees the post and flag as saved. Never the post's author:
+    telling someone in crisis that their words raised an alert is the support page's job.
+    Returns how many people were alerted.
+    """
+    from discussions.notifications import notify_crisis_alert
+
+    if kind == "reply":
+        post = Reply.objects.select_related("discussion").filter(pk=pk).first()
+    else:
+        post = Discussion.objects.filter(pk=pk).first()
+    if post is None:
+        return 0
+    excluded = {*exclude_user_ids, post.author_id}
+    recipients = crisis_alert_recipients(post, exclude_user_ids=[user_id for user_id in excluded if user_id])
+    if not recipients:
+        logger.error("crisis alert for %s %s reached nobody: no moderator and no staff", kind, pk)
+        return 0
+    notify_crisis_alert(recipient_ids=[user.pk for user in recipients])
+    logger.info("crisis alert for %s %s sent to %d people", kind, pk, len(recipients))
+    return len(recipients)

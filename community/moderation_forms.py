@@ -31,6 +31,11 @@ class MemberActionForm(forms.Form):
     reason = forms.CharField(label="Reason (shown to the member)", max_length=500, required=False)
     guideline = forms.IntegerField(label="Guideline number (optional)", min_value=1, max_value=99, required=False)
     days = forms.IntegerField(label="For how many days (empty: permanent)", min_value=1, max_value=3650, required=False)
+    # The post the moderator acted from, so an empty community box means that post's community.
+    from_kind = forms.ChoiceField(
+        choices=[("discussion", "discussion"), ("reply", "reply")], required=False, widget=forms.HiddenInput
+    )
+    from_id = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)
 
 
 class FlagForm(forms.Form):

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -87,6 +88,29 @@ def can_moderate_post(viewer: Viewer, post: Post) -> bool:
     return counts["moderated"] > 0 and counts["unknown"] == 0
 
 
+def crisis_alert_recipients(post: Post, *, exclude_user_ids=()) -> list[User]:
+    """Who must hear at once that this post may be a crisis: the active moderators of
+    its communities who may moderate it, or, when it has none, every active staff
+    member, so an alert always reaches a person. Never the people in ``exclude_user_ids``
+    (its author, a flagging moderator who already knows)."""
+    excluded = set(exclude_user_ids)
+    moderators = (
+        User.objects.filter(
+            is_active=True,
+            memberships__community__in=communities_of(post),
+            memberships__status=Membership.Status.ACTIVE,
+            memberships__role=Membership.Role.MODERATOR,
+        )
+        .exclude(pk__in=excluded)
+        .distinct()
+        .order_by("pk")
+    )
+    found = [user for user in moderators if can_moderate_post(user, post)]
+    if found:
+        return found
+    return list(User.objects.filter(is_active=True, is_staff=True).exclude(pk__in=excluded).order_by("pk"))
+
+
 def moderation_post_get_or_404(viewer: Viewer, kind: str, pk: int) -> Post:
     model = {"discussion": Discussion, "reply": Reply}.get(kind)
     if model is None:
@@ -98,6 +122,31 @@ def moderation_post_get_or_404(viewer: Viewer, kind: str, pk: int) -> Post:
     if post is None or not can_moderate_post(viewer, post):
         raise Http404("No such post.")
     return post
+
+
+def post_communities_moderated_by(viewer: Viewer, post: Post) -> list[Community]:
+    """The post's communities this moderator moderates, by hashtag."""
+    return list(communities_moderated_by(viewer).filter(pk__in=communities_of(post).values("pk")).order_by("slug"))
+
+
+def member_action_community(viewer: Viewer, *, slug: str, post: Post | None = None) -> Community:
+    """The community a warning, mute or ban applies to: the hashtag typed, which the
+    moderator must moderate, or, left empty when acting from a post, that post's
+    community the moderator moderates. ValidationError (for the form) otherwise."""
+    moderated = communities_moderated_by(viewer)
+    if slug:
+        community = moderated.filter(slug=slug).first()
+        if community is None:
+            # The same words whether it exists or not: a private community stays unnamed.
+            raise ValidationError(f"You don't moderate a community called #{slug}. Type its hashtag without #.")
+        return community
+    candidates = post_communities_moderated_by(viewer, post) if post is not None else []
+    if len(candidates) == 1:
+        return candidates[0]
+    if candidates:
+        names = ", ".join(f"#{community.slug}" for community in candidates)
+        raise ValidationError(f"This post is in {names}: name the community this applies to.")
+    raise ValidationError("Name the community this applies to: its hashtag, without #.")
 
 
 def post_kind(post: Post) -> str:
@@ -129,24 +178,48 @@ def active_mute(user: Viewer, communities) -> Sanction | None:
     return _active_sanctions(user).filter(kind=Sanction.Kind.MUTE, community__in=list(communities)).first()
 
 
+def _until_text(until: datetime | None) -> str:
+    if until is None:
+        return ""
+    local = timezone.localtime(until)
+    return f" until {local.day} {local:%B %Y, %H:%M}"
+
+
+NOTICES_HINT = "What was done and why is under your moderation notices."
+
+
 def posting_refusal(user: Viewer, communities=()) -> str | None:
-    """Why the member may not post into these communities now, or None when they may."""
+    """Why the member may not post into these communities now, or None when they may.
+    Plain words for the member, saying until when; the one source of that text."""
     if not is_signed_in_member(user):
         return "Sign in to post."
     suspension = active_suspension(user)
     if suspension is not None:
-        until = f" until {timezone.localtime(suspension.until):%d %B %Y, %H:%M}" if suspension.until else ""
-        return f"Your account is suspended{until}, so you can read but not post."
+        return (
+            f"Your account is suspended{_until_text(suspension.until)}, so you can read but not post or reply. "
+            + NOTICES_HINT
+        )
     communities = list(communities)
     if not communities:
         return None
     mute = active_mute(user, communities)
     if mute is not None:
-        until = f" until {timezone.localtime(mute.until):%d %B %Y, %H:%M}" if mute.until else ""
-        return f"You are muted in #{mute.community.slug}{until}."
-    banned = Membership.objects.filter(user=user, community__in=communities, status=Membership.Status.BANNED)
-    if banned.exists():
-        return "You can't take part in one of these communities."
+        return (
+            f"A moderator muted you in #{mute.community.slug}{_until_text(mute.until)}. You can still read there, "
+            "and post and reply again once it ends. " + NOTICES_HINT
+        )
+    banned = (
+        Membership.objects.filter(user=user, community__in=communities, status=Membership.Status.BANNED)
+        .select_related("community")
+        .order_by("community__slug")
+        .first()
+    )
+    if banned is not None:
+        ban = _active_sanctions(user).filter(kind=Sanction.Kind.BAN, community=banned.community).first()
+        until = _until_text(ban.until if ban is not None else None)
+        return f"A moderator banned you from #{banned.community.slug}{until}, so you can't post or reply there. " + (
+            NOTICES_HINT
+        )
     return None
 
 

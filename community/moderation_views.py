@@ -38,12 +38,14 @@ from community.moderation_selectors import (
     flag_list_by,
     has_flagged,
     is_moderator_anywhere,
+    member_action_community,
     moderation_log_for,
     moderation_post_get_or_404,
     moderation_queue_for,
     notice_get_for_or_404,
     notice_list_for,
     open_flags_on,
+    post_communities_moderated_by,
     region_from_request,
 )
 from community.ratelimits import rate_limit_check, rate_limited_response
@@ -156,7 +158,13 @@ def _review_context(request: HttpRequest, post, kind: str, **forms) -> dict:
         "reveal_form": forms.get("reveal_form") or RevealForm(),
         "reason_form": forms.get("reason_form") or ReasonForm(),
         "error": forms.get("error", ""),
+        # The member-action box starts filled in when the post sits in one community of theirs.
+        "community_slug": _only_slug(post_communities_moderated_by(request.user, post)),
     }
+
+
+def _only_slug(communities: list[Community]) -> str:
+    return communities[0].slug if len(communities) == 1 else ""
 
 
 @login_required
@@ -263,7 +271,13 @@ def member_action(request: HttpRequest, user_id: int, action: str) -> HttpRespon
         if action == "suspend":
             moderation.member_suspend(acting_user=request.user, user=target, reason=data["reason"], days=data["days"])
         else:
-            community = get_object_or_404(communities_moderated_by(request.user), slug=data["community"])
+            try:
+                community = member_action_community(
+                    request.user, slug=data["community"], post=_acted_from(request, data)
+                )
+            except ValidationError as error:
+                form.add_error("community", error)
+                return render(request, "moderation/member_action.html", context, status=400)
             common = {"acting_user": request.user, "user": target, "community": community, "reason": data["reason"]}
             if action == "warn":
                 moderation.member_warn(guideline=data["guideline"], **common)
@@ -280,6 +294,16 @@ def member_action(request: HttpRequest, user_id: int, action: str) -> HttpRespon
         return render(request, "moderation/member_action.html", {**context, "error": _first_error(error)}, status=400)
     messages.success(request, f"Done: {target.public_name} is told what you did and why.")
     return redirect(back)
+
+
+def _acted_from(request: HttpRequest, data: dict):
+    """The post the member action was started from, if the moderator may moderate it."""
+    if not (data.get("from_kind") and data.get("from_id")):
+        return None
+    try:
+        return moderation_post_get_or_404(request.user, data["from_kind"], data["from_id"])
+    except Http404:
+        return None
 
 
 @login_required

@@ -272,6 +272,7 @@ class Notification(models.Model):
         VERIFICATION_DECISION = "verification_decision", "Decisions about my professional verification"
         MODERATION_DECISION = "moderation_decision", "Moderation decisions about my posts"
         JOIN_REQUEST_DECISION = "join_request_decision", "Decisions about my requests to join"
+        CRISIS_ALERT = "crisis_alert", "Crisis alerts in communities I moderate"
 
     class EmailStatus(models.TextChoices):
         NONE = "none", "Not emailed"

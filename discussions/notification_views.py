@@ -91,7 +91,7 @@ def mark_all_read(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def preferences(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
-        for kind in Notification.Kind.values:
+        for kind in service.SWITCHABLE_KINDS:
             email = request.POST.get(f"{kind}-email", NotificationPreference.Email.OFF)
             if email not in NotificationPreference.Email.values:
                 email = NotificationPreference.Email.OFF

@@ -74,7 +74,13 @@ DEFAULTS: dict[str, Preference] = {
     Kind.VERIFICATION_DECISION: Preference(in_app=True, email=Email.IMMEDIATE),
     Kind.MODERATION_DECISION: Preference(in_app=True, email=Email.IMMEDIATE),
     Kind.JOIN_REQUEST_DECISION: Preference(in_app=True, email=Email.IMMEDIATE),
+    Kind.CRISIS_ALERT: Preference(in_app=True, email=Email.IMMEDIATE),
 }
+# Someone may be in danger: a moderator's duty, not a preference. These go out at
+# once by bell and email whatever the member chose for everything else, and no
+# setting or one-click link turns them off.
+ALWAYS_ON = frozenset({Kind.CRISIS_ALERT})
+SWITCHABLE_KINDS = tuple(kind for kind in Kind.values if kind not in ALWAYS_ON)
 
 
 # --- Preferences and follows ---------------------------------------------------------
@@ -83,6 +89,8 @@ DEFAULTS: dict[str, Preference] = {
 def preferences_for(user_ids: Iterable[int], kind: str) -> dict[int, Preference]:
     """Each member's preference for one kind (the default where they chose nothing), in one query."""
     ids = set(user_ids)
+    if kind in ALWAYS_ON:
+        return dict.fromkeys(ids, DEFAULTS[kind])
     found = {
         row.user_id: Preference(in_app=row.in_app, email=row.email)
         for row in NotificationPreference.objects.filter(user_id__in=ids, kind=kind)
@@ -93,11 +101,11 @@ def preferences_for(user_ids: Iterable[int], kind: str) -> dict[int, Preference]
 def preference_list(user: User) -> list[tuple[str, str, Preference]]:
     """``(kind, label, preference)`` for every kind, for the settings page."""
     chosen = {row.kind: Preference(row.in_app, row.email) for row in user.notification_preferences.all()}
-    return [(kind, label, chosen.get(kind, DEFAULTS[kind])) for kind, label in Kind.choices]
+    return [(kind, label, chosen.get(kind, DEFAULTS[kind])) for kind, label in Kind.choices if kind not in ALWAYS_ON]
 
 
 def preference_set(*, user: User, kind: str, in_app: bool, email: str) -> NotificationPreference:
-    if kind not in Kind.values or email not in Email.values:
+    if kind not in SWITCHABLE_KINDS or email not in Email.values:
         raise ValueError("unknown notification kind or email choice")
     preference, _ = NotificationPreference.objects.update_or_create(
         user=user, kind=kind, defaults={"in_app": in_app, "email": email}
@@ -107,6 +115,7 @@ def preference_set(*, user: User, kind: str, in_app: bool, email: str) -> Notifi
 
 def email_unsubscribe(*, user: User, kinds: Iterable[str]) -> None:
     """Stop email for these kinds (what the one-click link does); in-app stays as it was."""
+    kinds = [kind for kind in kinds if kind not in ALWAYS_ON]
     for kind in kinds:
         current = preferences_for([user.pk], kind)[user.pk]
         preference_set(user=user, kind=kind, in_app=current.in_app, email=Email.OFF)
@@ -259,6 +268,21 @@ def notify(
     return created[0] if created else None
 
 
+CRISIS_ALERT_MESSAGE = "Someone may be in crisis. Their post waits at the top of your moderation queue."
+
+
+def notify_crisis_alert(*, recipient_ids: Iterable[int]) -> list[Notification]:
+    """Tell moderators a crisis item waits: a bell (nudged live) and an email now,
+    whatever their settings. Neither names the post, its community or its words:
+    the notification carries no discussion, only the queue's address, so the email
+    has nothing private to leak and the bell stays even while the post is held."""
+    return _create(
+        dict.fromkeys(recipient_ids, Kind.CRISIS_ALERT),
+        message=CRISIS_ALERT_MESSAGE,
+        url=reverse("moderation:queue"),
+    )
+
+
 def _mentioned_user_ids(text: str) -> list[int]:
     names = mentioned_usernames(text)
     if not names:
@@ -391,6 +415,7 @@ SUBJECTS = {
     Kind.VERIFICATION_DECISION: "A decision about your professional verification",
     Kind.MODERATION_DECISION: "A moderation decision about your post",
     Kind.JOIN_REQUEST_DECISION: "A decision about your request to join",
+    Kind.CRISIS_ALERT: "A crisis alert waits in your moderation queue",
 }
 
 
@@ -456,6 +481,21 @@ def email_item(notification: Notification) -> EmailItem | None:
     reply = notification.reply
     about = reply if reply is not None else discussion
     anonymous = about is not None and about.is_anonymous
+    if notification.kind == Kind.CRISIS_ALERT:
+        from community.moderation_selectors import is_moderator_anywhere
+
+        if not is_moderator_anywhere(recipient):
+            return None
+        # Straight to the queue, where the item is on top; nothing about the post itself.
+        return EmailItem(
+            kind=notification.kind,
+            kind_label=Kind(notification.kind).label,
+            headline=SUBJECTS[notification.kind],
+            title="",
+            actor_name="",
+            link=absolute(reverse("moderation:queue")),
+            message=notification.message,
+        )
     actor_name = ""
     if public and not anonymous and notification.actor is not None:
         actor_name = notification.actor.public_name
@@ -474,16 +514,16 @@ def email_item(notification: Notification) -> EmailItem | None:
 
 
 def _deliver(user: User, subject: str, context: dict, kinds: Iterable[str], template: str) -> None:
-    unsubscribe = _unsubscribe_url(user, kinds)
+    kinds = list(kinds)
+    # An always-on email offers no unsubscribe: the link could not keep its promise.
+    unsubscribe = "" if set(kinds) <= ALWAYS_ON else _unsubscribe_url(user, kinds)
     context = {**context, "user": user, "unsubscribe_url": unsubscribe, "site_url": settings.SITE_URL}
     text = render_to_string(f"email/{template}.txt", context)
     html = render_to_string(f"email/{template}.html", context)
-    message = EmailMultiAlternatives(
-        subject=_clean_subject(subject),
-        body=text,
-        to=[user.email],
-        headers={"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
-    )
+    headers = {}
+    if unsubscribe:
+        headers = {"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+    message = EmailMultiAlternatives(subject=_clean_subject(subject), body=text, to=[user.email], headers=headers)
     message.attach_alternative(html, "text/html")
     message.send()
 

@@ -121,17 +121,44 @@ def is_blocked_by_author(viewer: Viewer, discussion: Discussion) -> bool:
     return Block.objects.filter(blocker_id=discussion.author_id, blocked_id=viewer.pk).exists()
 
 
+REPLY_REFUSED = "You can't reply to this discussion, but you can still read it."
+
+
+def reply_refusal(viewer: Viewer, discussion: Discussion) -> str | None:
+    """Why the viewer may not reply to this discussion now, in plain kind words (with
+    until when, where a sanction ends), or None when they may. The one source of that
+    text: the discussion page shows it and ``reply_create`` refuses with it.
+
+    A block by the author gets the general sentence on purpose: naming it would
+    invite the blocked member to look for another way to reach the blocker.
+    """
+    from community.moderation_selectors import communities_of, posting_refusal
+
+    if not is_signed_in_member(viewer):
+        return "Sign in to reply."
+    if not can_see_discussion(viewer, discussion):
+        return REPLY_REFUSED
+    if discussion.status == Discussion.Status.HELD:
+        return (
+            "Your discussion is waiting for a moderator to look at it. It is saved, and only you can see it "
+            "until then. Replies open once it is approved."
+        )
+    if not discussion.is_published:
+        return "This discussion is no longer open, so it takes no new replies."
+    if discussion.is_locked:
+        return "This discussion is locked: moderators closed it to new replies, but you can still read it."
+    restriction = posting_refusal(viewer, communities_of(discussion))
+    if restriction is not None:
+        return restriction
+    if is_blocked_by_author(viewer, discussion):
+        return REPLY_REFUSED
+    return None
+
+
 def can_reply(viewer: Viewer, discussion: Discussion) -> bool:
-    """Signed-in members who can see an open, published discussion may reply,
-    unless a community it sits in has banned them or its author blocked them."""
-    return (
-        is_signed_in_member(viewer)
-        and discussion.is_published
-        and not discussion.is_locked
-        and can_see_discussion(viewer, discussion)
-        and not is_blocked_by_author(viewer, discussion)
-        and not is_restricted_from_posting(viewer, discussion)
-    )
+    """Signed-in members who can see an open, published discussion may reply, unless
+    they are suspended, muted or banned where it sits, or its author blocked them."""
+    return reply_refusal(viewer, discussion) is None
 
 
 def is_restricted_from_posting(viewer: Viewer, discussion: Discussion) -> bool:

@@ -30,7 +30,7 @@ from discussions.markdown import (
 from discussions.models import AuthorAction, Discussion, Reply, Revision, Visibility
 from discussions.notifications import notify_discussion_created, notify_reply_created
 from discussions.search import search_index_update
-from discussions.selectors import can_moderate, can_reply, is_wider, reply_list_visible_to
+from discussions.selectors import can_moderate, is_wider, reply_list_visible_to, reply_refusal
 
 MAX_HASHTAGS = 5
 # Reply numbers are zero-padded to this many digits in ``Reply.path``.
@@ -41,8 +41,6 @@ MAX_REPLY_NUMBER = 10**NUMBER_DIGITS - 1
 MAX_PATH_DEPTH = 30
 CONTENT_WARNING_MAX_LENGTH = 80
 
-LOCKED_MESSAGE = "This discussion is locked: it takes no new replies. Your text is still in the box below."
-BANNED_MESSAGE = "You have been banned from a community this discussion is in, so you cannot reply here."
 UNVERIFIED_MESSAGE = "Please confirm your email address before you post."
 VISIBILITY_CHOICE_MESSAGE = "Choose who can read this: anyone, anyone signed in, or only members of its communities."
 ANONYMOUS_WITH_BADGE_MESSAGE = (
@@ -457,19 +455,6 @@ def _existing_reply(author: User, submission_token: str) -> Reply | None:
     return Reply.objects.filter(author=author, submission_token=submission_token).first()
 
 
-def _refuse_reply_reason(author: User, discussion: Discussion) -> str:
-    from discussions.selectors import is_banned_from_any
-
-    if discussion.is_locked:
-        return LOCKED_MESSAGE
-    if is_banned_from_any(author, discussion):
-        return BANNED_MESSAGE
-    restriction = posting_refusal(author, communities_of(discussion))
-    if restriction:
-        return restriction
-    return "You cannot reply to this discussion."
-
-
 def reply_create(
     *,
     author: User,
@@ -524,8 +509,9 @@ def reply_create(
             # Locks the discussion row until commit (PostgreSQL) and re-reads its
             # state, so a lock or ban that commits first is respected.
             locked = Discussion.objects.select_for_update().get(pk=discussion.pk)
-            if not can_reply(author, locked):
-                raise PermissionDenied(_refuse_reply_reason(author, locked))
+            refusal = reply_refusal(author, locked)
+            if refusal is not None:
+                raise PermissionDenied(refusal)
             now = timezone.now()
             counters = {"last_reply_number": F("last_reply_number") + 1}
             if published:

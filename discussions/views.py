@@ -43,11 +43,11 @@ from discussions.selectors import (
     can_reply,
     community_slugs_named,
     discussion_get_visible_or_404,
-    is_banned_from_any,
     is_signed_in_member,
     is_wider,
     reply_count_by_others,
     reply_list_visible_to,
+    reply_refusal,
     revision_list_of,
 )
 
@@ -245,9 +245,9 @@ def _render_discussion(
     )
 
     viewer = request.user
-    may_reply = can_reply(viewer, discussion)
+    refusal = reply_refusal(viewer, discussion)
+    may_reply = refusal is None
     may_moderate = can_moderate(viewer, discussion)
-    banned = is_signed_in_member(viewer) and not may_reply and is_banned_from_any(viewer, discussion)
     window = _reply_window(request, discussion)
     blocked_ids = blocked_ids_for(viewer)
     discussion.by_blocked = _by_blocked_member(discussion, blocked_ids)
@@ -297,7 +297,7 @@ def _render_discussion(
             "can_reply": may_reply,
             "can_moderate": may_moderate,
             "is_author": is_author,
-            "is_banned": banned,
+            "reply_refusal": refusal,
             "offer_badge": verified_professional and two_factor,
             "badge_needs_two_factor": verified_professional and not two_factor,
             "verified_replied": Discussion.objects.filter(pk=discussion.pk)
