@@ -375,7 +375,8 @@ def post_hide(
 def post_remove(
     *, acting_user: User, post: Post, guideline: int | None = None, reason: str = "", seen: Seen | None = None
 ) -> ModerationAction:
-    """Remove a post; a reply keeps its number and shows a tombstone with the guideline and reason."""
+    """Remove a post; a reply keeps its number and shows a tombstone with the guideline
+    (the reason is told to the author, and shown on the tombstone to them alone)."""
     return _transition(
         acting_user=acting_user,
         post=post,

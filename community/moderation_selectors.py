@@ -74,6 +74,19 @@ def private_tags_unknown_to(viewer: Viewer) -> QuerySet:
     )
 
 
+def discussions_out_of_sight(viewer: Viewer, discussion_ids: set[int]) -> set[int]:
+    """Those of the discussions that now sit in a private community the viewer may not
+    know of (moved there after the viewer acted on them, say): their titles are not the
+    viewer's to read, even in the moderation log. Staff know every community."""
+    if not discussion_ids or (is_signed_in_member(viewer) and viewer.is_staff):
+        return set()
+    return set(
+        DiscussionTag.objects.filter(
+            content_object_id__in=discussion_ids, tag_id__in=private_tags_unknown_to(viewer)
+        ).values_list("content_object_id", flat=True)
+    )
+
+
 def can_moderate_post(viewer: Viewer, post: Post) -> bool:
     """Staff, or an active moderator of one of the communities the post sits in who
     may also know of every private community it sits in."""

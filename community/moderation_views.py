@@ -35,6 +35,7 @@ from community.moderation_selectors import (
     appeal_get_for_moderator_or_404,
     communities_moderated_by,
     crisis_resources_for,
+    discussions_out_of_sight,
     flag_list_by,
     has_flagged,
     is_moderator_anywhere,
@@ -136,10 +137,16 @@ def log(request: HttpRequest) -> HttpResponse:
 
 def _hide_unknown_communities(viewer, entries) -> None:
     """An entry may concern a post that also sits in a private community the viewer does
-    not belong to (another community's moderator acted on it): its name is not theirs
-    to learn. Sets ``shown_community`` and filters re-tag lists for the template."""
+    not belong to (another community's moderator acted on it, or it was moved there
+    since): neither that community's name nor the post's title is theirs to learn.
+    Sets ``shown_community`` and ``shown_discussion`` and filters re-tag lists for the
+    template."""
     known = set(community_list_visible_to(viewer).values_list("slug", flat=True))
+    discussion_ids = {entry.reply.discussion_id if entry.reply else entry.discussion_id for entry in entries}
+    hidden = discussions_out_of_sight(viewer, discussion_ids - {None})
     for entry in entries:
+        discussion = entry.reply.discussion if entry.reply else entry.discussion
+        entry.shown_discussion = discussion if discussion is not None and discussion.pk not in hidden else None
         entry.shown_community = entry.community if entry.community and entry.community.slug in known else None
         for side in (entry.before, entry.after):
             if isinstance(side, dict) and "hashtags" in side:

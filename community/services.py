@@ -10,13 +10,14 @@ import logging
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from taggit.models import Tag
 
 from accounts.models import User
 from accounts.selectors import is_signed_in_member, is_site_staff, is_verified_professional
 from community.hashtags import InvalidHashtag, normalise_hashtag
 from community.models import Community, CommunityAlias, Membership
-from community.selectors import is_community_moderator
+from community.selectors import community_list_visible_to, is_community_moderator
 from discussions import events
 
 audit_log = logging.getLogger("community.audit")
@@ -30,15 +31,30 @@ def _require_moderator(acting_user: User, community: Community) -> None:
         raise PermissionDenied("Only this community's moderators can do that.")
 
 
-def _hashtag_taken_reason(hashtag: str) -> str | None:
-    """Why a hashtag cannot name a new community or alias, or None when it is free."""
+def _hashtag_taken_reason(hashtag: str, *, viewer: User | None = None) -> str | None:
+    """Why a hashtag cannot name a new community or alias, or None when it is free.
+
+    With ``viewer``, a name held by a private community (or one of its aliases) that
+    the viewer may not know of gets a reason that does not say what holds it.
+    """
     if hashtag in RESERVED_SLUGS:
         return f"#{hashtag} is reserved by the site."
+    if viewer is not None and _held_out_of_sight(viewer, hashtag):
+        return f"#{hashtag} is not available."
     if Community.objects.filter(slug=hashtag).exists():
         return f"#{hashtag} is already a community."
     if CommunityAlias.objects.filter(name=hashtag, status=CommunityAlias.Status.ACCEPTED).exists():
         return f"#{hashtag} is already another name for a community."
     return None
+
+
+def _held_out_of_sight(viewer: User, hashtag: str) -> bool:
+    """Whether the name belongs to a community (by its hashtag or an accepted alias)
+    that the viewer may not know exists: a private one they are not part of."""
+    holders = Community.objects.filter(
+        Q(slug=hashtag) | Q(aliases__name=hashtag, aliases__status=CommunityAlias.Status.ACCEPTED)
+    )
+    return holders.exclude(pk__in=community_list_visible_to(viewer).values("pk")).exists()
 
 
 # --- Communities -------------------------------------------------------------
@@ -270,16 +286,26 @@ def alias_propose(*, acting_user: User, community: Community, name: str) -> Comm
         hashtag = normalise_hashtag(name)
     except InvalidHashtag as error:
         raise ValidationError({"name": str(error)}) from error
-    taken = _hashtag_taken_reason(hashtag)
+    # Refusing a name a hidden private community holds would confirm that it exists.
+    # Such a proposal is taken like any other, then declined at once, so the member
+    # sees exactly what a free name gives and no moderator is asked to decide it.
+    hidden = _held_out_of_sight(acting_user, hashtag)
+    taken = None if hidden else _hashtag_taken_reason(hashtag)
     if taken:
         raise ValidationError({"name": taken})
     if CommunityAlias.objects.filter(community=community, name=hashtag).exists():
         raise ValidationError({"name": f"#{hashtag} has already been proposed for this community."})
+    status = CommunityAlias.Status.DECLINED if hidden else CommunityAlias.Status.PROPOSED
     try:
         with transaction.atomic():
-            return CommunityAlias.objects.create(community=community, name=hashtag, proposed_by=acting_user)
+            alias = CommunityAlias.objects.create(
+                community=community, name=hashtag, proposed_by=acting_user, status=status
+            )
     except IntegrityError as error:
         raise ValidationError({"name": f"#{hashtag} has already been proposed for this community."}) from error
+    if hidden:
+        audit_log.info("alias %s declined on proposal: the name is taken", alias.pk)
+    return alias
 
 
 @transaction.atomic
@@ -291,7 +317,7 @@ def alias_decide(*, acting_user: User, alias: CommunityAlias, accept: bool) -> C
         raise ValidationError("This proposal has already been decided.")
     if accept:
         # Something may have claimed the name since it was proposed.
-        taken = _hashtag_taken_reason(alias.name)
+        taken = _hashtag_taken_reason(alias.name, viewer=acting_user)
         if taken:
             raise ValidationError(taken)
     alias.status = CommunityAlias.Status.ACCEPTED if accept else CommunityAlias.Status.DECLINED

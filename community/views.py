@@ -490,7 +490,9 @@ def alias_propose(request: HttpRequest, hashtag: str) -> HttpResponse:
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, f"Thank you: the moderators will consider #{alias.name}.")
+            # The same words whatever became of it: some names are declined at once
+            # (see alias_propose), and saying so would tell what holds them.
+            messages.success(request, f"Thank you: your suggestion of #{alias.name} is recorded.")
             return redirect(community.get_absolute_url())
     return render(request, "community/alias_propose.html", {"community": community, "form": form})
 

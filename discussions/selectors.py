@@ -43,6 +43,14 @@ def discussion_list_visible_to(viewer: Viewer) -> QuerySet[Discussion]:
       of at least one of its communities.
     - A discussion in a private community: only that community's active members.
     - Staff moderate everywhere and see every published discussion.
+
+    Writing a discussion gives no right to read it. An author reads their own
+    discussion, published or held, only where the rules above would let them read
+    it if it were anyone's: removed from or banned by its private community, gone
+    from the community a community-only discussion is for, or moved by staff into
+    a private community they are not in, they lose its page, its replies, search,
+    feeds, live updates and replying, like any other outsider. What they wrote
+    stays theirs through their data export (and account deletion still reaches it).
     """
     discussions = Discussion.objects.all()
     in_private_community = _tagged_into(policy=Community.Policy.PRIVATE)
@@ -65,10 +73,8 @@ def discussion_list_visible_to(viewer: Viewer) -> QuerySet[Discussion]:
         | (Q(visibility=Visibility.COMMUNITY) & in_my_community)
     )
     private_community_allows = ~in_private_community | in_my_private_community
-    return discussions.filter(
-        (Q(status=Discussion.Status.PUBLISHED) & readable_by_members & private_community_allows)
-        | Q(author=viewer, status__in=(Discussion.Status.PUBLISHED, *OWN_PENDING_STATES))
-    )
+    published_or_my_held = Q(status=Discussion.Status.PUBLISHED) | Q(author=viewer, status__in=OWN_PENDING_STATES)
+    return discussions.filter(published_or_my_held & readable_by_members & private_community_allows)
 
 
 def discussion_get_visible_or_404(viewer: Viewer, pk: int) -> Discussion:

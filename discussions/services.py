@@ -15,6 +15,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.selectors import is_site_staff
 from community.hashtags import InvalidHashtag, hashtags_in_text, normalise_hashtag
 from community.models import Community, Membership
 from community.moderation import discussion_narrow_visibility, screen_post, screening_record
@@ -30,7 +31,7 @@ from discussions.markdown import (
 from discussions.models import AuthorAction, Discussion, Reply, Revision, Visibility
 from discussions.notifications import notify_discussion_created, notify_reply_created
 from discussions.search import search_index_update
-from discussions.selectors import can_moderate, is_wider, reply_list_visible_to, reply_refusal
+from discussions.selectors import can_moderate, can_see_discussion, is_wider, reply_list_visible_to, reply_refusal
 
 MAX_HASHTAGS = 5
 # Reply numbers are zero-padded to this many digits in ``Reply.path``.
@@ -161,6 +162,25 @@ def _resolve_communities(*, author: User, typed: list[str], title: str, body: st
     return found
 
 
+def _community_only_refusal(*, member: User, communities: list[Community]) -> str | None:
+    """Why ``member`` could not read a community-only discussion in these communities
+    (they are active in none of them), or None when they could.
+
+    Writing a discussion gives no way in (``discussion_list_visible_to``), so a member
+    is not let to make one that they themselves could not open.
+    """
+    if is_site_staff(member):
+        return None
+    if Membership.objects.filter(user=member, community__in=communities, status=Membership.Status.ACTIVE).exists():
+        return None
+    listed = " or ".join(f"#{community.slug}" for community in communities)
+    joined = listed if len(communities) == 1 else "any of them"
+    return (
+        f"Only members of {listed} could read this, and you have not joined {joined}, so you could not "
+        "read it yourself. Join first, or choose who can read it."
+    )
+
+
 def _place(*, author: User, communities: list[Community], visibility: str) -> _Placement:
     """Check the author may post in each community, and settle the audience."""
     memberships = {
@@ -190,6 +210,10 @@ def _place(*, author: User, communities: list[Community], visibility: str) -> _P
             )
         # Private communities are read by their members only, whatever was chosen.
         visibility = Visibility.COMMUNITY
+    if visibility == Visibility.COMMUNITY:
+        refusal = _community_only_refusal(member=author, communities=communities)
+        if refusal:
+            raise ValidationError({"visibility": refusal})
     return _Placement(communities=communities, visibility=visibility)
 
 
@@ -382,6 +406,11 @@ def discussion_set_visibility(
     in_private = discussion.tags.filter(community__policy=Community.Policy.PRIVATE).exists()
     if in_private and visibility != Visibility.COMMUNITY:
         raise ValidationError({"visibility": "Discussions in a private community are for its members only."})
+    if visibility == Visibility.COMMUNITY:
+        # Moderators and staff always keep reading; an author must not narrow themselves out.
+        refusal = _community_only_refusal(member=acting_user, communities=list(communities_of(discussion)))
+        if refusal:
+            raise ValidationError({"visibility": refusal})
     with transaction.atomic():
         # Locked and re-read: whether this widens is decided against the audience
         # as it is now, not as the page showed it (a moderator may have narrowed it).
@@ -468,8 +497,9 @@ def reply_create(
 ) -> Reply:
     """Reply to a discussion, or to one of its replies (``parent_number``).
 
-    Raises PermissionDenied (locked, banned, cannot see) or ValidationError (empty,
-    too long, unknown parent). The number comes from an UPDATE on the discussion
+    Raises Discussion.DoesNotExist when the author may not (or no longer) see the
+    discussion, PermissionDenied (locked, banned, muted, blocked) or ValidationError
+    (empty, too long, unknown parent). The number comes from an UPDATE on the discussion
     row inside the transaction, so two replies at once never share a number.
     The same author and ``submission_token`` twice returns the first reply.
     """
@@ -509,6 +539,10 @@ def reply_create(
             # Locks the discussion row until commit (PostgreSQL) and re-reads its
             # state, so a lock or ban that commits first is respected.
             locked = Discussion.objects.select_for_update().get(pk=discussion.pk)
+            if not can_see_discussion(author, locked):
+                # Access was lost after the caller's check (removed, banned, left, moved):
+                # forbidden looks like missing, and a refusal must not show the discussion.
+                raise Discussion.DoesNotExist("No such discussion.")
             refusal = reply_refusal(author, locked)
             if refusal is not None:
                 raise PermissionDenied(refusal)

@@ -497,6 +497,8 @@ def reply_post(request: HttpRequest, pk: int) -> HttpResponse:
             content_warning=data["content_warning"],
             submission_token=data["submission_token"],
         )
+    except Discussion.DoesNotExist:
+        raise Http404("No such discussion.") from None
     except PermissionDenied as error:
         return _render_discussion(request, discussion, reply_form=form, reply_error=str(error), status=403)
     except ValidationError as error:

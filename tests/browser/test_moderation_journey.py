@@ -106,7 +106,12 @@ def test_a_flagged_reply_is_removed_from_the_queue_and_the_author_is_told_why(
     tombstone = author_page.locator("#reply-1 .tombstone")
     if not any("/ws/d/" in url for url in sockets):
         author_page.reload()
-    expect(tombstone).to_have_text(re.compile(r"Removed by moderators: guideline 3 \(Selling products\)"))
+    # The reason is shown on the tombstone to its author alone.
+    expect(tombstone).to_have_text(
+        re.compile(
+            r"Removed by moderators: guideline 3 \(the moderators' reason, shown only to you: Selling products\)"
+        )
+    )
     expect(author_page.locator("#reply-1")).not_to_contain_text("miracle powder")
     assert_accessible(author_page)
 

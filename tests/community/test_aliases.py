@@ -3,6 +3,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from community import services
 from community.models import Community, CommunityAlias, Membership
+from tests.privacy.helpers import normalised
 
 pytestmark = pytest.mark.django_db
 
@@ -179,3 +180,41 @@ def test_an_alias_of_another_community_cannot_be_decided_through_this_one(
     assert client.post(f"/c/pots/aliases/{alias.pk}/decide/", {"decision": "accept"}).status_code == 404
     alias.refresh_from_db()
     assert alias.status == CommunityAlias.Status.PROPOSED
+
+
+@pytest.mark.parametrize("hidden_name", ["secretcircle", "secretalias"])
+def test_proposing_a_name_a_hidden_private_community_holds_looks_like_any_proposal(
+    client, mecfs, member, moderator, community_factory, hidden_name
+):
+    """Neither the form nor the moderators' list may confirm that the private community exists."""
+    hidden = community_factory("secretcircle", policy=Community.Policy.PRIVATE)
+    CommunityAlias.objects.create(community=hidden, name="secretalias", status=CommunityAlias.Status.ACCEPTED)
+    client.force_login(member)
+
+    answers = {}
+    for name in (hidden_name, "freename"):
+        first = client.post("/c/mecfs/aliases/propose/", {"name": name}, follow=True).content.decode()
+        again = client.post("/c/mecfs/aliases/propose/", {"name": name}).content.decode()
+        answers[name] = (normalised(first).replace(name, "NAME"), normalised(again).replace(name, "NAME"))
+
+    assert answers[hidden_name] == answers["freename"]
+    assert "already a community" not in answers[hidden_name][0]
+    assert "has already been proposed" in answers[hidden_name][1]
+    client.force_login(moderator)
+    proposals = client.get("/c/mecfs/aliases/").content.decode()
+    assert "freename" in proposals
+    assert hidden_name not in proposals
+    assert not CommunityAlias.objects.filter(community=mecfs, name=hidden_name, status="proposed").exists()
+
+
+def test_accepting_a_name_a_hidden_private_community_took_meanwhile_does_not_name_it(
+    mecfs, member, moderator, community_factory
+):
+    alias = services.alias_propose(acting_user=member, community=mecfs, name="secretcircle")
+    community_factory("secretcircle", policy=Community.Policy.PRIVATE)
+
+    with pytest.raises(ValidationError) as refused:
+        services.alias_decide(acting_user=moderator, alias=alias, accept=True)
+
+    assert "already a community" not in " ".join(refused.value.messages)
+    assert "#secretcircle is not available" in " ".join(refused.value.messages)

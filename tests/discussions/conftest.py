@@ -2,7 +2,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import User
-from community.models import Community, CommunityAlias
+from community.models import Community, CommunityAlias, Membership
 from discussions import services
 from discussions.models import Discussion, Reply, Visibility
 
@@ -34,6 +34,10 @@ def start(member, mecfs):
         fields.setdefault("body", "What helps you pace when everything hurts?")
         fields.setdefault("hashtags", ["mecfs"])
         fields.setdefault("visibility", Visibility.PUBLIC)
+        if fields["visibility"] == Visibility.COMMUNITY:
+            # A member may only write what they could read: for its communities' members.
+            for community in Community.objects.filter(slug__in=fields["hashtags"]):
+                Membership.objects.get_or_create(user=fields["author"], community=community)
         return services.discussion_create(**fields)
 
     return make

@@ -521,3 +521,42 @@ def test_a_post_also_in_a_private_community_is_moderated_only_by_those_who_may_k
     assert login(moderator).get(f"/mod/discussion/{discussion.pk}/").status_code == 404
     Membership.objects.create(user=moderator, community=hidden)
     assert can_moderate_post(moderator, discussion)
+
+
+def test_the_log_does_not_show_the_title_of_a_discussion_moved_into_a_private_community_the_moderator_is_not_in(
+    login, moderator, staff, mecfs, community_factory, members, discussion
+):
+    from community.models import Community
+
+    community_factory("secretcircle", policy=Community.Policy.PRIVATE, name="Secret circle")
+    moderation.discussion_lock(acting_user=moderator, discussion=discussion, reason="Cooling off")
+    removed = services.discussion_create(
+        author=members[0], title="Removed but still ours", body="Text", hashtags=["mecfs"], visibility="members"
+    )
+    moderation.post_remove(acting_user=moderator, post=removed, reason="Off topic")
+    Discussion.objects.filter(pk=discussion.pk).update(title="Canarytitle after the move")
+    moderation.discussion_retag(acting_user=staff, discussion=discussion, hashtags=["secretcircle"])
+
+    log = login(moderator).get("/mod/log/").content.decode()
+
+    assert "Cooling off" in log
+    assert "Canarytitle" not in log and "Pacing on bad days" not in log
+    assert f"/mod/discussion/{discussion.pk}/" not in log
+    assert "a discussion outside your communities" in log
+    assert "Removed but still ours" in log  # a removed post in their own community keeps its title
+
+
+def test_a_removal_reason_is_shown_to_the_author_only_never_on_the_public_tombstone(
+    client, login, moderator, members, reply
+):
+    _, replier = members
+    moderation.post_remove(acting_user=moderator, post=reply, guideline=2, reason="Canaryreason advert link")
+    page = reply.discussion.get_absolute_url()
+
+    for viewer in (members[0], moderator):
+        html = login(viewer).get(page).content.decode()
+        assert "Removed by moderators: guideline 2" in html
+        assert "Canaryreason" not in html
+        catch_up = login(viewer).get(f"/d/{reply.discussion_id}/replies/?after=0", HTTP_ACCEPT="application/json")
+        assert "Canaryreason" not in catch_up.content.decode()
+    assert "Canaryreason advert link" in login(replier).get(page).content.decode()
