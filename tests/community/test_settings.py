@@ -61,7 +61,7 @@ def test_production_environment_switches_to_postgres_and_redis():
     found = settings_with({**PRODUCTION, "EMAIL_URL": "smtp+tls://mailer:pw@smtp.example:587"})
 
     assert found["engine"] == "django.db.backends.postgresql"
-    assert found["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert found["cache"] == "community.cache.FailOpenRedisCache"
     assert found["layer"] == "channels_redis.core.RedisChannelLayer"
     assert found["email"] == "django.core.mail.backends.smtp.EmailBackend"
     assert found["hosts"] == ["spoonful.example"]
