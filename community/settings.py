@@ -68,6 +68,7 @@ MIDDLEWARE = [
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     "community.middleware.PrivateByDefaultMiddleware",
     "community.middleware.DatabaseUnavailableMiddleware",
+    "community.middleware.NulInPathMiddleware",
 ]
 
 ROOT_URLCONF = "community.urls"
