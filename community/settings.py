@@ -30,7 +30,18 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 if "*" in ALLOWED_HOSTS and not DEBUG:
     raise ImproperlyConfigured("ALLOWED_HOSTS must name the site's hosts in production, not '*'.")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# Where every emailed link (verification, password reset, notifications, one-click
+# unsubscribe) points. Locally it follows the address `make run` serves (HOST, PORT);
+# production must set it, and the deploy check fails until it does (community/checks.py).
+SITE_URL_FROM_ENVIRONMENT = bool(env.str("SITE_URL", default=""))
+if SITE_URL_FROM_ENVIRONMENT:
+    SITE_URL = env.str("SITE_URL").rstrip("/")
+else:
+    _host = env.str("HOST", default="127.0.0.1")
+    # A server listening on every interface is still opened at the loopback address.
+    _host = "127.0.0.1" if _host in ("0.0.0.0", "::", "") else _host  # noqa: S104
+    _host = f"[{_host}]" if ":" in _host else _host
+    SITE_URL = f"http://{_host}:{env.int('PORT', default=8000)}"
 
 INSTALLED_APPS = [
     "daphne",
