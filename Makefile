@@ -6,7 +6,7 @@ STAMP := $(VENV)/.requirements-installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-fast lint bench migrations-check demo-code clean
+.PHONY: run reset-demo test test-fast lint bench migrations-check demo-code clean
 
 $(STAMP): requirements.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed, found " + sys.version.split()[0]'
@@ -28,6 +28,14 @@ run: $(STAMP)
 	$(RUN_ENV) $(BIN)/python manage.py seed_demo
 	@echo "Serving at http://$(HOST):$(PORT)/  (Ctrl-C stops)"
 	$(RUN_ENV) $(BIN)/daphne -b $(HOST) -p $(PORT) community.asgi:application
+
+# Start the demo over: the local SQLite file is removed; a DATABASE_URL database is
+# flushed only after Django's own "are you sure?" (never silently: it may not be a demo).
+reset-demo: $(STAMP)
+	@if [ -z "$$DATABASE_URL" ]; then rm -f db.sqlite3 db.sqlite3-wal db.sqlite3-shm; \
+	else $(RUN_ENV) $(BIN)/python manage.py flush; fi
+	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput
+	$(RUN_ENV) $(BIN)/python manage.py seed_demo
 
 test: $(STAMP) node_modules/.package-lock.json
 	$(BIN)/python -m pytest --ignore=tests/browser
