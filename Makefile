@@ -6,7 +6,7 @@ STAMP := $(VENV)/.requirements-installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-fast lint bench migrations-check demo-code clean
+.PHONY: run reset-demo test test-fast lint bench migrations-check demo-code clean
 
 $(STAMP): requirements.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed, found " + sys.version.split()[0]'
@@ -19,19 +19,30 @@ $(STAMP): requirements.txt
 node_modules/.package-lock.json: package.json package-lock.json
 	@if command -v npm >/dev/null 2>&1; then npm ci --silent --no-audit --no-fund; else echo "npm not found: browser accessibility tests will be skipped"; fi
 
+# HOST and PORT also give emailed links their address (SITE_URL) unless it is set.
+RUN_ENV := DEBUG=$${DEBUG:-true} HOST=$(HOST) PORT=$(PORT)
+
 run: $(STAMP)
-	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py migrate --noinput
-	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py collectstatic --noinput --verbosity 0
-	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py seed_demo
+	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput
+	$(RUN_ENV) $(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	$(RUN_ENV) $(BIN)/python manage.py seed_demo
 	@echo "Serving at http://$(HOST):$(PORT)/  (Ctrl-C stops)"
-	DEBUG=$${DEBUG:-true} $(BIN)/daphne -b $(HOST) -p $(PORT) community.asgi:application
+	$(RUN_ENV) $(BIN)/daphne -b $(HOST) -p $(PORT) community.asgi:application
+
+# Start the demo over: the local SQLite file is removed; a DATABASE_URL database is
+# flushed only after Django's own "are you sure?" (never silently: it may not be a demo).
+reset-demo: $(STAMP)
+	@if [ -z "$$DATABASE_URL" ]; then rm -f db.sqlite3 db.sqlite3-wal db.sqlite3-shm; \
+	else $(RUN_ENV) $(BIN)/python manage.py flush; fi
+	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput
+	$(RUN_ENV) $(BIN)/python manage.py seed_demo
 
 test: $(STAMP) node_modules/.package-lock.json
 	$(BIN)/python -m pytest --ignore=tests/browser
 	$(BIN)/python -m pytest tests/browser
 
 demo-code: $(STAMP)
-	@DEBUG=$${DEBUG:-true} $(BIN)/python manage.py demo_code
+	@$(RUN_ENV) $(BIN)/python manage.py demo_code
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest --ignore=tests/browser -x -q

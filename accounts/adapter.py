@@ -4,6 +4,7 @@ from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.utils import filter_users_by_email, filter_users_by_username
+from allauth.core import context as allauth_context
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
@@ -24,6 +25,20 @@ def site_identity() -> SiteIdentity:
     # so mail from a server on another port said "Hello from 127.0.0.1:8101!".
     # The product's name and its configured address say who is writing.
     return SiteIdentity(name=settings.SITE_NAME, domain=urlsplit(settings.SITE_URL).netloc)
+
+
+def on_site(url: str, request: HttpRequest | None) -> str:
+    """A link allauth built from the request's host, moved to SITE_URL.
+
+    An email is read later, elsewhere: its links must open the site as
+    configured, not whichever host name or port the request came in on.
+    """
+    if request is None or not isinstance(url, str):
+        return url
+    root = request.build_absolute_uri("/")
+    if not url.startswith(root):
+        return url
+    return settings.SITE_URL.rstrip("/") + "/" + url[len(root) :]
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -50,7 +65,9 @@ class AccountAdapter(DefaultAccountAdapter):
         # tell anyone which names exist.
         return login_attempts_key(**credentials)
 
-    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+    def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
+        request = allauth_context.request
+        context = {key: on_site(value, request) for key, value in context.items()}
         super().send_mail(template_prefix, email, {**context, "current_site": site_identity()})
 
 

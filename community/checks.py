@@ -1,3 +1,5 @@
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.core.checks import Tags, Warning, register
 
@@ -20,6 +22,15 @@ def check_production_settings(app_configs, **kwargs) -> list[Warning]:
                 "The cache is per process: rate limits and presence are not shared between daphne processes. "
                 "Set REDIS_URL.",
                 id="community.W002",
+            )
+        )
+    site = urlsplit(settings.SITE_URL)
+    if not settings.SITE_URL_FROM_ENVIRONMENT or site.scheme != "https" or not site.netloc:
+        problems.append(
+            Warning(
+                "SITE_URL must be set to the site's https:// address (such as https://spoonful.example): every "
+                f"emailed link and one-click unsubscribe points there, and it is now {settings.SITE_URL}.",
+                id="community.W003",
             )
         )
     return problems

@@ -2,7 +2,7 @@ import logging
 from collections.abc import Callable
 
 from django.db import InterfaceError, OperationalError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.utils.cache import add_never_cache_headers, patch_cache_control, patch_vary_headers
 
@@ -60,3 +60,20 @@ class DatabaseUnavailableMiddleware:
         response = HttpResponse(render_to_string("503.html"), status=503)
         response["Retry-After"] = "30"
         return response
+
+
+class NulInPathMiddleware:
+    """A NUL byte anywhere in the path is a 404 before any view looks it up.
+
+    No hashtag, username, slug or key holds one, and PostgreSQL refuses NUL in
+    text, so a lookup with it would be a 500 where any other unknown name is a
+    404. Innermost, so the 404 page gets the same headers as every other page.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if "\x00" in request.path_info:
+            raise Http404("No such page.")
+        return self.get_response(request)

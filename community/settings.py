@@ -30,7 +30,18 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 if "*" in ALLOWED_HOSTS and not DEBUG:
     raise ImproperlyConfigured("ALLOWED_HOSTS must name the site's hosts in production, not '*'.")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# Where every emailed link (verification, password reset, notifications, one-click
+# unsubscribe) points. Locally it follows the address `make run` serves (HOST, PORT);
+# production must set it, and the deploy check fails until it does (community/checks.py).
+SITE_URL_FROM_ENVIRONMENT = bool(env.str("SITE_URL", default=""))
+if SITE_URL_FROM_ENVIRONMENT:
+    SITE_URL = env.str("SITE_URL").rstrip("/")
+else:
+    _host = env.str("HOST", default="127.0.0.1")
+    # A server listening on every interface is still opened at the loopback address.
+    _host = "127.0.0.1" if _host in ("0.0.0.0", "::", "") else _host  # noqa: S104
+    _host = f"[{_host}]" if ":" in _host else _host
+    SITE_URL = f"http://{_host}:{env.int('PORT', default=8000)}"
 
 INSTALLED_APPS = [
     "daphne",
@@ -68,6 +79,7 @@ MIDDLEWARE = [
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     "community.middleware.PrivateByDefaultMiddleware",
     "community.middleware.DatabaseUnavailableMiddleware",
+    "community.middleware.NulInPathMiddleware",
 ]
 
 ROOT_URLCONF = "community.urls"
@@ -116,20 +128,29 @@ AUTH_USER_MODEL = "accounts.User"
 
 REDIS_URL = env.str("REDIS_URL", default="")
 
+
+def redis_cache(url: str) -> dict:
+    # Rate limits and presence fall back to per-process memory while Redis is
+    # unreachable (community/cache.py); short timeouts keep a dead Redis from
+    # holding up the request that notices it.
+    return {
+        "BACKEND": "community.cache.FailOpenRedisCache",
+        "LOCATION": url,
+        "KEY_PREFIX": "community",
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0},
+    }
+
+
+def redis_channel_layer(url: str) -> dict:
+    return {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {"hosts": [url], "capacity": 1000, "expiry": 60},
+    }
+
+
 if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "community",
-        }
-    }
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "capacity": 1000, "expiry": 60},
-        }
-    }
+    CACHES = {"default": redis_cache(REDIS_URL)}
+    CHANNEL_LAYERS = {"default": redis_channel_layer(REDIS_URL)}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}

@@ -702,15 +702,19 @@ class Hub:
         visitors = sum(1 for r in readers if r.user_id is None)
         try:
             count = await on_live_thread(presence_count, _SWEEP_THREAD)(discussion_id, user_ids, visitors)
-            if changed_here and self.redis is not None:
+        except Exception:
+            logger.warning("live: presence store unavailable", exc_info=True)
+            return
+        if changed_here and self.redis is not None:
+            try:
                 await self.redis.publish(
                     channel_name(),
                     "0|"
                     + json.dumps({"type": "presence.changed", "discussion_id": discussion_id, "process": PROCESS_ID}),
                 )
-        except Exception:
-            logger.warning("live: presence store unavailable", exc_info=True)
-            return
+            except Exception:
+                # Other processes recount on their heartbeat; this one's readers still get the count.
+                logger.warning("live: could not tell other processes that presence changed", exc_info=True)
         if not readers:
             self.presence_last.pop(discussion_id, None)
             return

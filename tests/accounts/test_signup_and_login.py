@@ -2,7 +2,9 @@ import re
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.core import mail
+from django.test import Client
 
 from accounts.models import CURRENT_CONSENT_VERSION, User
 from tests.conftest import PASSWORD
@@ -20,7 +22,7 @@ SIGNUP = {
 
 def confirmation_link() -> str:
     (message,) = mail.outbox
-    return re.search(r"http://testserver(/accounts/confirm-email/[^/\s]+/)", message.body).group(1)
+    return re.search(re.escape(settings.SITE_URL) + r"(/accounts/confirm-email/[^/\s]+/)", message.body).group(1)
 
 
 def test_sign_up_sends_a_verification_email_and_does_not_sign_in(client):
@@ -129,3 +131,18 @@ def test_password_reset_email_greets_from_spoonful(client, member):
     (message,) = mail.outbox
     assert message.body.startswith("Hello from Spoonful!")
     assert "localhost:8101!" not in message.body
+
+
+def test_account_emails_link_to_the_site_url_and_name_the_site(client, member, settings):
+    settings.SITE_URL = "https://spoonful.example"
+
+    client.post("/accounts/signup/", SIGNUP)
+    Client(HTTP_HOST="localhost").post("/accounts/password/reset/", {"email": "alice@example.org"})
+
+    confirmation, reset = mail.outbox
+    assert "https://spoonful.example/accounts/confirm-email/" in confirmation.body
+    assert "https://spoonful.example/accounts/password/reset/key/" in reset.body
+    for message in (confirmation, reset):
+        assert "testserver" not in message.body
+        assert "localhost" not in message.body
+        assert "Spoonful" in message.body

@@ -7,7 +7,7 @@ from django.test import Client
 from accounts.models import ProfessionalVerification, User
 from accounts.selectors import can_act_as_professional
 from community.management.commands.demo_code import current_demo_code
-from community.management.commands.seed_demo import DEMO_PASSWORD
+from community.management.commands.seed_demo import DEMO_PASSWORD, DEMO_TWO_FACTOR_MEMBERS
 from community.models import Community, CommunityAlias, Membership
 from discussions.models import Discussion, Reply, Visibility
 
@@ -57,3 +57,122 @@ def test_the_demo_moderator_signs_in_with_the_printed_two_factor_code():
     client.post("/accounts/2fa/authenticate/", {"code": current_demo_code()})
 
     assert client.get("/mod/").status_code == 200
+
+
+# --- Seeding again whatever happened to the demo since ------------------------------------------
+
+
+def _staff() -> User:
+    return User.objects.get(username="staff_jo")
+
+
+def _demo(username: str) -> User:
+    return User.objects.get(username=username)
+
+
+def _mecfs() -> Community:
+    return Community.objects.get(slug="mecfs")
+
+
+def ban_maya_from_mecfs():
+    from community.moderation import member_ban
+
+    member_ban(acting_user=_demo("sam_mod"), user=_demo("maya"), community=_mecfs(), reason="demo ban")
+
+
+def ban_maya_briefly_and_let_it_expire():
+    from django.utils import timezone
+
+    from community.models import Sanction
+
+    ban_maya_from_mecfs()
+    Sanction.objects.filter(user__username="maya").update(until=timezone.now() - timezone.timedelta(days=1))
+
+
+def mute_theo_in_mecfs():
+    from community.moderation import member_mute
+
+    member_mute(acting_user=_demo("sam_mod"), user=_demo("theo"), community=_mecfs(), days=7, reason="demo mute")
+
+
+def suspend_dr_okafor():
+    from community.moderation import member_suspend
+
+    member_suspend(acting_user=_staff(), user=_demo("dr_okafor"), reason="demo suspension")
+
+
+def maya_leaves_mecfs():
+    from community.services import membership_leave
+
+    membership_leave(user=_demo("maya"), community=_mecfs())
+
+
+def staff_remove_the_moderator_from_mecfs():
+    from community.services import membership_remove
+
+    membership_remove(
+        acting_user=_staff(), membership=Membership.objects.get(user__username="sam_mod", community=_mecfs())
+    )
+
+
+def theo_leaves_the_private_circle():
+    from community.services import membership_leave
+
+    membership_leave(user=_demo("theo"), community=Community.objects.get(slug="carerscircle"))
+
+
+def maya_deletes_her_account():
+    from accounts.privacy_services import account_delete
+
+    account_delete(user=_demo("maya"), password=DEMO_PASSWORD, posts="delete")
+
+
+def theo_is_deactivated_and_changes_his_password():
+    theo = _demo("theo")
+    theo.set_password("something else entirely")
+    theo.is_active = False
+    theo.save()
+
+
+DAMAGE = [
+    ban_maya_from_mecfs,
+    ban_maya_briefly_and_let_it_expire,
+    mute_theo_in_mecfs,
+    suspend_dr_okafor,
+    maya_leaves_mecfs,
+    staff_remove_the_moderator_from_mecfs,
+    theo_leaves_the_private_circle,
+    maya_deletes_her_account,
+    theo_is_deactivated_and_changes_his_password,
+]
+
+
+@pytest.mark.parametrize("damage", DAMAGE, ids=[damage.__name__ for damage in DAMAGE])
+def test_seeding_again_repairs_the_demo_whatever_happened_to_it(damage, django_capture_on_commit_callbacks):
+    from community.models import Sanction
+
+    call_command("seed_demo")
+    with django_capture_on_commit_callbacks(execute=True):
+        damage()
+
+    call_command("seed_demo")
+
+    for username in ("maya", "theo", "dr_okafor", "sam_mod"):
+        client = Client()
+        client.post("/accounts/login/", {"login": username, "password": DEMO_PASSWORD})
+        if username in DEMO_TWO_FACTOR_MEMBERS:
+            client.post("/accounts/2fa/authenticate/", {"code": current_demo_code()})
+        assert "_auth_user_id" in client.session, f"{username} cannot sign in"
+    assert (
+        not Sanction.objects.filter(user__username__in=["maya", "theo", "dr_okafor", "sam_mod"], lifted_at=None)
+        .exclude(kind=Sanction.Kind.WARNING)
+        .exists()
+    )
+    assert Membership.objects.get(user__username="sam_mod", community__slug="mecfs").is_moderator
+    for username in ("maya", "theo"):
+        assert Membership.objects.get(user__username=username, community__slug="mecfs").status == "active"
+    assert Membership.objects.get(user__username="theo", community__slug="carerscircle").status == "active"
+    assert Reply.objects.filter(author__username="maya", discussion__title__startswith="How do you pace").exists()
+    settled = row_counts()
+    call_command("seed_demo")
+    assert row_counts() == settled

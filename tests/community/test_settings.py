@@ -15,6 +15,7 @@ PRODUCTION = {
     "ALLOWED_HOSTS": "spoonful.example",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
     "DATABASE_URL": "postgres://spoonful@127.0.0.1:5432/spoonful",
+    "SITE_URL": "https://spoonful.example",
 }
 PROBE = """
 import json, django
@@ -29,12 +30,14 @@ print(json.dumps({
     "debug": settings.DEBUG,
     "hosts": settings.ALLOWED_HOSTS,
     "secure_cookie": settings.SESSION_COOKIE_SECURE,
+    "site_url": settings.SITE_URL,
 }))
 """
 
 
 def run_with(environment: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DEBUG", "SECRET_KEY"}}
+    ours = {"DATABASE_URL", "REDIS_URL", "DEBUG", "SECRET_KEY", "SITE_URL", "HOST", "PORT"}
+    clean = {k: v for k, v in os.environ.items() if k not in ours}
     clean.update({"DJANGO_SETTINGS_MODULE": "community.settings", **environment})
     return subprocess.run(args, cwd=ROOT, env=clean, capture_output=True, text=True, timeout=120)
 
@@ -61,7 +64,7 @@ def test_production_environment_switches_to_postgres_and_redis():
     found = settings_with({**PRODUCTION, "EMAIL_URL": "smtp+tls://mailer:pw@smtp.example:587"})
 
     assert found["engine"] == "django.db.backends.postgresql"
-    assert found["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert found["cache"] == "community.cache.FailOpenRedisCache"
     assert found["layer"] == "channels_redis.core.RedisChannelLayer"
     assert found["email"] == "django.core.mail.backends.smtp.EmailBackend"
     assert found["hosts"] == ["spoonful.example"]
@@ -82,7 +85,7 @@ def test_deploy_check_is_clean_with_production_settings():
 
 @pytest.mark.parametrize(
     ("missing", "warning"),
-    [("SECRET_KEY", "community.W001"), ("REDIS_URL", "community.W002")],
+    [("SECRET_KEY", "community.W001"), ("REDIS_URL", "community.W002"), ("SITE_URL", "community.W003")],
 )
 def test_deploy_check_warns_about_what_django_does_not_know(missing, warning):
     environment = {key: value for key, value in PRODUCTION.items() if key != missing}
@@ -91,3 +94,18 @@ def test_deploy_check_warns_about_what_django_does_not_know(missing, warning):
 
     assert result.returncode != 0
     assert warning in result.stdout + result.stderr
+
+
+def test_site_url_defaults_to_the_address_make_run_serves():
+    assert settings_with({"DEBUG": "true", "HOST": "127.0.0.1", "PORT": "8101"})["site_url"] == "http://127.0.0.1:8101"
+    assert settings_with({"DEBUG": "true"})["site_url"] == "http://127.0.0.1:8000"
+    assert settings_with({"SITE_URL": "https://spoonful.example/"})["site_url"] == "https://spoonful.example"
+
+
+def test_a_plain_http_site_url_fails_the_deploy_check():
+    environment = {**PRODUCTION, "SITE_URL": "http://spoonful.example"}
+
+    result = run_with(environment, sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING")
+
+    assert result.returncode != 0
+    assert "community.W003" in result.stdout + result.stderr

@@ -1,13 +1,18 @@
-"""Demo data for `make run`. Safe to run again: it converges instead of duplicating.
+"""Demo data for `make run`. Safe to run again: it converges instead of duplicating,
+and it repairs what trying the demo did to it (a demo member banned, muted,
+suspended, removed, deactivated or deleted; a demo post deleted), so `make run`
+works whatever state the demo is in. `make reset-demo` starts from nothing.
 
 Everything goes through the same services members use, so the demo shows real
-behaviour (numbering, tombstones, badges, the moderation queue). Posts carry
-fixed submission tokens, which the services treat as "already posted".
+behaviour (numbering, tombstones, badges, the moderation queue) and repairs are
+audited like any moderator's. Posts carry fixed submission tokens, which the
+services treat as "already posted".
 """
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -16,13 +21,14 @@ from django.test.utils import override_settings
 from accounts.models import ProfessionalVerification, User
 from accounts.services import verification_apply, verification_approve
 from community import services as community_services
-from community.models import Community, CommunityAlias, Membership
-from community.moderation import post_remove
+from community.models import Community, CommunityAlias, Membership, Sanction
+from community.moderation import post_remove, sanction_lift
 from community.moderation_demo import seed_moderation_demo
-from discussions.models import Reply, Visibility
+from discussions.models import Discussion, Reply, Visibility
 from discussions.services import discussion_create, reply_create
 
 DEMO_PASSWORD = "spoonful-demo-pass"
+REPAIR_REASON = "The demo was seeded again (seed_demo)."
 # Staff, moderators and verified professionals act only with two-factor sign-in, so
 # the demo accounts in those roles share this published secret; `make demo-code`
 # prints the current code. No real account can have it: it is only set here.
@@ -117,24 +123,43 @@ class Command(BaseCommand):
     def _seed(self) -> None:
         members = {username: _member(username, name, **fields) for username, name, _, fields in DEMO_MEMBERS}
         staff = members["staff_jo"]
-        communities = {spec["slug"]: _community(staff, spec) for spec in COMMUNITIES}
-        _memberships(staff, members, communities)
-        _verifications(staff, members)
+        # Staff act (lift, appoint, approve) only with two-factor sign-in on.
         for username in DEMO_TWO_FACTOR_MEMBERS:
             _two_factor(members[username])
+        _lift_sanctions(staff, members)
+        communities = {spec["slug"]: _community(staff, spec) for spec in COMMUNITIES}
+        for problem in _memberships(staff, members, communities):
+            self.stderr.write(self.style.WARNING(f"seed_demo: {problem}"))
+        _verifications(staff, members)
         _discussions(members, communities)
         seed_moderation_demo()
 
 
 def _member(username: str, display_name: str, **fields) -> User:
+    # A demo account someone deleted is made again; one deactivated is active again.
     user, _ = User.objects.update_or_create(
         username=username,
-        defaults={"email": f"{username}@demo.spoonful.invalid", "display_name": display_name, **fields},
+        defaults={
+            "email": f"{username}@demo.spoonful.invalid",
+            "display_name": display_name,
+            "is_active": True,
+            **fields,
+        },
     )
     user.set_password(DEMO_PASSWORD)
     user.save(update_fields=["password"])
     EmailAddress.objects.update_or_create(user=user, email=user.email, defaults={"verified": True, "primary": True})
     return user
+
+
+def _lift_sanctions(staff: User, members: dict[str, User]) -> None:
+    """Bans, mutes and suspensions of demo members end (expired ones too, which leave a
+    ban in place until lifted), through the moderation service, so the log says so."""
+    open_sanctions = Sanction.objects.filter(user__in=list(members.values()), lifted_at__isnull=True).exclude(
+        kind=Sanction.Kind.WARNING
+    )
+    for sanction in open_sanctions.select_related("community", "user"):
+        sanction_lift(acting_user=staff, sanction=sanction, reason=REPAIR_REASON)
 
 
 def _two_factor(user: User) -> None:
@@ -160,22 +185,45 @@ def _join(user: User, community: Community) -> None:
         community_services.membership_join(user=user, community=community)
 
 
-def _memberships(staff: User, members: dict[str, User], communities: dict[str, Community]) -> None:
-    for username in ("maya", "theo", "dr_okafor", "sam_mod"):
-        _join(members[username], communities["mecfs"])
-    for username in ("maya", "dr_okafor"):
-        _join(members[username], communities["spoonie"])
-    _join(members["maya"], communities["longcovid"])
-    _join(members["theo"], communities["pots"])
-    _join(members["nurse_lin"], communities["eds"])
-    mecfs_moderator = Membership.objects.get(user=members["sam_mod"], community=communities["mecfs"])
-    if not mecfs_moderator.is_moderator:
-        community_services.moderator_appoint(acting_user=staff, community=communities["mecfs"], user=members["sam_mod"])
+def _memberships(staff: User, members: dict[str, User], communities: dict[str, Community]) -> list[str]:
+    """Who belongs where; returns what could not be put back (the rest of the demo still loads)."""
+    problems: list[str] = []
+
+    def attempt(what: str, step) -> None:
+        try:
+            step()
+        except (ValidationError, PermissionDenied) as error:
+            problems.append(f"{what}: {' '.join(getattr(error, 'messages', [str(error)]))}")
+
     carers = communities["carerscircle"]
+    wanted = [
+        *((username, "mecfs") for username in ("maya", "theo", "dr_okafor", "sam_mod")),
+        *((username, "spoonie") for username in ("maya", "dr_okafor")),
+        ("maya", "longcovid"),
+        ("theo", "pots"),
+        ("nurse_lin", "eds"),
+    ]
+    for username, slug in wanted:
+        attempt(f"{username} in #{slug}", lambda u=username, c=slug: _join(members[u], communities[c]))
+
+    def appoint() -> None:
+        mecfs_moderator = Membership.objects.filter(user=members["sam_mod"], community=communities["mecfs"]).first()
+        if mecfs_moderator is None or not mecfs_moderator.is_moderator:
+            community_services.moderator_appoint(
+                acting_user=staff, community=communities["mecfs"], user=members["sam_mod"]
+            )
+
+    attempt("sam_mod moderating #mecfs", appoint)
     for username in ("theo", "maya"):
         if not Membership.objects.filter(user=members[username], community=carers).exists():
-            community_services.membership_invite(acting_user=staff, community=carers, user=members[username])
-    _join(members["theo"], carers)
+            attempt(
+                f"{username} invited to #carerscircle",
+                lambda u=username: community_services.membership_invite(
+                    acting_user=staff, community=carers, user=members[u]
+                ),
+            )
+    attempt("theo in #carerscircle", lambda: _join(members["theo"], carers))
+    return problems
 
 
 def _verifications(staff: User, members: dict[str, User]) -> None:
@@ -201,10 +249,37 @@ def _verifications(staff: User, members: dict[str, User]) -> None:
         )
 
 
+def _discussion_token(author: User, token: str) -> str:
+    """The token of this demo discussion as it stands: one deleted or removed since is posted afresh."""
+    existing = Discussion.objects.filter(author=author, submission_token=token).first()
+    while existing is not None and existing.status in (Discussion.Status.DELETED, Discussion.Status.REMOVED):
+        token = f"{token[:40]}-{existing.pk}"
+        existing = Discussion.objects.filter(author=author, submission_token=token).first()
+    return token
+
+
+def _reply_token(author: User, discussion: Discussion, token: str) -> str:
+    """A reply token already spent in another discussion (the demo discussion was posted
+    afresh) is spent again in this one."""
+    existing = Reply.objects.filter(author=author, submission_token=token).first()
+    if existing is None or existing.discussion_id == discussion.pk:
+        return token
+    return f"{token[:40]}@{discussion.pk}"
+
+
+def _start(*, author: User, submission_token: str, **fields) -> Discussion:
+    return discussion_create(author=author, submission_token=_discussion_token(author, submission_token), **fields)
+
+
+def _reply(*, author: User, discussion: Discussion, submission_token: str, **fields) -> Reply:
+    token = _reply_token(author, discussion, submission_token)
+    return reply_create(author=author, discussion=discussion, submission_token=token, **fields)
+
+
 def _discussions(members: dict[str, User], communities: dict[str, Community]) -> None:
     maya, theo, doctor, sam = members["maya"], members["theo"], members["dr_okafor"], members["sam_mod"]
 
-    pacing = discussion_create(
+    pacing = _start(
         author=maya,
         title="How do you pace on days that start well?",
         body="Mornings are my best hours, and I keep spending them all at once. By 3pm I am flat.\n\n"
@@ -213,20 +288,20 @@ def _discussions(members: dict[str, User], communities: dict[str, Community]) ->
         visibility=Visibility.PUBLIC,
         submission_token="demo-pacing",
     )
-    first = reply_create(
+    first = _reply(
         author=theo,
         discussion=pacing,
         body="My partner sets a timer for every task, even the fun ones. When it rings, she stops mid-sentence.",
         submission_token="demo-pacing-1",
     )
-    reply_create(
+    _reply(
         author=maya,
         discussion=pacing,
         parent_number=first.number,
         body="Stopping mid-sentence is the hard part. Does she use a heart-rate monitor as well?",
         submission_token="demo-pacing-2",
     )
-    reply_create(
+    _reply(
         author=doctor,
         discussion=pacing,
         as_professional=True,
@@ -234,7 +309,7 @@ def _discussions(members: dict[str, User], communities: dict[str, Community]) ->
         "good day does not borrow from tomorrow. A symptom diary for two weeks often shows the pattern.",
         submission_token="demo-pacing-3",
     )
-    spam = reply_create(
+    spam = _reply(
         author=theo,
         discussion=pacing,
         body="(demo) A link to a shop selling supplements that promise a cure.",
@@ -242,7 +317,7 @@ def _discussions(members: dict[str, User], communities: dict[str, Community]) ->
     )
     if spam.status == Reply.Status.PUBLISHED:
         post_remove(acting_user=sam, post=spam, guideline=4, reason="Advertising is not allowed here.")
-    reply_create(
+    _reply(
         author=maya,
         discussion=pacing,
         is_anonymous=True,
@@ -250,7 +325,7 @@ def _discussions(members: dict[str, User], communities: dict[str, Community]) ->
         submission_token="demo-pacing-6",
     )
 
-    discussion_create(
+    _start(
         author=theo,
         title="Salt, fluids and standing in queues",
         body="Members only, because I mention my partner's routine in detail. What has helped you with long "
@@ -259,7 +334,7 @@ def _discussions(members: dict[str, User], communities: dict[str, Community]) ->
         visibility=Visibility.MEMBERS,
         submission_token="demo-pots",
     )
-    crash = discussion_create(
+    crash = _start(
         author=maya,
         title="A bad crash after a hospital appointment",
         body="Only for #mecfs members. The appointment itself was fine, but the travel wiped me out for a week, "
@@ -269,13 +344,13 @@ def _discussions(members: dict[str, User], communities: dict[str, Community]) ->
         content_warning="graphic symptoms",
         submission_token="demo-crash",
     )
-    reply_create(
+    _reply(
         author=sam,
         discussion=crash,
         body="Sending rest your way. Ask for a home or video appointment next time if you can; it is allowed.",
         submission_token="demo-crash-1",
     )
-    discussion_create(
+    _start(
         author=maya,
         title="Sharing the long COVID clinic letter template",
         body="I wrote a short letter that explains post-exertional malaise to a new GP. Happy to share it. #longcovid",
@@ -283,7 +358,7 @@ def _discussions(members: dict[str, User], communities: dict[str, Community]) ->
         visibility=Visibility.PUBLIC,
         submission_token="demo-letter",
     )
-    discussion_create(
+    _start(
         author=theo,
         title="Who looks after the carer?",
         body="Just for the circle: how do you find time to see your own doctor?",
