@@ -1,5 +1,6 @@
 import os
 import socket
+from types import SimpleNamespace
 from urllib.parse import urlparse
 
 import pytest
@@ -31,6 +32,16 @@ def _test_settings(settings):
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _rate_limit_windows_stay_put(monkeypatch):
+    """Rate limits count in fixed windows of wall-clock time: a test that makes 31
+    requests must not see its count reset because the minute turned over mid-test."""
+    import community.ratelimits
+
+    start_of_a_window = 1_800_000_000.0  # a multiple of every window length used
+    monkeypatch.setattr(community.ratelimits, "time", SimpleNamespace(time=lambda: start_of_a_window + 1))
 
 
 def enable_two_factor(user: User):

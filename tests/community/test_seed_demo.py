@@ -124,7 +124,7 @@ def theo_leaves_the_private_circle():
 def maya_deletes_her_account():
     from accounts.privacy_services import account_delete
 
-    account_delete(user=_demo("maya"), password=DEMO_PASSWORD, posts="delete")
+    account_delete(user=_demo("maya"), posts="delete")
 
 
 def theo_is_deactivated_and_changes_his_password():
