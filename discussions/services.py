@@ -443,12 +443,18 @@ def revision_purge(*, acting_user: User, post: Discussion | Reply, number: int) 
     The row stays, blank and marked purged, so later versions keep their numbers.
     An ``AuthorAction`` records which version went, never its text. Moderation
     keeps what it keeps: a redaction's original stays in its moderation log entry
-    until that entry's retention ends, and a post moderators removed keeps its
-    history for their review and any appeal.
+    until that entry's retention ends, and a post moderators removed, or one with a
+    report still open, keeps its history for their review and any appeal.
     """
     _require_author(acting_user, post)
     if post.status == Discussion.Status.REMOVED:
         raise PermissionDenied("Moderators removed this post, so its history is kept while they review it.")
+    if post.flags.filter(status=post.flags.model.Status.OPEN).exists():
+        # A report may be about what an earlier version said; the evidence stays until
+        # a moderator has looked.
+        raise PermissionDenied(
+            "This post has been reported, so its earlier versions are kept until a moderator has reviewed it."
+        )
     lookup = {"reply": post} if isinstance(post, Reply) else {"discussion": post}
     with transaction.atomic():
         revisions = list(Revision.objects.select_for_update().filter(**lookup).order_by("created_at", "pk"))

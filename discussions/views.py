@@ -792,8 +792,11 @@ def _revision_purge(
     if request.method == "POST":
         try:
             services.revision_purge(acting_user=request.user, post=post, number=version)
-        except (PermissionDenied, ValidationError):
+        except ValidationError:
             raise Http404 from None
+        except PermissionDenied as refusal:
+            messages.error(request, str(refusal))
+            return redirect(history_url)
         messages.success(request, f"The text of version {version} is removed for good.")
         return redirect(history_url)
     return render(

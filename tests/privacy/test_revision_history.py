@@ -154,3 +154,14 @@ def test_what_a_moderator_redacted_stays_in_the_log_for_its_retention_after_a_pu
     assert "cnryphone" in redaction.before["body"]
     assert redaction.purge_after == kept_until
     assert Revision.objects.filter(discussion=edited, body__contains="cnryphone").count() == 0
+
+
+def test_a_reported_post_keeps_its_earlier_versions_until_a_moderator_has_reviewed_it(world, edited):
+    moderation.flag_create(flagger=world.users["member"], post=edited, reason="harassment")
+    author = world.client("author")
+
+    response = author.post(_purge(edited, 1), follow=True)
+
+    assert Revision.objects.filter(discussion=edited, body=FIRST, purged_at__isnull=True).exists()
+    assert not AuthorAction.objects.exists()
+    assert "kept until a moderator has reviewed it" in response.content.decode()
