@@ -135,9 +135,10 @@ def data_export_contents(user: User) -> dict:
     from allauth.mfa.models import Authenticator
 
     from accounts.models import ProfessionalVerification
-    from community.models import Flag, Membership
+    from community.models import Membership
     from discussions.drafts import draft_list_for_export
     from discussions.models import Discussion, HashtagFollow, Notification, NotificationPreference, Reply
+    from moderation.models import Flag
 
     profile = Profile.objects.filter(user=user).first()
     discussions = Discussion.objects.filter(author=user).prefetch_related("tags", "revisions").order_by("pk")
@@ -304,7 +305,7 @@ def _scrub_audit_log(user: User, discussion_ids: list[int], reply_ids: list[int]
     ModerationAction is append-only through save(); a queryset update is the one
     sanctioned rewrite, and only ever blanks snapshots.
     """
-    from community.models import ModerationAction
+    from moderation.models import ModerationAction
 
     about_them = Q(target_user=user) | Q(discussion_id__in=discussion_ids) | Q(reply_id__in=reply_ids) | Q(actor=user)
     ModerationAction.objects.filter(about_them).update(before={}, after={})

@@ -42,6 +42,3 @@ class MembershipAdmin(admin.ModelAdmin):
     list_select_related = ("user", "community")
     raw_id_fields = ("user", "community", "invited_by")
     readonly_fields = ("created_at", "updated_at")
-
-
-from community import moderation_admin  # noqa: F401, E402  (registers the moderation models)

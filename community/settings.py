@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "allauth.usersessions",
     "accounts",
     "community",
+    "moderation",
     "discussions",
 ]
 
@@ -96,7 +97,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "discussions.context_processors.notifications",
-                "community.context_processors.moderation",
+                "moderation.context_processors.moderation",
                 "accounts.context_processors.reading_preferences",
             ],
         },

@@ -13,7 +13,7 @@ urlpatterns = [
     path("robots.txt", seo.robots_txt, name="robots_txt"),
     path("sitemap.xml", seo.sitemap, name="sitemap"),
     path("c/", include("community.communities_urls")),
-    path("mod/", include("community.moderation_urls")),
+    path("mod/", include("moderation.urls")),
     path("notifications/", include("discussions.notification_urls")),
     path("", include("discussions.urls")),
     path("", include("accounts.urls")),

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from accounts.decorators import privileged_action_requires_2fa
 from accounts.models import User
 from accounts.selectors import is_verified_professional
-from community import moderation, services
+from community import services
 from community.forms import AliasProposeForm, CommunityCreateForm, DecisionForm, DirectoryFilterForm, InviteForm
 from community.hashtags import InvalidHashtag, normalise_hashtag
 from community.health import channel_layer_status, database_status
@@ -34,6 +34,7 @@ from community.selectors import (
 from discussions.models import Discussion
 from discussions.notifications import is_following
 from discussions.selectors import discussion_list_visible_to, is_site_staff
+from moderation import services as moderation
 
 Viewer = User | AnonymousUser
 

@@ -201,7 +201,7 @@ class AuthorAction(models.Model):
     Kept apart from the moderation log on purpose: that log is read by moderators,
     and a row naming the author of an anonymous post there would unmask them. It
     holds no post text, only which post, which version and the audience before and
-    after. Append-only, like ``community.ModerationAction``.
+    after. Append-only, like ``moderation.ModerationAction``.
     """
 
     class Kind(models.TextChoices):

@@ -482,7 +482,7 @@ def email_item(notification: Notification) -> EmailItem | None:
     about = reply if reply is not None else discussion
     anonymous = about is not None and about.is_anonymous
     if notification.kind == Kind.CRISIS_ALERT:
-        from community.moderation_selectors import is_moderator_anywhere
+        from moderation.selectors import is_moderator_anywhere
 
         if not is_moderator_anywhere(recipient):
             return None

@@ -138,7 +138,7 @@ def reply_refusal(viewer: Viewer, discussion: Discussion) -> str | None:
     A block by the author gets the general sentence on purpose: naming it would
     invite the blocked member to look for another way to reach the blocker.
     """
-    from community.moderation_selectors import communities_of, posting_refusal
+    from moderation.selectors import communities_of, posting_refusal
 
     if not is_signed_in_member(viewer):
         return "Sign in to reply."
@@ -169,14 +169,14 @@ def can_reply(viewer: Viewer, discussion: Discussion) -> bool:
 
 def is_restricted_from_posting(viewer: Viewer, discussion: Discussion) -> bool:
     """Suspended site-wide, or muted or banned in one of the discussion's communities."""
-    from community.moderation_selectors import communities_of, posting_refusal
+    from moderation.selectors import communities_of, posting_refusal
 
     return posting_refusal(viewer, communities_of(discussion)) is not None
 
 
 def can_moderate(viewer: Viewer, discussion: Discussion) -> bool:
     """Staff, or an active moderator of one of the discussion's communities."""
-    from community.moderation_selectors import can_moderate_post
+    from moderation.selectors import can_moderate_post
 
     return can_moderate_post(viewer, discussion)
 
@@ -204,7 +204,7 @@ def audience_description(discussion: Discussion, visibility: str) -> str:
         if settings.SIGNUP_OPEN:
             return "Anyone signed in to Spoonful, and anyone can sign up, so this is close to public."
         return "Anyone with a Spoonful account, in any community."
-    from community.moderation_selectors import communities_of
+    from moderation.selectors import communities_of
 
     slugs = [f"#{slug}" for slug in communities_of(discussion).order_by("slug").values_list("slug", flat=True)]
     return f"Only members of {' and '.join(slugs) if slugs else 'its communities'}."

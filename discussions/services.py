@@ -18,8 +18,6 @@ from accounts.models import User
 from accounts.selectors import is_site_staff
 from community.hashtags import InvalidHashtag, hashtags_in_text, normalise_hashtag
 from community.models import Community, Membership
-from community.moderation import discussion_narrow_visibility, screen_post, screening_record
-from community.moderation_selectors import communities_of, posting_refusal
 from community.selectors import community_resolve
 from discussions import events
 from discussions.markdown import (
@@ -32,6 +30,8 @@ from discussions.models import AuthorAction, Discussion, Reply, Revision, Visibi
 from discussions.notifications import notify_discussion_created, notify_reply_created
 from discussions.search import search_index_update
 from discussions.selectors import can_moderate, can_see_discussion, is_wider, reply_list_visible_to, reply_refusal
+from moderation.selectors import communities_of, posting_refusal
+from moderation.services import discussion_narrow_visibility, screen_post, screening_record
 
 MAX_HASHTAGS = 5
 # Reply numbers are zero-padded to this many digits in ``Reply.path``.
@@ -389,7 +389,7 @@ def discussion_set_visibility(
     ``AudienceConfirmationRequired``): a post written for a few is never opened
     up by anyone else, nor by a slip. Each change by the author is kept as an
     ``AuthorAction``. Moderators and staff only narrow, through
-    ``community.moderation.discussion_narrow_visibility`` (two-factor, audited,
+    ``moderation.services.discussion_narrow_visibility`` (two-factor, audited,
     the author told; ``reason`` goes with it). Discussions in a private
     community stay community-only.
     """

@@ -20,7 +20,6 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.decorators import privileged_action_requires_2fa, two_factor_setup_redirect
-from community import moderation
 from community.hashtags import InvalidHashtag, normalise_hashtag, split_hashtag_field
 from community.ratelimits import rate_limit_check, rate_limited_response
 from community.selectors import community_list_visible_to, community_resolve
@@ -50,6 +49,7 @@ from discussions.selectors import (
     reply_refusal,
     revision_list_of,
 )
+from moderation import services as moderation
 
 # Replies per window: enough to read, few enough that 5,000 replies open fast.
 REPLY_WINDOW = 50

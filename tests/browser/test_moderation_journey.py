@@ -8,9 +8,10 @@ from django.conf import settings
 from django.test import Client
 from playwright.sync_api import expect
 
-from community.models import Community, Flag, Membership, ModerationAction
+from community.models import Community, Membership
 from discussions import services
 from discussions.models import Reply, Visibility
+from moderation.models import Flag, ModerationAction
 
 
 def _sign_in(context, live_url: str, user) -> None:

@@ -426,7 +426,7 @@ def test_moderators_cannot_appoint_through_the_page(client, mecfs, moderator, me
 
 
 def test_deciding_from_the_requests_page_leaves_an_audit_row(client, eds, member, moderator):
-    from community.models import ModerationAction
+    from moderation.models import ModerationAction
 
     request = services.membership_join(user=member, community=eds)
     client.force_login(moderator)

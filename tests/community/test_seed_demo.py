@@ -75,7 +75,7 @@ def _mecfs() -> Community:
 
 
 def ban_maya_from_mecfs():
-    from community.moderation import member_ban
+    from moderation.services import member_ban
 
     member_ban(acting_user=_demo("sam_mod"), user=_demo("maya"), community=_mecfs(), reason="demo ban")
 
@@ -83,20 +83,20 @@ def ban_maya_from_mecfs():
 def ban_maya_briefly_and_let_it_expire():
     from django.utils import timezone
 
-    from community.models import Sanction
+    from moderation.models import Sanction
 
     ban_maya_from_mecfs()
     Sanction.objects.filter(user__username="maya").update(until=timezone.now() - timezone.timedelta(days=1))
 
 
 def mute_theo_in_mecfs():
-    from community.moderation import member_mute
+    from moderation.services import member_mute
 
     member_mute(acting_user=_demo("sam_mod"), user=_demo("theo"), community=_mecfs(), days=7, reason="demo mute")
 
 
 def suspend_dr_okafor():
-    from community.moderation import member_suspend
+    from moderation.services import member_suspend
 
     member_suspend(acting_user=_staff(), user=_demo("dr_okafor"), reason="demo suspension")
 
@@ -149,7 +149,7 @@ DAMAGE = [
 
 @pytest.mark.parametrize("damage", DAMAGE, ids=[damage.__name__ for damage in DAMAGE])
 def test_seeding_again_repairs_the_demo_whatever_happened_to_it(damage, django_capture_on_commit_callbacks):
-    from community.models import Sanction
+    from moderation.models import Sanction
 
     call_command("seed_demo")
     with django_capture_on_commit_callbacks(execute=True):

@@ -6,10 +6,11 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from community import moderation
-from community.models import KeywordRule, Membership
+from community.models import Membership
 from discussions.models import Discussion, Visibility
 from discussions.selectors import reply_refusal
+from moderation import services as moderation
+from moderation.models import KeywordRule
 
 
 @pytest.fixture

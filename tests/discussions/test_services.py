@@ -3,10 +3,10 @@
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from community import moderation
 from community.models import Membership
 from discussions import services
 from discussions.models import Discussion, Reply, Revision, Visibility
+from moderation import services as moderation
 
 
 @pytest.fixture

@@ -6,10 +6,10 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from community import moderation
 from community.models import Membership
 from discussions import services
 from discussions.models import Discussion, Reply, Visibility
+from moderation import services as moderation
 from tests.privacy.helpers import normalised
 
 
@@ -733,7 +733,8 @@ def test_a_post_with_crisis_words_is_published_and_the_poster_sees_support_first
 
 
 def test_a_held_post_tells_the_poster_it_waits_for_a_moderator(client, user_factory, mecfs, start):
-    from community.models import KeywordRule, Membership
+    from community.models import Membership
+    from moderation.models import KeywordRule
 
     discussion = start()
     KeywordRule.objects.create(community=mecfs, pattern="miracle cure", action=KeywordRule.Action.HOLD)

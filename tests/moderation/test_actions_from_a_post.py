@@ -4,8 +4,9 @@ follows the placement rules of posting."""
 
 from django.urls import reverse
 
-from community.models import Community, Membership, ModerationAction, Sanction
+from community.models import Community, Membership
 from discussions.models import Discussion, Visibility
+from moderation.models import ModerationAction, Sanction
 
 
 def member_url(user, action: str) -> str:

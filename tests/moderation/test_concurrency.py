@@ -11,9 +11,9 @@ import time
 import pytest
 from django.db import connection, connections
 
-from community import moderation
-from community.models import Flag, ModerationAction
 from discussions.models import Reply
+from moderation import services as moderation
+from moderation.models import Flag, ModerationAction
 
 pytestmark = [
     pytest.mark.postgres,

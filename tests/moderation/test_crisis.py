@@ -2,7 +2,7 @@
 
 import pytest
 
-from community.crisis import find_crisis_phrases, suggests_crisis
+from moderation.crisis import find_crisis_phrases, suggests_crisis
 
 MUST_TRIGGER = [
     "I want to die.",

@@ -7,9 +7,10 @@ from asgiref.sync import sync_to_async
 from django.core import mail
 from django.urls import reverse
 
-from community.models import Flag, Membership
+from community.models import Membership
 from discussions import services
 from discussions.models import Notification, NotificationPreference, Visibility
+from moderation.models import Flag
 
 CRISIS_TITLE = "Tired of everything qzxtitle"
 CRISIS_BODY = "I want to die, nothing helps any more qzxbody"

@@ -5,11 +5,11 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from community import moderation
-from community.crisis import keyword_matches, validate_keyword_pattern
-from community.models import Flag, KeywordRule
 from discussions import services
 from discussions.models import Discussion, Visibility
+from moderation import services as moderation
+from moderation.crisis import keyword_matches, validate_keyword_pattern
+from moderation.models import Flag, KeywordRule
 
 CATASTROPHIC = [
     "(a+)+$",

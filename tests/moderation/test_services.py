@@ -5,11 +5,12 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from community import moderation
-from community.models import Flag, Membership, ModerationAction, ModerationNotice, Sanction
-from community.moderation_selectors import can_post, is_suspended, posting_refusal
+from community.models import Membership
 from discussions import services
 from discussions.models import Discussion, Reply, Revision
+from moderation import services as moderation
+from moderation.models import Flag, ModerationAction, ModerationNotice, Sanction
+from moderation.selectors import can_post, is_suspended, posting_refusal
 
 
 def test_it_removes_a_reply_keeping_its_number_with_guideline_and_reason(

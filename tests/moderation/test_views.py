@@ -3,18 +3,11 @@ import re
 import pytest
 from django.urls import reverse
 
-from community import moderation
-from community.models import (
-    Appeal,
-    CrisisResource,
-    Flag,
-    Membership,
-    ModerationAction,
-    ModerationNotice,
-    Sanction,
-)
+from community.models import Membership
 from discussions import services
 from discussions.models import Discussion, Reply
+from moderation import services as moderation
+from moderation.models import Appeal, CrisisResource, Flag, ModerationAction, ModerationNotice, Sanction
 
 
 def action_url(post, action: str) -> str:
@@ -239,9 +232,9 @@ def test_audit_entries_cannot_be_edited_or_deleted_through_any_endpoint(login, m
     assert client.post("/mod/log/", {"reason": "Changed"}).status_code == 405
     assert client.post(f"/mod/log/{entry.pk}/", {"reason": "Changed"}).status_code == 404
     staff_client = login(staff)
-    change = f"/admin/community/moderationaction/{entry.pk}/change/"
-    delete = f"/admin/community/moderationaction/{entry.pk}/delete/"
-    if staff_client.get("/admin/community/moderationaction/").status_code == 200:
+    change = f"/admin/moderation/moderationaction/{entry.pk}/change/"
+    delete = f"/admin/moderation/moderationaction/{entry.pk}/delete/"
+    if staff_client.get("/admin/moderation/moderationaction/").status_code == 200:
         assert staff_client.post(change, {"reason": "Changed"}).status_code in (403, 302)
         assert staff_client.post(delete, {"post": "yes"}).status_code in (403, 302)
     entry.refresh_from_db()
@@ -339,7 +332,7 @@ def test_notices_belong_to_their_member(login, moderator, member, reply):
 
 
 def test_a_suspended_member_can_read_but_is_told_they_cannot_post(login, staff, members, discussion):
-    from community.moderation_selectors import posting_refusal
+    from moderation.selectors import posting_refusal
 
     author, _ = members
     moderation.member_suspend(acting_user=staff, user=author, reason="Spam", days=3)
@@ -503,7 +496,7 @@ def test_a_post_also_in_a_private_community_is_moderated_only_by_those_who_may_k
     login, moderator, mecfs, community_factory, member, other_member
 ):
     from community.models import Community, Membership
-    from community.moderation_selectors import can_moderate_post
+    from moderation.selectors import can_moderate_post
 
     hidden = community_factory("secretcircle", policy=Community.Policy.PRIVATE, name="Secret circle")
     Membership.objects.create(user=member, community=hidden)

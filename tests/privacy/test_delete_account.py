@@ -14,11 +14,12 @@ from django.utils import timezone
 
 from accounts import privacy_services
 from accounts.models import DataExport, Profile, User
-from community.models import Membership, ModerationAction
+from community.models import Membership
 from discussions import events
 from discussions.drafts import draft_save
 from discussions.models import Discussion, Draft, HashtagFollow, Notification, Reply, Revision, Visibility
 from discussions.search import search_discussions
+from moderation.models import ModerationAction
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db

@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from accounts import privacy_services
 from accounts.models import Block, DataExport, ProfessionalVerification, Profile, VerificationEvent
-from community.models import Flag
 from discussions.models import Discussion, NotificationPreference, Reply, Revision, Visibility
+from moderation.models import Flag
 
 pytestmark = pytest.mark.django_db
 

@@ -4,10 +4,10 @@ what a moderator redacted stays in the moderation log for its retention period."
 
 import pytest
 
-from community import moderation
-from community.models import ModerationAction
 from discussions import services
 from discussions.models import AuthorAction, Discussion, Revision
+from moderation import services as moderation
+from moderation.models import ModerationAction
 from tests.conftest import enable_two_factor
 
 pytestmark = pytest.mark.django_db

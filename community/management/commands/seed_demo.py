@@ -21,11 +21,12 @@ from django.test.utils import override_settings
 from accounts.models import ProfessionalVerification, User
 from accounts.services import verification_apply, verification_approve
 from community import services as community_services
-from community.models import Community, CommunityAlias, Membership, Sanction
-from community.moderation import post_remove, sanction_lift
-from community.moderation_demo import seed_moderation_demo
+from community.models import Community, CommunityAlias, Membership
 from discussions.models import Discussion, Reply, Visibility
 from discussions.services import discussion_create, reply_create
+from moderation.demo import seed_moderation_demo
+from moderation.models import Sanction
+from moderation.services import post_remove, sanction_lift
 
 DEMO_PASSWORD = "spoonful-demo-pass"
 REPAIR_REASON = "The demo was seeded again (seed_demo)."

@@ -24,19 +24,13 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from accounts.models import User
-from community.crisis import MAX_SCREENED_CHARS, compile_keyword_pattern, find_crisis_phrases
 from community.hashtags import InvalidHashtag, normalise_hashtag
-from community.models import (
-    Appeal,
-    Community,
-    Flag,
-    KeywordRule,
-    Membership,
-    ModerationAction,
-    ModerationNotice,
-    Sanction,
-)
-from community.moderation_selectors import (
+from community.models import Community, Membership
+from discussions import events
+from discussions.models import Discussion, DiscussionTag, Reply, Revision, Visibility
+from moderation.crisis import MAX_SCREENED_CHARS, compile_keyword_pattern, find_crisis_phrases
+from moderation.models import Appeal, Flag, KeywordRule, ModerationAction, ModerationNotice, Sanction
+from moderation.selectors import (
     can_moderate_post,
     communities_moderated_by,
     communities_of,
@@ -44,10 +38,8 @@ from community.moderation_selectors import (
     discussion_of,
     post_kind,
 )
-from discussions import events
-from discussions.models import Discussion, DiscussionTag, Reply, Revision, Visibility
 
-logger = logging.getLogger("community.moderation")
+logger = logging.getLogger("moderation.services")
 
 Post = Discussion | Reply
 REDACTION_MARK = "[removed: personal data]"
@@ -1046,7 +1038,7 @@ def appeal_create(*, appellant: User, action: ModerationAction, text: str) -> Ap
 
 def appeal_decide(*, acting_user: User, appeal: Appeal, overturn: bool, reason: str = "") -> ModerationAction:
     """Uphold or overturn. Overturning restores a removed or hidden post, or lifts the sanction."""
-    from community.moderation_selectors import can_decide_on
+    from moderation.selectors import can_decide_on
 
     if not can_decide_on(acting_user, appeal.action):
         raise PermissionDenied("No such appeal.")

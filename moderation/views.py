@@ -1,7 +1,7 @@
 """Moderation pages: the queue, the log, actions, and the member side (flags, notices, appeals).
 
 Not moderating the thing asked about is a 404, the same as it not existing.
-Every action is a POST that calls one service from community/moderation.py.
+Every action is a POST that calls one service from moderation/services.py.
 """
 
 from django.contrib import messages
@@ -17,10 +17,13 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from accounts.decorators import privileged_action_requires_2fa
 from accounts.models import User
-from community import moderation
 from community.hashtags import split_hashtag_field
-from community.models import Community, Membership, ModerationNotice
-from community.moderation_forms import (
+from community.models import Community, Membership
+from community.ratelimits import rate_limit_check, rate_limited_response
+from community.selectors import community_list_visible_to
+from discussions.models import Discussion, Reply
+from moderation import services as moderation
+from moderation.forms import (
     AppealDecisionForm,
     AppealForm,
     FlagForm,
@@ -31,7 +34,8 @@ from community.moderation_forms import (
     RetagForm,
     RevealForm,
 )
-from community.moderation_selectors import (
+from moderation.models import ModerationNotice
+from moderation.selectors import (
     appeal_get_for_moderator_or_404,
     communities_moderated_by,
     crisis_resources_for,
@@ -49,9 +53,6 @@ from community.moderation_selectors import (
     post_communities_moderated_by,
     region_from_request,
 )
-from community.ratelimits import rate_limit_check, rate_limited_response
-from community.selectors import community_list_visible_to
-from discussions.models import Discussion, Reply
 
 POST_ACTIONS = {
     "approve": (moderation.post_approve, "Approved."),

@@ -2,7 +2,7 @@
 
 from django.urls import path, register_converter
 
-from community import moderation_views as views
+from moderation import views
 
 
 class PostKindConverter:

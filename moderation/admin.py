@@ -1,11 +1,11 @@
-"""Admin for moderation models. Imported by community/admin.py.
+"""Admin for moderation models (found by the admin's autodiscovery).
 
 The audit log is read-only here as everywhere: no add, change or delete.
 """
 
 from django.contrib import admin
 
-from community.models import Appeal, CrisisResource, Flag, KeywordRule, ModerationAction, Sanction
+from moderation.models import Appeal, CrisisResource, Flag, KeywordRule, ModerationAction, Sanction
 
 
 @admin.register(ModerationAction)

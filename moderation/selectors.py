@@ -16,17 +16,9 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.selectors import is_signed_in_member
-from community.models import (
-    Appeal,
-    Community,
-    CrisisResource,
-    Flag,
-    Membership,
-    ModerationAction,
-    ModerationNotice,
-    Sanction,
-)
+from community.models import Community, Membership
 from discussions.models import Discussion, DiscussionTag, Reply
+from moderation.models import Appeal, CrisisResource, Flag, ModerationAction, ModerationNotice, Sanction
 
 Viewer = User | AnonymousUser
 Post = Discussion | Reply

@@ -2,7 +2,7 @@
 
 from django import forms
 
-from community.models import Appeal, Flag
+from moderation.models import Appeal, Flag
 
 
 class ReasonForm(forms.Form):

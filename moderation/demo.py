@@ -10,8 +10,9 @@ from django.db.models import F
 from taggit.models import Tag
 
 from accounts.models import User
-from community.models import Community, CrisisResource, Flag, KeywordRule, Membership
+from community.models import Community, Membership
 from discussions.models import Discussion, Reply, Visibility
+from moderation.models import CrisisResource, Flag, KeywordRule
 
 MECFS_GUIDELINES = "\n".join(
     [
