@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "accounts",
     "community",
     "discussions",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -95,7 +96,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "discussions.context_processors.notifications",
+                "notifications.context_processors.notifications",
                 "community.context_processors.moderation",
                 "accounts.context_processors.reading_preferences",
             ],

@@ -10,7 +10,8 @@ from django.utils import timezone
 from accounts import privacy_services
 from accounts.models import Block, DataExport, ProfessionalVerification, Profile, VerificationEvent
 from community.models import Flag
-from discussions.models import Discussion, NotificationPreference, Reply, Revision, Visibility
+from discussions.models import Discussion, Reply, Revision, Visibility
+from notifications.models import NotificationPreference
 
 pytestmark = pytest.mark.django_db
 
