@@ -137,8 +137,9 @@ def data_export_contents(user: User) -> dict:
     from accounts.models import ProfessionalVerification
     from community.models import Membership
     from discussions.drafts import draft_list_for_export
-    from discussions.models import Discussion, HashtagFollow, Notification, NotificationPreference, Reply
+    from discussions.models import Discussion, Reply
     from moderation.models import Flag
+    from notifications.models import HashtagFollow, Notification, NotificationPreference
 
     profile = Profile.objects.filter(user=user).first()
     discussions = Discussion.objects.filter(author=user).prefetch_related("tags", "revisions").order_by("pk")

@@ -111,8 +111,8 @@ def avatar_set(*, user: User, upload: UploadedFile | None = None, use_initials: 
 def _tell_applicant(application: ProfessionalVerification, text: str) -> None:
     """A notice on the verification page, and a notification (bell and, by the
     member's preference, an email that says only that something changed)."""
-    from discussions.models import Notification
-    from discussions.notifications import notify
+    from notifications.models import Notification
+    from notifications.services import notify
 
     link = reverse("accounts:verification_settings")
     AccountNotice.objects.create(user=application.applicant, text=text, link=link)

@@ -178,8 +178,8 @@ def membership_request_decide(*, acting_user: User, membership: Membership, acce
 
 
 def _tell_requester(membership: Membership, *, accepted: bool) -> None:
-    from discussions.models import Notification
-    from discussions.notifications import notify
+    from notifications.models import Notification
+    from notifications.services import notify
 
     outcome = "accepted" if accepted else "declined"
     notify(

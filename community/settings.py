@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "community",
     "moderation",
     "discussions",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -96,7 +97,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "discussions.context_processors.notifications",
+                "notifications.context_processors.notifications",
                 "moderation.context_processors.moderation",
                 "accounts.context_processors.reading_preferences",
             ],

@@ -14,7 +14,7 @@ urlpatterns = [
     path("sitemap.xml", seo.sitemap, name="sitemap"),
     path("c/", include("community.communities_urls")),
     path("mod/", include("moderation.urls")),
-    path("notifications/", include("discussions.notification_urls")),
+    path("notifications/", include("notifications.urls")),
     path("", include("discussions.urls")),
     path("", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),

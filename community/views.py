@@ -32,9 +32,9 @@ from community.selectors import (
     membership_for,
 )
 from discussions.models import Discussion
-from discussions.notifications import is_following
 from discussions.selectors import discussion_list_visible_to, is_site_staff
 from moderation import services as moderation
+from notifications.services import is_following
 
 Viewer = User | AnonymousUser
 

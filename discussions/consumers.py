@@ -2,16 +2,13 @@ import json
 import logging
 import time
 
-from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer, AsyncWebsocketConsumer
+from channels.generic.websocket import AsyncWebsocketConsumer
 
 from community.ratelimits import socket_client_ip
 from discussions import live
-from discussions.events import user_group_name
 
 logger = logging.getLogger(__name__)
 
-CLOSE_UNAUTHENTICATED = 4401
 # Standard codes (RFC 6455) for a client that misbehaves.
 CLOSE_UNSUPPORTED_DATA = 1003
 CLOSE_INVALID_PAYLOAD = 1007
@@ -167,68 +164,3 @@ class DiscussionConsumer(SocketClosingMixin, AsyncWebsocketConsumer):
             self.hub.leave(self.reader)
             self.reader.closed = True
         await super()._refuse(code)
-
-
-class NotificationConsumer(SocketClosingMixin, AsyncJsonWebsocketConsumer):
-    """The signed-in member's own channel: notifications and account events."""
-
-    async def connect(self) -> None:
-        user = self.scope["user"]
-        if not user.is_authenticated:
-            await self.close(code=CLOSE_UNAUTHENTICATED)
-            return
-        self.group_name = user_group_name(user.pk)
-        await self.channel_layer.group_add(self.group_name, self.channel_name)
-        await self.accept()
-
-    async def disconnect(self, code: int) -> None:
-        if hasattr(self, "group_name"):
-            await self.channel_layer.group_discard(self.group_name, self.channel_name)
-
-    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs) -> None:
-        if not await self.frame_admitted():
-            return
-        if text_data is None:
-            await self._refuse(CLOSE_UNSUPPORTED_DATA)
-            return
-        if len(text_data) > MAX_CLIENT_FRAME:
-            await self._refuse(CLOSE_MESSAGE_TOO_BIG)
-            return
-        await super().receive(text_data=text_data, **kwargs)
-
-    async def receive_json(self, content, **kwargs) -> None:
-        # The stream is one way; a client has nothing to ask of it.
-        await self.send_json({"type": "error", "reason": "this socket takes no messages"})
-
-    async def decode_json(self, text_data):
-        try:
-            return await super().decode_json(text_data)
-        except ValueError:
-            return None
-
-    async def notification_created(self, event: dict) -> None:
-        await self.send_json({"type": "notification"})
-
-    async def access_changed(self, event: dict) -> None:
-        # Only this session's own standing matters here: signing out on one device
-        # leaves the others open.
-        user = self.scope["user"]
-        session = self.scope.get("session")
-        key = session.session_key if session is not None else None
-        ended = event.get("ended_session")
-        if ended and key and live.session_fingerprint(key) == ended:
-            await self.close(code=4403)
-            return
-        still = await database_sync_to_async(_session_still_valid)(user.pk, key)
-        if not still:
-            await self.close(code=4403)
-
-
-def _session_still_valid(user_id: int, session_key: str | None) -> bool:
-    from accounts.models import User
-    from discussions.selectors import is_signed_in_member
-
-    user = User.objects.filter(pk=user_id).first()
-    if user is None or not is_signed_in_member(user):
-        return False
-    return live.session_belongs_to(user, session_key)

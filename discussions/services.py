@@ -27,11 +27,11 @@ from discussions.markdown import (
     strip_control_characters,
 )
 from discussions.models import AuthorAction, Discussion, Reply, Revision, Visibility
-from discussions.notifications import notify_discussion_created, notify_reply_created
 from discussions.search import search_index_update
 from discussions.selectors import can_moderate, can_see_discussion, is_wider, reply_list_visible_to, reply_refusal
 from moderation.selectors import communities_of, posting_refusal
 from moderation.services import discussion_narrow_visibility, screen_post, screening_record
+from notifications.services import notify_discussion_created, notify_reply_created
 
 MAX_HASHTAGS = 5
 # Reply numbers are zero-padded to this many digits in ``Reply.path``.

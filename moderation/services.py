@@ -185,8 +185,8 @@ def _adjust_reply_count(reply: Reply, *, was_published: bool, is_published: bool
 
 def _announce(post: Post, *, first_publication: bool = False) -> None:
     """Live update, search index and, on first publication, notifications (all after commit)."""
-    from discussions.notifications import notify_discussion_created, notify_reply_created
     from discussions.search import search_index_update
+    from notifications.services import notify_discussion_created, notify_reply_created
 
     discussion_id = post.discussion_id if isinstance(post, Reply) else post.pk
     transaction.on_commit(partial(search_index_update, discussion_id), robust=True)
@@ -219,8 +219,8 @@ def _notify(user: User | None, action: ModerationAction, message: str) -> Modera
     the post, the community (a condition hashtag is health data) or the reason;
     the member reads those on the notices page after signing in.
     """
-    from discussions.models import Notification
-    from discussions.notifications import notify
+    from notifications.models import Notification
+    from notifications.services import notify
 
     if user is None or not user.is_active:
         return None
@@ -1227,7 +1227,7 @@ def crisis_alert_send(*, kind: str, pk: int, exclude_user_ids=()) -> int:
     telling someone in crisis that their words raised an alert is the support page's job.
     Returns how many people were alerted.
     """
-    from discussions.notifications import notify_crisis_alert
+    from notifications.services import notify_crisis_alert
 
     if kind == "reply":
         post = Reply.objects.select_related("discussion").filter(pk=pk).first()

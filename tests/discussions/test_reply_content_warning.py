@@ -11,8 +11,10 @@ from django.core import mail
 from django.test import Client
 
 from community.asgi import application
-from discussions import drafts, notifications, services
-from discussions.models import NotificationPreference, Reply, Visibility
+from discussions import drafts, services
+from discussions.models import Reply, Visibility
+from notifications import services as notifications
+from notifications.models import NotificationPreference
 
 WARNING = "graphic medical detail"
 FOLDED = re.compile(

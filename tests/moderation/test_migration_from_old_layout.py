@@ -23,6 +23,7 @@ OLD_LAYOUT = [
     ("community", "0003_narrow_visibility_audit"),
     ("discussions", "0006_crisis_alert"),
     ("moderation", None),
+    ("notifications", None),
 ]
 MOVED = [Appeal, CrisisResource, Flag, KeywordRule, ModerationAction, ModerationNotice, Sanction]
 

@@ -7,8 +7,9 @@ only narrow: each narrowing is in the moderation log and the author is told.
 
 import pytest
 
-from discussions.models import AuthorAction, Notification, Visibility
+from discussions.models import AuthorAction, Visibility
 from moderation.models import ModerationAction, ModerationNotice
+from notifications.models import Notification
 from tests.conftest import enable_two_factor
 
 pytestmark = pytest.mark.django_db

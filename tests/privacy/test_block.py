@@ -8,9 +8,10 @@ from accounts import privacy_services
 from accounts.models import Block
 from accounts.selectors import blocked_ids_for
 from discussions import services
-from discussions.models import Notification, Reply
-from discussions.notifications import notify_reply_created, recipients_who_blocked
+from discussions.models import Reply
 from discussions.selectors import can_reply
+from notifications.models import Notification
+from notifications.services import notify_reply_created, recipients_who_blocked
 from tests.privacy.conftest import reply_canary
 
 pytestmark = pytest.mark.django_db

@@ -17,9 +17,10 @@ from accounts.models import DataExport, Profile, User
 from community.models import Membership
 from discussions import events
 from discussions.drafts import draft_save
-from discussions.models import Discussion, Draft, HashtagFollow, Notification, Reply, Revision, Visibility
+from discussions.models import Discussion, Draft, Reply, Revision, Visibility
 from discussions.search import search_discussions
 from moderation.models import ModerationAction
+from notifications.models import HashtagFollow, Notification
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db

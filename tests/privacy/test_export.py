@@ -9,8 +9,9 @@ from django.utils import timezone
 
 from accounts import privacy_services
 from accounts.models import Block, DataExport, ProfessionalVerification, Profile, VerificationEvent
-from discussions.models import Discussion, NotificationPreference, Reply, Revision, Visibility
+from discussions.models import Discussion, Reply, Revision, Visibility
 from moderation.models import Flag
+from notifications.models import NotificationPreference
 
 pytestmark = pytest.mark.django_db
 

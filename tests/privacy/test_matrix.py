@@ -9,9 +9,9 @@ import json
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
-from discussions.models import Notification
 from discussions.related import related_discussions
 from discussions.search import search_discussions
+from notifications.models import Notification
 from tests.privacy.conftest import (
     STATES,
     VIEWERS,

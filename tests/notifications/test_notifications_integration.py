@@ -7,9 +7,10 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 
 import discussions.services as services
-from discussions import notifications
-from discussions.models import Notification, NotificationPreference, Visibility
+from discussions.models import Visibility
 from discussions.search import search_discussions
+from notifications import services as notifications
+from notifications.models import Notification, NotificationPreference
 from tests.discussions.discovery_world import discovery_urls, make_community  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -53,7 +54,7 @@ def test_immediate_emails_leave_the_request_on_a_thread(
     reply = make_reply(make_discussion(member, "Thread test", "x", communities=(mecfs,)), other_member, "hello")
 
     with (
-        mock.patch("discussions.notifications.Thread") as thread,
+        mock.patch("notifications.services.Thread") as thread,
         django_capture_on_commit_callbacks(execute=True),
     ):
         notifications.notify_reply_created(reply.pk)
@@ -63,6 +64,6 @@ def test_immediate_emails_leave_the_request_on_a_thread(
     assert thread.call_args.kwargs["daemon"] is True
     assert mail.outbox == []  # nothing was sent in the request itself
     # What the thread would run sends the email once.
-    with mock.patch("discussions.notifications.connection.close"):
+    with mock.patch("notifications.services.connection.close"):
         thread.call_args.kwargs["target"]()
     assert len(mail.outbox) == 1

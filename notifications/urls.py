@@ -1,6 +1,6 @@
 from django.urls import path
 
-from discussions import notification_views as views
+from notifications import views
 
 app_name = "notifications"
 

@@ -10,8 +10,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from community.selectors import community_get_visible_or_404
-from discussions import notifications as service
-from discussions.models import Notification, NotificationPreference
+from notifications import services as service
+from notifications.models import Notification, NotificationPreference
 
 PAGE_SIZE = 30
 

@@ -3,7 +3,7 @@
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from discussions.notifications import unread_count
+from notifications.services import unread_count
 
 
 def notifications(request: HttpRequest) -> dict:

@@ -7,9 +7,10 @@ from channels.layers import get_channel_layer
 from django.db import connection
 from django.test import Client
 
-from discussions import notifications
 from discussions.events import user_group_name
-from discussions.models import Discussion, HashtagFollow, Notification, NotificationPreference, Reply, Visibility
+from discussions.models import Discussion, Reply, Visibility
+from notifications import services as notifications
+from notifications.models import HashtagFollow, Notification, NotificationPreference
 from tests.discussions.discovery_world import (
     discovery_urls,  # noqa: F401
     make_community,
@@ -341,7 +342,7 @@ def test_opening_a_notification_goes_to_the_reply(thread, member, other_member, 
 
 
 def test_the_bell_count_costs_at_most_one_query(thread, member, other_member, rf, django_assert_max_num_queries):
-    from discussions.context_processors import notifications as bell
+    from notifications.context_processors import notifications as bell
 
     notifications.notify_reply_created(make_reply(thread, other_member, "Hi").pk)
     request = rf.get("/")
@@ -356,13 +357,13 @@ def test_the_bell_count_costs_at_most_one_query(thread, member, other_member, rf
 def test_the_bell_partial_renders_the_count(thread, member, other_member, rf, discovery_urls):
     from django.template.loader import render_to_string
 
-    from discussions.context_processors import notifications as bell
+    from notifications.context_processors import notifications as bell
 
     notifications.notify_reply_created(make_reply(thread, other_member, "Hi").pk)
     request = rf.get("/")
     request.user = member
 
-    html = render_to_string("discussions/_bell.html", {"user": member, **bell(request)}, request=request)
+    html = render_to_string("notifications/_bell.html", {"user": member, **bell(request)}, request=request)
 
     assert "data-bell-number>1<" in html
     assert "/ws/notifications/" in html

@@ -40,8 +40,9 @@ from django.utils import timezone
 from accounts.models import User
 from community.models import Community
 from discussions.events import user_group_name
-from discussions.models import Discussion, HashtagFollow, Notification, NotificationPreference, Reply
+from discussions.models import Discussion, Reply
 from discussions.selectors import can_see_discussion, discussion_list_visible_to
+from notifications.models import HashtagFollow, Notification, NotificationPreference
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +52,7 @@ Email = NotificationPreference.Email
 MAX_MENTIONS = 20
 # '@' not preceded by a word character, '/' or another '@' (email addresses, URLs).
 MENTION = re.compile(r"(?<![\w@/])@([A-Za-z0-9_](?:[A-Za-z0-9_.+-]{0,148}[A-Za-z0-9_])?)")
+# The module's old path, kept: links already in inboxes are signed with it.
 UNSUBSCRIBE_SALT = "discussions.notifications.unsubscribe"
 POST_KINDS = (Kind.REPLY_TO_DISCUSSION, Kind.REPLY_TO_REPLY, Kind.MENTION, Kind.FOLLOWED_HASHTAG)
 

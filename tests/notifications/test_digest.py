@@ -7,8 +7,9 @@ from django.core import mail
 from django.core.management import call_command
 from django.test import Client
 
-from discussions import notifications
-from discussions.models import Discussion, Notification, NotificationPreference, Reply, Visibility
+from discussions.models import Discussion, Reply, Visibility
+from notifications import services as notifications
+from notifications.models import Notification, NotificationPreference
 from tests.discussions.discovery_world import discovery_urls, make_community, make_discussion, make_reply  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -142,7 +143,7 @@ def test_access_is_checked_again_when_the_email_is_sent(member, other_member, me
     # The email waits (as if the thread had not run yet) while the discussion becomes community-only.
     from unittest import mock
 
-    with mock.patch("discussions.notifications.Thread"):
+    with mock.patch("notifications.services.Thread"):
         notifications.notify_reply_created(make_reply(discussion, other_member, "@dave look").pk)
     Discussion.objects.filter(pk=discussion.pk).update(visibility=Visibility.COMMUNITY)
 
