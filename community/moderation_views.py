@@ -49,9 +49,9 @@ from community.moderation_selectors import (
     post_communities_moderated_by,
     region_from_request,
 )
-from community.ratelimits import rate_limit_check, rate_limited_response
 from community.selectors import community_list_visible_to
 from discussions.models import Discussion, Reply
+from spoonful.ratelimits import rate_limit_check, rate_limited_response
 
 POST_ACTIONS = {
     "approve": (moderation.post_approve, "Approved."),

@@ -5,9 +5,9 @@ import time
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer, AsyncWebsocketConsumer
 
-from community.ratelimits import socket_client_ip
 from discussions import live
 from discussions.events import user_group_name
+from spoonful.ratelimits import socket_client_ip
 
 logger = logging.getLogger(__name__)
 

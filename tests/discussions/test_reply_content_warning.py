@@ -10,9 +10,9 @@ from channels.testing import WebsocketCommunicator
 from django.core import mail
 from django.test import Client
 
-from community.asgi import application
 from discussions import drafts, notifications, services
 from discussions.models import NotificationPreference, Reply, Visibility
+from spoonful.asgi import application
 
 WARNING = "graphic medical detail"
 FOLDED = re.compile(
