@@ -129,7 +129,7 @@ class Servers:
 
 
 def daphne(sock: socket.socket) -> tuple[socket.socket, list[str]]:
-    return sock, [sys.executable, "-m", "daphne", "--fd", str(sock.fileno()), "community.asgi:application"]
+    return sock, [sys.executable, "-m", "daphne", "--fd", str(sock.fileno()), "spoonful.asgi:application"]
 
 
 # --- Data ---------------------------------------------------------------------------------
@@ -165,7 +165,7 @@ def prepare_database(workdir: Path, readers: int, database_url: str | None) -> F
     subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
     os.environ.update({key: env[key] for key in ("DATABASE_URL", "SECRET_KEY", "DEBUG")})
     os.environ.pop("REDIS_URL", None)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "community.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "spoonful.settings")
     import django
 
     django.setup()

@@ -10,7 +10,7 @@ import statistics
 import time
 from pathlib import Path
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "community.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "spoonful.settings")
 
 import django
 

@@ -21,9 +21,7 @@ from accounts.selectors import is_verified_professional
 from community import services
 from community.forms import AliasProposeForm, CommunityCreateForm, DecisionForm, DirectoryFilterForm, InviteForm
 from community.hashtags import InvalidHashtag, normalise_hashtag
-from community.health import channel_layer_status, database_status
 from community.models import Community, CommunityAlias, Membership
-from community.ratelimits import rate_limit_check, rate_limited_response
 from community.selectors import (
     community_get_visible_or_404,
     community_list_visible_to,
@@ -35,6 +33,8 @@ from discussions.models import Discussion
 from discussions.selectors import discussion_list_visible_to, is_site_staff
 from moderation import services as moderation
 from notifications.services import is_following
+from spoonful.health import channel_layer_status, database_status
+from spoonful.ratelimits import rate_limit_check, rate_limited_response
 
 Viewer = User | AnonymousUser
 

@@ -4,8 +4,8 @@ import time
 
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from community.ratelimits import socket_client_ip
 from discussions import live
+from spoonful.ratelimits import socket_client_ip
 
 logger = logging.getLogger(__name__)
 

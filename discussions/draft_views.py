@@ -11,9 +11,9 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from community.ratelimits import rate_limit_check
 from discussions import drafts
 from discussions.models import Discussion
+from spoonful.ratelimits import rate_limit_check
 
 
 def _error(reason: str, *, status: int = 400, errors: dict | None = None) -> JsonResponse:

@@ -6,9 +6,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_safe
 
-from community.ratelimits import rate_limit_check, rate_limited_response
 from community.selectors import community_resolve
 from discussions.search import MAX_QUERY_LENGTH, Sort, clean_query, search_discussions
+from spoonful.ratelimits import rate_limit_check, rate_limited_response
 
 PAGE_SIZE = 20
 MAX_PAGE = 50

@@ -21,7 +21,6 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from accounts.decorators import privileged_action_requires_2fa, two_factor_setup_redirect
 from community.hashtags import InvalidHashtag, normalise_hashtag, split_hashtag_field
-from community.ratelimits import rate_limit_check, rate_limited_response
 from community.selectors import community_list_visible_to, community_resolve
 from discussions import drafts, services
 from discussions.forms import (
@@ -50,6 +49,7 @@ from discussions.selectors import (
     revision_list_of,
 )
 from moderation import services as moderation
+from spoonful.ratelimits import rate_limit_check, rate_limited_response
 
 # Replies per window: enough to read, few enough that 5,000 replies open fast.
 REPLY_WINDOW = 50

@@ -19,7 +19,6 @@ from accounts.decorators import privileged_action_requires_2fa
 from accounts.models import User
 from community.hashtags import split_hashtag_field
 from community.models import Community, Membership
-from community.ratelimits import rate_limit_check, rate_limited_response
 from community.selectors import community_list_visible_to
 from discussions.models import Discussion, Reply
 from moderation import services as moderation
@@ -53,6 +52,7 @@ from moderation.selectors import (
     post_communities_moderated_by,
     region_from_request,
 )
+from spoonful.ratelimits import rate_limit_check, rate_limited_response
 
 POST_ACTIONS = {
     "approve": (moderation.post_approve, "Approved."),

@@ -6,6 +6,7 @@ from urllib.parse import urlparse
 import pytest
 from django.core.cache import cache
 
+import spoonful.ratelimits
 from accounts.models import User
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -38,10 +39,8 @@ def _test_settings(settings):
 def _rate_limit_windows_stay_put(monkeypatch):
     """Rate limits count in fixed windows of wall-clock time: a test that makes 31
     requests must not see its count reset because the minute turned over mid-test."""
-    import community.ratelimits
-
     start_of_a_window = 1_800_000_000.0  # a multiple of every window length used
-    monkeypatch.setattr(community.ratelimits, "time", SimpleNamespace(time=lambda: start_of_a_window + 1))
+    monkeypatch.setattr(spoonful.ratelimits, "time", SimpleNamespace(time=lambda: start_of_a_window + 1))
 
 
 def enable_two_factor(user: User):

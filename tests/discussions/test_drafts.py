@@ -141,7 +141,7 @@ def test_saving_is_rate_limited_generously(as_member, member, settings):
 
 
 def test_the_default_draft_limit_allows_a_save_every_half_second():
-    from community.ratelimits import DEFAULT_LIMITS
+    from spoonful.ratelimits import DEFAULT_LIMITS
 
     assert DEFAULT_LIMITS["draft"] == [("user", 120, 60)]
 

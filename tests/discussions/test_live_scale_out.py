@@ -57,7 +57,7 @@ def start_daphne(sock: socket.socket, redis_url: str, log) -> subprocess.Popen:
         "STATICFILES_BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage",
     }
     return subprocess.Popen(
-        [sys.executable, "-m", "daphne", "--fd", str(sock.fileno()), "community.asgi:application"],
+        [sys.executable, "-m", "daphne", "--fd", str(sock.fileno()), "spoonful.asgi:application"],
         pass_fds=(sock.fileno(),),
         cwd=ROOT,
         env=env,

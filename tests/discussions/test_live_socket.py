@@ -16,9 +16,9 @@ from django.db import transaction
 from django.test import Client, override_settings
 from django.utils import timezone
 
-from community.asgi import application
 from discussions import consumers, events, live
 from discussions.models import Discussion, Reply, Visibility
+from spoonful.asgi import application
 from tests.conftest import redis_url_or_skip
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -10,11 +10,11 @@ from channels.testing import WebsocketCommunicator
 from django.core import mail
 from django.test import Client
 
-from community.asgi import application
 from discussions import drafts, services
 from discussions.models import Reply, Visibility
 from notifications import services as notifications
 from notifications.models import NotificationPreference
+from spoonful.asgi import application
 
 WARNING = "graphic medical detail"
 FOLDED = re.compile(

@@ -5,8 +5,8 @@ from channels.layers import channel_layers
 from channels.testing import WebsocketCommunicator
 from django.test import override_settings
 
-from community.asgi import application
 from discussions.events import user_group_name
+from spoonful.asgi import application
 from tests.conftest import redis_url_or_skip
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -8,8 +8,8 @@ from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.test import Client
 
-from community.asgi import application
 from discussions import live
+from spoonful.asgi import application
 from tests.privacy.conftest import STATES, VIEWERS, allowed
 from tests.privacy.helpers import leaks
 

@@ -1,6 +1,6 @@
 """What search engines are told: ``/robots.txt`` and ``/sitemap.xml``.
 
-Mount in community/urls.py::
+Mount in spoonful/urls.py::
 
     path("robots.txt", seo.robots_txt, name="robots_txt"),
     path("sitemap.xml", seo.sitemap, name="sitemap"),
@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
-from community.sitemaps import SITEMAPS
+from spoonful.sitemaps import SITEMAPS
 
 # Areas with nothing a crawler may index: per-member pages, moderation and search.
 DISALLOWED = ("/mod/", "/settings/", "/notifications/", "/search/", "/accounts/", "/u/", "/admin/")

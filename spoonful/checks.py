@@ -12,7 +12,7 @@ def check_production_settings(app_configs, **kwargs) -> list[Warning]:
         problems.append(
             Warning(
                 "SECRET_KEY is not set in the environment; a random key is used and every restart signs everyone out.",
-                id="community.W001",
+                id="spoonful.W001",
             )
         )
     cache_backend = settings.CACHES["default"]["BACKEND"]
@@ -21,7 +21,7 @@ def check_production_settings(app_configs, **kwargs) -> list[Warning]:
             Warning(
                 "The cache is per process: rate limits and presence are not shared between daphne processes. "
                 "Set REDIS_URL.",
-                id="community.W002",
+                id="spoonful.W002",
             )
         )
     site = urlsplit(settings.SITE_URL)
@@ -30,7 +30,7 @@ def check_production_settings(app_configs, **kwargs) -> list[Warning]:
             Warning(
                 "SITE_URL must be set to the site's https:// address (such as https://spoonful.example): every "
                 f"emailed link and one-click unsubscribe points there, and it is now {settings.SITE_URL}.",
-                id="community.W003",
+                id="spoonful.W003",
             )
         )
     return problems

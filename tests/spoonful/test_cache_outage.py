@@ -17,9 +17,9 @@ import pytest
 import redis
 from django.test import Client
 
-from community import settings as production
 from discussions import live, services
 from discussions.models import Discussion, Reply, Visibility
+from spoonful import settings as production
 from tests.conftest import IN_CI, PASSWORD
 
 pytestmark = pytest.mark.django_db

@@ -43,8 +43,8 @@ class SilentLayer(InMemoryChannelLayer):
 
 
 def test_it_names_the_channel_layer_when_it_does_not_answer(client, monkeypatch):
-    monkeypatch.setattr("community.health.CHANNEL_LAYER_TIMEOUT_SECONDS", 0.1)
-    monkeypatch.setattr("community.health.get_channel_layer", lambda: SilentLayer())
+    monkeypatch.setattr("spoonful.health.CHANNEL_LAYER_TIMEOUT_SECONDS", 0.1)
+    monkeypatch.setattr("spoonful.health.get_channel_layer", lambda: SilentLayer())
 
     response = client.get("/healthz")
 

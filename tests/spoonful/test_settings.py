@@ -38,7 +38,7 @@ print(json.dumps({
 def run_with(environment: dict[str, str], *args: str) -> subprocess.CompletedProcess:
     ours = {"DATABASE_URL", "REDIS_URL", "DEBUG", "SECRET_KEY", "SITE_URL", "HOST", "PORT"}
     clean = {k: v for k, v in os.environ.items() if k not in ours}
-    clean.update({"DJANGO_SETTINGS_MODULE": "community.settings", **environment})
+    clean.update({"DJANGO_SETTINGS_MODULE": "spoonful.settings", **environment})
     return subprocess.run(args, cwd=ROOT, env=clean, capture_output=True, text=True, timeout=120)
 
 
@@ -64,7 +64,7 @@ def test_production_environment_switches_to_postgres_and_redis():
     found = settings_with({**PRODUCTION, "EMAIL_URL": "smtp+tls://mailer:pw@smtp.example:587"})
 
     assert found["engine"] == "django.db.backends.postgresql"
-    assert found["cache"] == "community.cache.FailOpenRedisCache"
+    assert found["cache"] == "spoonful.cache.FailOpenRedisCache"
     assert found["layer"] == "channels_redis.core.RedisChannelLayer"
     assert found["email"] == "django.core.mail.backends.smtp.EmailBackend"
     assert found["hosts"] == ["spoonful.example"]
@@ -85,7 +85,7 @@ def test_deploy_check_is_clean_with_production_settings():
 
 @pytest.mark.parametrize(
     ("missing", "warning"),
-    [("SECRET_KEY", "community.W001"), ("REDIS_URL", "community.W002"), ("SITE_URL", "community.W003")],
+    [("SECRET_KEY", "spoonful.W001"), ("REDIS_URL", "spoonful.W002"), ("SITE_URL", "spoonful.W003")],
 )
 def test_deploy_check_warns_about_what_django_does_not_know(missing, warning):
     environment = {key: value for key, value in PRODUCTION.items() if key != missing}
@@ -108,4 +108,4 @@ def test_a_plain_http_site_url_fails_the_deploy_check():
     result = run_with(environment, sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING")
 
     assert result.returncode != 0
-    assert "community.W003" in result.stdout + result.stderr
+    assert "spoonful.W003" in result.stdout + result.stderr

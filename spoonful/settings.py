@@ -32,7 +32,7 @@ if "*" in ALLOWED_HOSTS and not DEBUG:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # Where every emailed link (verification, password reset, notifications, one-click
 # unsubscribe) points. Locally it follows the address `make run` serves (HOST, PORT);
-# production must set it, and the deploy check fails until it does (community/checks.py).
+# production must set it, and the deploy check fails until it does (spoonful/checks.py).
 SITE_URL_FROM_ENVIRONMENT = bool(env.str("SITE_URL", default=""))
 if SITE_URL_FROM_ENVIRONMENT:
     SITE_URL = env.str("SITE_URL").rstrip("/")
@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "allauth.usersessions",
+    "spoonful",
     "accounts",
     "community",
     "moderation",
@@ -79,13 +80,14 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
-    "community.middleware.PrivateByDefaultMiddleware",
-    "community.middleware.DatabaseUnavailableMiddleware",
-    "community.middleware.NulInPathMiddleware",
+    "spoonful.middleware.PrivateByDefaultMiddleware",
+    "spoonful.middleware.DatabaseUnavailableMiddleware",
+    "spoonful.middleware.NulInPathMiddleware",
 ]
 
-ROOT_URLCONF = "community.urls"
-ASGI_APPLICATION = "community.asgi.application"
+ROOT_URLCONF = "spoonful.urls"
+ASGI_APPLICATION = "spoonful.asgi.application"
+WSGI_APPLICATION = "spoonful.wsgi.application"
 
 TEMPLATES = [
     {
@@ -133,10 +135,10 @@ REDIS_URL = env.str("REDIS_URL", default="")
 
 def redis_cache(url: str) -> dict:
     # Rate limits and presence fall back to per-process memory while Redis is
-    # unreachable (community/cache.py); short timeouts keep a dead Redis from
+    # unreachable (spoonful/cache.py); short timeouts keep a dead Redis from
     # holding up the request that notices it.
     return {
-        "BACKEND": "community.cache.FailOpenRedisCache",
+        "BACKEND": "spoonful.cache.FailOpenRedisCache",
         "LOCATION": url,
         "KEY_PREFIX": "community",
         "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0},
@@ -209,7 +211,7 @@ ACCOUNT_RATE_LIMITS = {
     "login_failed": "10/m/ip,5/5m/key",
     "confirm_email": "1/3m/key",
 }
-# Posting, flagging, joining, search and draft limits (community/ratelimits.py). Only a
+# Posting, flagging, joining, search and draft limits (spoonful/ratelimits.py). Only a
 # load test that posts far faster than any member should switch them off.
 if not env.bool("APP_RATE_LIMITS", default=True):
     SPOONFUL_RATE_LIMITS = False
