@@ -1,13 +1,20 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db import models
-from django.http import HttpRequest
 
+from accounts.admin_base import ReadOnlyAdminMixin, ReadOnlyInline, ReadOnlyModelAdmin
+from accounts.decorators import admin_requires_2fa
 from accounts.models import AccountNotice, ProfessionalVerification, Profile, User, VerificationEvent
+
+# Every admin page, whichever app registers it, is built through admin_view.
+admin.site.admin_view = admin_requires_2fa(admin.site.admin_view)
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(ReadOnlyAdminMixin, DjangoUserAdmin):
+    """Accounts change on their own screens (settings, deletion, sanctions), which
+    end sessions and close sockets as they should."""
+
     fieldsets = (
         *DjangoUserAdmin.fieldsets,
         ("Community", {"fields": ("display_name", "health_data_consent_version", "health_data_consent_at")}),
@@ -16,42 +23,21 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(Profile)
-class ProfileAdmin(admin.ModelAdmin):
+class ProfileAdmin(ReadOnlyModelAdmin):
     list_display = ("user", "role", "avatar_kind", "updated_at")
     search_fields = ("user__username",)
     raw_id_fields = ("user",)
     filter_horizontal = ("conditions",)
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Audit records are written by the services only: nobody edits or deletes them here."""
-
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-
-class VerificationEventInline(admin.TabularInline):
+class VerificationEventInline(ReadOnlyInline):
     model = VerificationEvent
-    extra = 0
-    can_delete = False
     fields = ("at", "kind", "actor", "reason")
     readonly_fields = fields
 
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
 
 @admin.register(ProfessionalVerification)
-class ProfessionalVerificationAdmin(ReadOnlyAdmin):
+class ProfessionalVerificationAdmin(ReadOnlyModelAdmin):
     """Decisions are made in the staff queue (/mod/verifications/), which checks two-factor
     and writes the audit log; the admin only shows them."""
 
@@ -64,12 +50,12 @@ class ProfessionalVerificationAdmin(ReadOnlyAdmin):
 
 
 @admin.register(VerificationEvent)
-class VerificationEventAdmin(ReadOnlyAdmin):
+class VerificationEventAdmin(ReadOnlyModelAdmin):
     list_display = ("at", "kind", "application", "actor")
     list_filter = ("kind",)
     date_hierarchy = "at"
 
 
 @admin.register(AccountNotice)
-class AccountNoticeAdmin(ReadOnlyAdmin):
+class AccountNoticeAdmin(ReadOnlyModelAdmin):
     list_display = ("user", "text", "created_at", "seen_at")

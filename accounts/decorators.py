@@ -38,6 +38,30 @@ def privileged_action_requires_2fa(view: Callable[..., HttpResponse]) -> Callabl
     return wrapper
 
 
+def admin_requires_2fa(
+    admin_view: Callable[..., Callable[..., HttpResponse]],
+) -> Callable[..., Callable[..., HttpResponse]]:
+    """Wrap ``AdminSite.admin_view`` so every admin page (index, lists, forms, history,
+    logout) sends staff without two-factor sign-in to set it up first.
+
+    ``admin_view`` checks that the visitor is signed-in staff; the check here runs
+    after it, inside, so signed-out visitors still go to the login page.
+    """
+
+    @wraps(admin_view)
+    def wrap(view: Callable[..., HttpResponse], cacheable: bool = False) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def gated(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            if not has_two_factor(request.user):
+                messages.warning(request, TWO_FACTOR_MESSAGE)
+                return redirect("mfa_index")
+            return view(request, *args, **kwargs)
+
+        return admin_view(gated, cacheable)
+
+    return wrap
+
+
 def two_factor_setup_redirect(request: HttpRequest) -> HttpResponse | None:
     """The redirect to two-factor set-up for a privileged member without it, else None.
     For views where only some paths are privileged (an author acting on their own

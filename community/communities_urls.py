@@ -15,6 +15,7 @@ urlpatterns = [
     path("<str:hashtag>/leave/", views.leave, name="leave"),
     path("<str:hashtag>/requests/", views.join_requests, name="requests"),
     path("<str:hashtag>/requests/<int:membership_id>/decide/", views.request_decide, name="request_decide"),
+    path("<str:hashtag>/policy/", views.policy, name="policy"),
     path("<str:hashtag>/invite/", views.invite, name="invite"),
     path("<str:hashtag>/members/", views.members, name="members"),
     path("<str:hashtag>/members/<int:membership_id>/remove/", views.member_remove, name="member_remove"),

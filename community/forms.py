@@ -74,3 +74,8 @@ class DecisionForm(forms.Form):
     @property
     def accepted(self) -> bool:
         return self.cleaned_data["decision"] == "accept"
+
+
+class CommunityPolicyForm(forms.Form):
+    policy = forms.ChoiceField(label="Who can join", choices=Community.Policy.choices, widget=forms.RadioSelect)
+    professionals_only = forms.BooleanField(label="Only verified health professionals may join", required=False)

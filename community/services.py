@@ -19,6 +19,8 @@ from community.hashtags import InvalidHashtag, normalise_hashtag
 from community.models import Community, CommunityAlias, Membership
 from community.selectors import community_list_visible_to, is_community_moderator
 from discussions import events
+from discussions.models import DiscussionTag
+from moderation.models import ModerationAction
 
 audit_log = logging.getLogger("community.audit")
 
@@ -269,6 +271,40 @@ def moderator_dismiss(*, acting_user: User, membership: Membership) -> Membershi
     audit_log.info("moderator membership %s dismissed by user %s", membership.pk, acting_user.pk)
     events.access_changed(user_id=membership.user_id)
     return membership
+
+
+@transaction.atomic
+def community_set_policy(
+    *, acting_user: User, community: Community, policy: str, professionals_only: bool | None = None
+) -> Community:
+    """Staff change who may join (and, for private communities, who may read).
+
+    Writes a moderation log row with the acting member. Whoever may no longer read
+    loses their open sockets: every discussion in the community is announced as
+    changed, so its readers re-check, signed-out visitors included.
+    ``professionals_only`` None leaves that setting as it is.
+    """
+    if not is_site_staff(acting_user):
+        raise PermissionDenied("Only staff can change a community's policy.")
+    if policy not in Community.Policy.values:
+        raise ValidationError({"policy": "Choose open, by approval or private."})
+    community = Community.objects.select_for_update().get(pk=community.pk)
+    before = {"policy": community.policy, "professionals_only": community.professionals_only}
+    community.policy = policy
+    if professionals_only is not None:
+        community.professionals_only = professionals_only
+    after = {"policy": community.policy, "professionals_only": community.professionals_only}
+    if after == before:
+        return community
+    community.save(update_fields=["policy", "professionals_only"])
+    ModerationAction.objects.create(
+        actor=acting_user, kind=ModerationAction.Kind.POLICY, community=community, before=before, after=after
+    )
+    for discussion_id in DiscussionTag.objects.filter(tag_id=community.tag_id).values_list(
+        "content_object_id", flat=True
+    ):
+        events.discussion_changed(discussion_id=discussion_id)
+    return community
 
 
 # --- Aliases -------------------------------------------------------------------

@@ -15,11 +15,18 @@ from django.utils.html import strip_tags
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from accounts.decorators import privileged_action_requires_2fa
+from accounts.decorators import privileged_action_requires_2fa, staff_required_404
 from accounts.models import User
 from accounts.selectors import is_verified_professional
 from community import services
-from community.forms import AliasProposeForm, CommunityCreateForm, DecisionForm, DirectoryFilterForm, InviteForm
+from community.forms import (
+    AliasProposeForm,
+    CommunityCreateForm,
+    CommunityPolicyForm,
+    DecisionForm,
+    DirectoryFilterForm,
+    InviteForm,
+)
 from community.hashtags import InvalidHashtag, normalise_hashtag
 from community.models import Community, CommunityAlias, Membership
 from community.selectors import (
@@ -473,6 +480,26 @@ def moderator_change(request: HttpRequest, hashtag: str, membership_id: int) -> 
     except ValidationError as error:
         messages.error(request, _error_text(error))
     return redirect("communities:members", hashtag=community.slug)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@staff_required_404
+@privileged_action_requires_2fa
+def policy(request: HttpRequest, hashtag: str) -> HttpResponse:
+    """Staff change who can join a community; making it private closes the sockets of
+    everyone who may no longer read its discussions."""
+    community = community_get_visible_or_404(request.user, hashtag)
+    initial = {"policy": community.policy, "professionals_only": community.professionals_only}
+    form = CommunityPolicyForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.community_set_policy(acting_user=request.user, community=community, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"#{community.slug}'s policy is saved.")
+            return redirect(community.get_absolute_url())
+    return render(request, "community/policy.html", {"community": community, "form": form})
 
 
 # --- Aliases ----------------------------------------------------------------------------

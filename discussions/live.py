@@ -59,7 +59,7 @@ YIELD_EVERY = 100
 PRESENCE_TTL = 30.0  # seconds a process's reader list counts without a refresh
 PRESENCE_HEARTBEAT = 10.0  # how often each process refreshes and recounts
 PRESENCE_THROTTLE = 1.0  # at most one recount per discussion per this many seconds
-SESSION_SWEEP = 60.0  # how often signed-in sockets re-check their session anyway
+SESSION_SWEEP = 60.0  # how often every socket re-checks its session and access anyway
 
 # LIVE_TIMING=1 logs each event's render and write times at WARNING (for the benchmark).
 TIMING_LOG_LEVEL = logging.WARNING if os.environ.get("LIVE_TIMING") else logging.DEBUG
@@ -681,10 +681,12 @@ class Hub:
                 reader.audience = verdict.audience
 
     async def sweep_sessions(self) -> None:
-        signed_in = [r for readers in self.by_discussion.values() for r in readers if r.user_id is not None]
+        # Signed-out visitors too: an access event the transport dropped (a community
+        # made private) must not leave them reading. Their checks dedupe per discussion.
+        everyone = [r for readers in self.by_discussion.values() for r in readers]
         # In small batches on its own thread: the fan-out goes on meanwhile.
-        for start in range(0, len(signed_in), 100):
-            await self.recheck(signed_in[start : start + 100], _SWEEP_THREAD)
+        for start in range(0, len(everyone), 100):
+            await self.recheck(everyone[start : start + 100], _SWEEP_THREAD)
 
     # -- presence
     def schedule_presence(self, discussion_id: int) -> None:

@@ -142,6 +142,7 @@ class ModerationAction(models.Model):
         APPEAL_UPHOLD = "appeal_uphold", "Upheld after appeal"
         APPEAL_OVERTURN = "appeal_overturn", "Overturned after appeal"
         KEYWORD_RULE = "keyword_rule", "Changed a keyword rule"
+        POLICY = "policy", "Changed who can join or read a community"
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
