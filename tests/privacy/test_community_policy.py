@@ -14,11 +14,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from community import services
-from community.asgi import application
 from community.models import Community
 from discussions import live
 from discussions.models import Discussion, Visibility
 from moderation.models import ModerationAction
+from spoonful.asgi import application
 from tests.conftest import redis_url_or_skip
 
 db = sync_to_async
