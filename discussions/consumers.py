@@ -5,7 +5,7 @@ import time
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from community.ratelimits import socket_client_ip
-from discussions import live
+from discussions.live import hub as live
 
 logger = logging.getLogger(__name__)
 

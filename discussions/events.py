@@ -13,7 +13,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
-from discussions import live
+from discussions.live import hub as live
 
 logger = logging.getLogger(__name__)
 

@@ -7,7 +7,6 @@ frame rules they share with this one are in ``discussions.consumers``.
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from discussions import live
 from discussions.consumers import (
     CLOSE_MESSAGE_TOO_BIG,
     CLOSE_UNSUPPORTED_DATA,
@@ -15,6 +14,7 @@ from discussions.consumers import (
     SocketClosingMixin,
 )
 from discussions.events import user_group_name
+from discussions.live import hub as live
 
 CLOSE_UNAUTHENTICATED = 4401
 

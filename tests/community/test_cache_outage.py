@@ -18,7 +18,8 @@ import redis
 from django.test import Client
 
 from community import settings as production
-from discussions import live, services
+from discussions import services
+from discussions.live import hub as live
 from discussions.models import Discussion, Reply, Visibility
 from tests.conftest import IN_CI, PASSWORD
 

@@ -9,7 +9,8 @@ from django.test import Client
 from taggit.models import Tag
 
 from community.models import Community, Membership
-from discussions import events, live
+from discussions import events
+from discussions.live import hub as live
 from discussions.models import Discussion, Visibility
 from tests.conftest import PASSWORD
 from tests.discussions.test_live_socket import (  # noqa: F401  (fixtures)

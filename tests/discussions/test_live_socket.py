@@ -17,7 +17,8 @@ from django.test import Client, override_settings
 from django.utils import timezone
 
 from community.asgi import application
-from discussions import consumers, events, live
+from discussions import consumers, events
+from discussions.live import hub as live
 from discussions.models import Discussion, Reply, Visibility
 from tests.conftest import redis_url_or_skip
 

@@ -17,7 +17,8 @@ from django.test import Client
 from accounts import privacy_services
 from accounts.models import User
 from community.models import Community, Membership
-from discussions import live, services
+from discussions import services
+from discussions.live import hub as live
 from discussions.models import Discussion, Reply, Visibility
 from tests.discussions.test_live_socket import (  # noqa: F401  (fixtures)
     _fresh_hub,

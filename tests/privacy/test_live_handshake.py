@@ -9,7 +9,7 @@ from channels.testing import WebsocketCommunicator
 from django.test import Client
 
 from community.asgi import application
-from discussions import live
+from discussions.live import hub as live
 from tests.privacy.conftest import STATES, VIEWERS, allowed
 from tests.privacy.helpers import leaks
 

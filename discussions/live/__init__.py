@@ -1,0 +1,1 @@
+"""Live discussion updates, one module per concern (being split out of ``hub``)."""
