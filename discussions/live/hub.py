@@ -8,9 +8,8 @@ open sockets, receives every event once (``transport``), renders it once per
 audience (``frames``) and writes the same bytes to its local sockets in a plain
 loop (``sockets``).
 
-One worker task per process handles events in order, so a revocation check
-(``sweeps``) finishes before any later event is delivered: nothing published
-after a member lost access reaches them.
+One worker task per process handles events in order, so a revocation check (``sweeps``)
+finishes before any later event is delivered: nothing published after a member lost access reaches them.
 """
 
 from __future__ import annotations
