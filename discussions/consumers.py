@@ -4,7 +4,10 @@ import time
 
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from discussions import live
+from discussions.live import admission
+from discussions.live.hub import Hub, get_hub
+from discussions.live.sockets import Reader, find_protocol
+from discussions.live.timing import on_live_thread
 from spoonful.ratelimits import socket_client_ip
 
 logger = logging.getLogger(__name__)
@@ -71,7 +74,7 @@ class SocketClosingMixin:
         autobahn (under daphne) only lets applications send 1000 and 3000-4999,
         so the standard abuse codes are written at the protocol level there.
         """
-        protocol = live._find_protocol(self.base_send)
+        protocol = find_protocol(self.base_send)
         if protocol is not None and not 3000 <= code <= 4999 and code != 1000:
             if protocol.state == protocol.STATE_OPEN:
                 protocol.sendCloseFrame(code=code)
@@ -91,41 +94,41 @@ class DiscussionConsumer(SocketClosingMixin, AsyncWebsocketConsumer):
     # layer gives the consumer none, so a thousand sockets are not a thousand
     # channel-layer receivers.
     channel_layer_alias = "live-updates-use-no-channel-layer"
-    reader: live.Reader | None = None
-    hub: live.Hub | None = None
+    reader: Reader | None = None
+    hub: Hub | None = None
 
     async def connect(self) -> None:
         user = self.scope["user"]
         discussion_id = int(self.scope["url_route"]["kwargs"]["discussion_id"])
         await self.accept()
         try:
-            self.hub = await live.get_hub()
+            self.hub = await get_hub()
         except Exception:
             logger.warning("live: no transport for a new socket", exc_info=True)
             await self.close_with(CLOSE_TRY_AGAIN_LATER)
             return
         epoch = self.hub.access_epoch
-        admitted = await live.on_live_thread(live.admission)(user, discussion_id)
+        admitted = await on_live_thread(admission.admission)(user, discussion_id)
         if admitted is None:
-            await self.close(code=live.CLOSE_FORBIDDEN)
+            await self.close(code=admission.CLOSE_FORBIDDEN)
             return
-        signed_in = admitted.audience != live.Audience.VISITOR
-        if signed_in and self.hub.sockets_of(user.pk) >= live.MAX_SOCKETS_PER_MEMBER:
-            await self.close(code=live.CLOSE_TOO_MANY)
+        signed_in = admitted.audience != admission.Audience.VISITOR
+        if signed_in and self.hub.sockets_of(user.pk) >= admission.MAX_SOCKETS_PER_MEMBER:
+            await self.close(code=admission.CLOSE_TOO_MANY)
             return
         address = None if signed_in else socket_client_ip(self.scope)
-        if address is not None and self.hub.sockets_from(address) >= live.MAX_VISITOR_SOCKETS_PER_ADDRESS:
-            await self.close(code=live.CLOSE_TOO_MANY)
+        if address is not None and self.hub.sockets_from(address) >= admission.MAX_VISITOR_SOCKETS_PER_ADDRESS:
+            await self.close(code=admission.CLOSE_TOO_MANY)
             return
         session = self.scope.get("session")
-        self.reader = live.Reader(
+        self.reader = Reader(
             consumer=self,
             discussion_id=discussion_id,
             user_id=user.pk if signed_in else None,
             session_key=session.session_key if (signed_in and session is not None) else None,
             audience=admitted.audience,
             user=getattr(user, "_wrapped", user) if signed_in else None,
-            protocol=live._find_protocol(self.base_send),
+            protocol=find_protocol(self.base_send),
             address=address,
         )
         await self.hub.join(

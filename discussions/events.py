@@ -4,7 +4,7 @@ Services call these after they change something; each schedules its publish
 for after the transaction commits, so a rolled-back change is never announced.
 Events carry identifiers and numbers only; what a socket finally receives is
 decided (and rendered once per audience) by the receiving process in
-``discussions.live``, which re-reads the database.
+``discussions.live.hub``, which re-reads the database.
 """
 
 import logging
@@ -13,7 +13,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
-from discussions import live
+from discussions.live import transport
 
 logger = logging.getLogger(__name__)
 
@@ -25,7 +25,7 @@ def user_group_name(user_id: int) -> str:
 def _publish_after_commit(event: dict) -> None:
     def send() -> None:
         try:
-            live.publish(event)
+            transport.publish(event)
         except Exception:
             # Live updates are an enhancement; the database already has the change
             # and pages catch up on reconnect.
@@ -68,6 +68,6 @@ def access_changed(*, user_id: int, ended_session_key: str | None = None) -> Non
     """
     event = {"type": "access.changed", "user_id": user_id}
     if ended_session_key:
-        event["ended_session"] = live.session_fingerprint(ended_session_key)
+        event["ended_session"] = transport.session_fingerprint(ended_session_key)
     _publish_after_commit(event)
     _send_to_group_after_commit(user_group_name(user_id), event)

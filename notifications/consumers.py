@@ -7,7 +7,6 @@ frame rules they share with this one are in ``discussions.consumers``.
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from discussions import live
 from discussions.consumers import (
     CLOSE_MESSAGE_TOO_BIG,
     CLOSE_UNSUPPORTED_DATA,
@@ -15,6 +14,8 @@ from discussions.consumers import (
     SocketClosingMixin,
 )
 from discussions.events import user_group_name
+from discussions.live.admission import session_belongs_to
+from discussions.live.transport import session_fingerprint
 
 CLOSE_UNAUTHENTICATED = 4401
 
@@ -66,7 +67,7 @@ class NotificationConsumer(SocketClosingMixin, AsyncJsonWebsocketConsumer):
         session = self.scope.get("session")
         key = session.session_key if session is not None else None
         ended = event.get("ended_session")
-        if ended and key and live.session_fingerprint(key) == ended:
+        if ended and key and session_fingerprint(key) == ended:
             await self.close(code=4403)
             return
         still = await database_sync_to_async(_session_still_valid)(user.pk, key)
@@ -81,4 +82,4 @@ def _session_still_valid(user_id: int, session_key: str | None) -> bool:
     user = User.objects.filter(pk=user_id).first()
     if user is None or not is_signed_in_member(user):
         return False
-    return live.session_belongs_to(user, session_key)
+    return session_belongs_to(user, session_key)

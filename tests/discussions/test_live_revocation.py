@@ -9,7 +9,9 @@ from django.test import Client
 from taggit.models import Tag
 
 from community.models import Community, Membership
-from discussions import events, live
+from discussions import events
+from discussions.live import admission, sweeps, timing
+from discussions.live.hub import get_hub, reset_hubs
 from discussions.models import Discussion, Visibility
 from tests.conftest import PASSWORD
 from tests.discussions.test_live_socket import (  # noqa: F401  (fixtures)
@@ -45,7 +47,7 @@ async def signed_in(user) -> tuple[Client, bytes]:
 
 async def then_a_reply_is_posted_and_not_received(comm, discussion, author) -> None:
     await db(add_reply)(discussion, author, "after the revocation")
-    await assert_closed_with(comm, live.CLOSE_FORBIDDEN)
+    await assert_closed_with(comm, admission.CLOSE_FORBIDDEN)
 
 
 async def test_leaving_the_community_closes_the_socket(member, other_member):
@@ -103,8 +105,8 @@ async def test_a_discussion_made_more_private_closes_the_readers_who_lost_it(mem
             events.discussion_changed(discussion_id=discussion.pk)
 
     await db(make_community_only)()
-    await assert_closed_with(visitor, live.CLOSE_FORBIDDEN)
-    await assert_closed_with(outsider_member, live.CLOSE_FORBIDDEN)
+    await assert_closed_with(visitor, admission.CLOSE_FORBIDDEN)
+    await assert_closed_with(outsider_member, admission.CLOSE_FORBIDDEN)
     assert (await receive_type(insider, "discussion"))["locked"] is False
     await insider.disconnect()
 
@@ -129,7 +131,7 @@ async def test_a_removed_discussion_closes_every_socket(member, other_member):
             events.discussion_changed(discussion_id=discussion.pk)
 
     await db(remove)()
-    await assert_closed_with(comm, live.CLOSE_FORBIDDEN)
+    await assert_closed_with(comm, admission.CLOSE_FORBIDDEN)
 
 
 async def test_signing_out_closes_that_sessions_socket_and_not_the_others(member):
@@ -141,7 +143,7 @@ async def test_signing_out_closes_that_sessions_socket_and_not_the_others(member
 
     await db(laptop.logout)()  # django's user_logged_out signal
 
-    await assert_closed_with(laptop_socket, live.CLOSE_FORBIDDEN)
+    await assert_closed_with(laptop_socket, admission.CLOSE_FORBIDDEN)
     await db(add_reply)(discussion, member, "from the phone")
     assert "from the phone" in (await receive_type(phone_socket, "reply.created"))["html"]
     await phone_socket.disconnect()
@@ -164,7 +166,7 @@ async def test_changing_the_password_elsewhere_closes_the_other_sessions(member)
     await then_a_reply_is_posted_and_not_received(elsewhere_socket, discussion, member)
     # The session that changed it was given a new key (Django cycles it), so its
     # old socket goes too; the page reconnects with the new cookie and is welcome.
-    await assert_closed_with(here_socket, live.CLOSE_FORBIDDEN)
+    await assert_closed_with(here_socket, admission.CLOSE_FORBIDDEN)
     again, _ = await follow(discussion.pk, cookie=f"sessionid={here.cookies['sessionid'].value}".encode())
     await db(add_reply)(discussion, member, "after the change")
     assert "after the change" in (await receive_type(again, "reply.created"))["html"]
@@ -181,20 +183,20 @@ async def test_a_password_reset_closes_every_session(member):
         password_reset.send(sender=type(member), request=None, user=member)
 
     await db(reset)()
-    await assert_closed_with(comm, live.CLOSE_FORBIDDEN)
+    await assert_closed_with(comm, admission.CLOSE_FORBIDDEN)
 
 
 async def test_a_session_ended_without_a_signal_is_closed_by_the_sweep(monkeypatch, member):
-    monkeypatch.setattr(live, "PRESENCE_HEARTBEAT", 0.1)
-    monkeypatch.setattr(live, "SESSION_SWEEP", 0.05)
-    await live.reset_hubs()  # the heartbeat reads its interval when it starts
+    monkeypatch.setattr(timing, "PRESENCE_HEARTBEAT", 0.1)
+    monkeypatch.setattr(timing, "SESSION_SWEEP", 0.05)
+    await reset_hubs()  # the heartbeat reads its interval when it starts
     discussion = await db(make_discussion)(member, visibility=Visibility.MEMBERS)
     client, cookie = await signed_in(member)
     comm, _ = await follow(discussion.pk, cookie=cookie)
 
     await db(Session.objects.filter(session_key=client.session.session_key).delete)()
 
-    await assert_closed_with(comm, live.CLOSE_FORBIDDEN, timeout=1.0)
+    await assert_closed_with(comm, admission.CLOSE_FORBIDDEN, timeout=1.0)
 
 
 async def test_access_changed_for_someone_else_leaves_a_reader_alone(member, other_member):
@@ -213,8 +215,8 @@ async def test_access_changed_for_someone_else_leaves_a_reader_alone(member, oth
 
 async def test_locking_a_public_discussion_does_not_recheck_each_reader(monkeypatch, member, other_member):
     rechecked = []
-    real = live._recheck_all
-    monkeypatch.setattr(live, "_recheck_all", lambda keys: rechecked.append(keys) or real(keys))
+    real = sweeps._recheck_all
+    monkeypatch.setattr(sweeps, "_recheck_all", lambda keys: rechecked.append(keys) or real(keys))
     discussion = await db(make_discussion)(member, visibility=Visibility.PUBLIC)
     comm, _ = await follow(discussion.pk, other_member)
 
@@ -235,8 +237,8 @@ async def test_access_lost_between_admission_and_registration_still_closes_the_s
 ):
     discussion = await db(community_discussion)(member, other_member)
     _, cookie = await signed_in(other_member)
-    hub = await live.get_hub()
-    admit = live.admission
+    hub = await get_hub()
+    admit = admission.admission
 
     def admitted_then_removed(user, discussion_id):
         # The member is admitted, then loses access and the hub handles that event
@@ -246,9 +248,9 @@ async def test_access_lost_between_admission_and_registration_still_closes_the_s
         hub.access_epoch += 1
         return verdict
 
-    monkeypatch.setattr(live, "admission", admitted_then_removed)
+    monkeypatch.setattr(admission, "admission", admitted_then_removed)
     comm = communicator(f"/ws/d/{discussion.pk}/", cookie)
     connected, _ = await comm.connect()
 
     assert connected
-    await assert_closed_with(comm, live.CLOSE_FORBIDDEN)
+    await assert_closed_with(comm, admission.CLOSE_FORBIDDEN)

@@ -16,7 +16,10 @@ from django.db import transaction
 from django.test import Client, override_settings
 from django.utils import timezone
 
-from discussions import consumers, events, live
+from discussions import consumers, events
+from discussions.live import admission, presence, sockets, timing
+from discussions.live import transport as live_transport
+from discussions.live.hub import get_hub, reset_hubs
 from discussions.models import Discussion, Reply, Visibility
 from spoonful.asgi import application
 from tests.conftest import redis_url_or_skip
@@ -33,7 +36,7 @@ def layer_settings(kind: str) -> dict:
 
 @pytest.fixture(params=["memory", "redis"])
 def transport(request, monkeypatch):
-    monkeypatch.setattr(live, "PRESENCE_THROTTLE", 0.05)
+    monkeypatch.setattr(timing, "PRESENCE_THROTTLE", 0.05)
     with override_settings(CHANNEL_LAYERS=layer_settings(request.param)):
         channel_layers.backends.clear()
         yield request.param
@@ -43,7 +46,7 @@ def transport(request, monkeypatch):
 @pytest.fixture(autouse=True)
 async def _fresh_hub():
     yield
-    await live.reset_hubs()
+    await reset_hubs()
 
 
 def make_discussion(author, *, visibility=Visibility.PUBLIC, **fields) -> Discussion:
@@ -398,7 +401,7 @@ async def test_a_ping_gets_a_pong(transport, member):
 
 
 async def test_one_member_cannot_hold_more_than_the_socket_cap(transport, monkeypatch, member, other_member):
-    monkeypatch.setattr(live, "MAX_SOCKETS_PER_MEMBER", 3)
+    monkeypatch.setattr(admission, "MAX_SOCKETS_PER_MEMBER", 3)
     discussion = await db(make_discussion)(member)
     cookie = await session_cookie_for(member)
     mine = [(await follow(discussion.pk, cookie=cookie))[0] for _ in range(3)]
@@ -472,7 +475,7 @@ async def refused_visitor(path: str, address: str, port: int, forwarded_for: str
 
 
 async def test_one_address_cannot_hold_more_than_the_visitor_socket_cap(transport, monkeypatch, member):
-    monkeypatch.setattr(live, "MAX_VISITOR_SOCKETS_PER_ADDRESS", 3)
+    monkeypatch.setattr(admission, "MAX_VISITOR_SOCKETS_PER_ADDRESS", 3)
     discussion = await db(make_discussion)(member)
     path = f"/ws/d/{discussion.pk}/"
     mine = [await open_visitor(path, "198.51.100.7", 40000 + n) for n in range(3)]
@@ -490,7 +493,7 @@ async def test_one_address_cannot_hold_more_than_the_visitor_socket_cap(transpor
 async def test_behind_a_trusted_proxy_visitors_are_capped_by_their_forwarded_address(
     transport, monkeypatch, settings, member
 ):
-    monkeypatch.setattr(live, "MAX_VISITOR_SOCKETS_PER_ADDRESS", 2)
+    monkeypatch.setattr(admission, "MAX_VISITOR_SOCKETS_PER_ADDRESS", 2)
     settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
     discussion = await db(make_discussion)(member)
     path = f"/ws/d/{discussion.pk}/"
@@ -541,10 +544,10 @@ async def test_presence_decays_when_another_process_stops_refreshing(transport, 
     """A process that died leaves an entry that expires on its own."""
     from django.core.cache import cache
 
-    monkeypatch.setattr(live, "PRESENCE_HEARTBEAT", 0.2)
+    monkeypatch.setattr(timing, "PRESENCE_HEARTBEAT", 0.2)
     discussion = await db(make_discussion)(member)
     ghost = await db(user_factory)("ghost")
-    procs_key, prefix = live._presence_keys(discussion.pk)
+    procs_key, prefix = presence._presence_keys(discussion.pk)
     expires = time.time() + 0.8
 
     def plant_dead_process() -> None:
@@ -563,7 +566,7 @@ async def test_presence_survives_a_cache_outage(transport, monkeypatch, member):
     def broken(*args, **kwargs):
         raise ConnectionError("cache down")
 
-    monkeypatch.setattr(live, "presence_count", broken)
+    monkeypatch.setattr(presence, "presence_count", broken)
     discussion = await db(make_discussion)(member)
     comm, _ = await follow(discussion.pk, member)
     await db(add_reply)(discussion, member, "still live")
@@ -578,7 +581,7 @@ async def test_posting_succeeds_and_logs_when_the_transport_is_down(transport, m
     def down(event):
         raise ConnectionError("redis is down")
 
-    monkeypatch.setattr(live, "publish", down)
+    monkeypatch.setattr(live_transport, "publish", down)
     discussion = await db(make_discussion)(member)
 
     reply = await db(add_reply)(discussion, member, "saved anyway")
@@ -593,7 +596,7 @@ async def test_a_slow_reader_is_dropped_behind_not_waited_for(transport, monkeyp
     discussion = await db(make_discussion)(member)
     slow, _ = await follow(discussion.pk, member)
     fast, _ = await follow(discussion.pk, other_member)
-    hub = await live.get_hub()
+    hub = await get_hub()
     slow_reader = next(r for r in hub.by_discussion[discussion.pk] if r.user_id == member.pk)
 
     class FullBuffer:
@@ -604,7 +607,9 @@ async def test_a_slow_reader_is_dropped_behind_not_waited_for(transport, monkeyp
             raise AssertionError("a frame was written to a reader over its limit")
 
     slow_reader.protocol = FullBuffer()
-    monkeypatch.setattr(live.Reader, "backlog", lambda self: live.DROP_BACKLOG_BYTES + 1 if self is slow_reader else 0)
+    monkeypatch.setattr(
+        sockets.Reader, "backlog", lambda self: sockets.DROP_BACKLOG_BYTES + 1 if self is slow_reader else 0
+    )
 
     await db(add_reply)(discussion, member, "for the fast one")
 
@@ -619,10 +624,12 @@ async def test_a_reader_far_behind_is_closed(transport, monkeypatch, member, oth
     discussion = await db(make_discussion)(member)
     slow, _ = await follow(discussion.pk, member)
     fast, _ = await follow(discussion.pk, other_member)
-    hub = await live.get_hub()
+    hub = await get_hub()
     slow_reader = next(r for r in hub.by_discussion[discussion.pk] if r.user_id == member.pk)
     slow_reader.protocol = object()  # never written to: over the close limit
-    monkeypatch.setattr(live.Reader, "backlog", lambda self: live.CLOSE_BACKLOG_BYTES + 1 if self is slow_reader else 0)
+    monkeypatch.setattr(
+        sockets.Reader, "backlog", lambda self: sockets.CLOSE_BACKLOG_BYTES + 1 if self is slow_reader else 0
+    )
 
     await db(add_reply)(discussion, member, "go on without them")
 

@@ -17,7 +17,9 @@ from django.test import Client
 from accounts import privacy_services
 from accounts.models import User
 from community.models import Community, Membership
-from discussions import live, services
+from discussions import services
+from discussions.live.admission import CLOSE_FORBIDDEN, admission
+from discussions.live.timing import on_live_thread
 from discussions.models import Discussion, Reply, Visibility
 from tests.discussions.test_live_socket import (  # noqa: F401  (fixtures)
     _fresh_hub,
@@ -142,12 +144,12 @@ async def test_an_author_who_lost_access_keeps_their_words_only_through_export(c
     await db(services.reply_create)(author=scene.reader, discussion=scene.discussion, body=NEXT_REPLY)
 
     # The open socket is closed, and the next reply never reaches it.
-    await assert_closed_with(socket, live.CLOSE_FORBIDDEN)
+    await assert_closed_with(socket, CLOSE_FORBIDDEN)
     assert await db(_what_the_author_sees)(author, scene.discussion) == dict.fromkeys(
         ("page", "catch-up", "search", "home"), False
     )
     assert await db(_reply_as_author)(author, scene.discussion) == 404
-    assert await live.on_live_thread(live.admission)(scene.author, scene.discussion.pk) is None
+    assert await on_live_thread(admission)(scene.author, scene.discussion.pk) is None
     # What they wrote is still theirs to take away.
     archive = await db(privacy_services.data_export_contents)(scene.author)
     assert [d["title"] for d in archive["discussions"]] == [TITLE]

@@ -15,7 +15,8 @@ from django.utils import timezone
 
 from community import services
 from community.models import Community
-from discussions import live
+from discussions.live.admission import CLOSE_FORBIDDEN
+from discussions.live.hub import get_hub, reset_hubs
 from discussions.models import Discussion, Visibility
 from moderation.models import ModerationAction
 from spoonful.asgi import application
@@ -137,7 +138,7 @@ def transport(request):
 @pytest.fixture
 async def fresh_hub():
     yield
-    await live.reset_hubs()
+    await reset_hubs()
 
 
 async def reading(discussion: Discussion, user=None) -> WebsocketCommunicator:
@@ -180,8 +181,8 @@ async def test_a_community_made_private_closes_the_sockets_of_everyone_who_may_n
     response = await db(staff_client.post)(policy_url(community), {"policy": "private"})
 
     assert response.status_code == 302
-    assert await next_frame_or_close(visitor) == {"type": "close", "code": live.CLOSE_FORBIDDEN}
-    assert await next_frame_or_close(not_in_it) == {"type": "close", "code": live.CLOSE_FORBIDDEN}
+    assert await next_frame_or_close(visitor) == {"type": "close", "code": CLOSE_FORBIDDEN}
+    assert await next_frame_or_close(not_in_it) == {"type": "close", "code": CLOSE_FORBIDDEN}
     assert (await next_frame_or_close(in_it))["type"] == "discussion"  # still registered, still reading
     await in_it.disconnect()
 
@@ -197,8 +198,8 @@ async def test_the_sweep_closes_a_visitor_whose_access_event_was_lost(member, co
 
     # As if the publish after commit never arrived: no event at all.
     await db(Community.objects.filter(pk=community.pk).update)(policy=Community.Policy.PRIVATE)
-    await (await live.get_hub()).sweep_sessions()
+    await (await get_hub()).sweep_sessions()
 
-    assert await next_frame_or_close(visitor) == {"type": "close", "code": live.CLOSE_FORBIDDEN}
-    assert (await live.get_hub()).by_user.get(member.pk)  # the member is still registered
+    assert await next_frame_or_close(visitor) == {"type": "close", "code": CLOSE_FORBIDDEN}
+    assert (await get_hub()).by_user.get(member.pk)  # the member is still registered
     await in_it.disconnect()

@@ -8,7 +8,8 @@ from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.test import Client
 
-from discussions import live
+from discussions.live.admission import CLOSE_FORBIDDEN
+from discussions.live.hub import reset_hubs
 from spoonful.asgi import application
 from tests.privacy.conftest import STATES, VIEWERS, allowed
 from tests.privacy.helpers import leaks
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture(autouse=True)
 async def _fresh_hub():
     yield
-    await live.reset_hubs()
+    await reset_hubs()
 
 
 def _cookie_for(user) -> bytes | None:
@@ -54,7 +55,7 @@ async def test_the_socket_handshake_follows_the_matrix(world, viewer):
     cookie = await sync_to_async(_cookie_for)(user)
 
     missing_code, _ = await _handshake("/ws/d/999999999/", cookie)
-    assert missing_code == live.CLOSE_FORBIDDEN
+    assert missing_code == CLOSE_FORBIDDEN
     for state in STATES:
         code, frames = await _handshake(f"/ws/d/{world.posts[state].pk}/", cookie)
         if allowed(viewer, state):

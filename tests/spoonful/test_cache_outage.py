@@ -17,7 +17,9 @@ import pytest
 import redis
 from django.test import Client
 
-from discussions import live, services
+from discussions import services
+from discussions.live import presence, timing
+from discussions.live.hub import reset_hubs
 from discussions.models import Discussion, Reply, Visibility
 from spoonful import settings as production
 from tests.conftest import IN_CI, PASSWORD
@@ -150,10 +152,10 @@ def test_posting_limits_still_hold_in_each_process_while_redis_is_down(on_own_re
 
 def test_presence_counts_this_processs_readers_while_redis_is_down(on_own_redis, member, other_member, start):
     discussion = start()
-    assert live.presence_count(discussion.pk, {member.pk}, 1) == 2
+    assert presence.presence_count(discussion.pk, {member.pk}, 1) == 2
     on_own_redis.stop()
 
-    assert live.presence_count(discussion.pk, {member.pk, other_member.pk}, 1) == 3
+    assert presence.presence_count(discussion.pk, {member.pk, other_member.pk}, 1) == 3
 
 
 @pytest.mark.django_db(transaction=True)
@@ -165,7 +167,7 @@ async def test_readers_still_see_who_is_reading_in_their_process_while_redis_is_
 
     from tests.discussions.test_live_socket import follow, next_presence, presence_becomes
 
-    monkeypatch.setattr(live, "PRESENCE_THROTTLE", 0.05)
+    monkeypatch.setattr(timing, "PRESENCE_THROTTLE", 0.05)
     channel_layers.backends.clear()
     discussion = await sync_to_async(start)()
     try:
@@ -179,5 +181,5 @@ async def test_readers_still_see_who_is_reading_in_their_process_while_redis_is_
         await presence_becomes(first, 1)
         await first.disconnect()
     finally:
-        await live.reset_hubs()
+        await reset_hubs()
         channel_layers.backends.clear()

@@ -1,0 +1,87 @@
+"""What each audience receives: the frames an event becomes, rendered once per audience.
+
+Audiences are signed-out visitors, members, moderators, and the reply's own
+author. A reply is rendered with the page's own partial, prepared by the page's
+own code, for one representative reader of each audience.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser
+
+from discussions.live.admission import Audience
+from discussions.models import Discussion, Reply
+from discussions.views import reply_html_for_viewer
+
+RESYNC_FRAME = '{"type": "resync"}'
+
+
+def _viewer_for(audience: str, readers: list, exclude: int | None):
+    """A representative viewer for an audience: one of its own readers (as they
+    signed in on this socket) who is not the reply's author."""
+    if audience == Audience.VISITOR:
+        return AnonymousUser()
+    for user in readers:
+        if user.pk != exclude:
+            return user
+    return None
+
+
+def build_reply_frames(
+    event: dict, seq: int, audiences: dict[str, list], authors_present: dict[int, Any]
+) -> tuple[dict[str, str], int | None]:
+    """Render a reply event once per audience present in this process.
+
+    Audiences are: signed-out visitors, members, moderators, and the reply's own
+    author (who sees their anonymous or held reply as theirs). Each is rendered
+    for one representative reader of it, so nothing personal to one member
+    beyond authorship may go in the partial. Returns frames keyed by audience
+    and the author's id. A reply an audience may not see becomes a
+    bare ``seq`` frame for it, so its seq stays contiguous without content.
+    """
+    number = event["number"]
+    reply = (
+        Reply.objects.select_related("discussion", "author", "parent")
+        .filter(discussion_id=event["discussion_id"], number=number)
+        .first()
+    )
+    skip = json.dumps({"type": "seq", "seq": seq})
+    if reply is None:
+        return {audience: skip for audience in audiences}, None
+    kind = "reply.created" if event["type"] == "reply.created" else "reply.changed"
+    frames: dict[str, str] = {}
+    wanted = dict(audiences)
+    if reply.author_id in authors_present:
+        wanted[Audience.AUTHOR] = [authors_present[reply.author_id]]
+    for audience, users in wanted.items():
+        viewer = users[0] if audience == Audience.AUTHOR else _viewer_for(audience, users, exclude=reply.author_id)
+        if viewer is None:
+            continue  # only the author reads here in this audience: they get the author frame
+        # The page's own partial, prepared for this viewer by the page's own code.
+        html = reply_html_for_viewer(viewer=viewer, discussion=reply.discussion, number=number)
+        if html is None:
+            # Held, or hidden for review: readers who had it must drop it.
+            frames[audience] = (
+                json.dumps({"type": "reply.gone", "seq": seq, "number": number}) if kind == "reply.changed" else skip
+            )
+            continue
+        frames[audience] = json.dumps(
+            {
+                "type": kind,
+                "seq": seq,
+                "number": number,
+                "parent": reply.parent.number if reply.parent else None,
+                "tombstone": reply.is_tombstone,
+                "html": html,
+            }
+        )
+    return frames, reply.author_id
+
+
+def discussion_state(discussion_id: int) -> dict:
+    """What a ``discussion`` frame carries: the discussion's state as it is now."""
+    discussion = Discussion.objects.filter(pk=discussion_id).only("is_locked").first()
+    return {"locked": bool(discussion and discussion.is_locked)}
