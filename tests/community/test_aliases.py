@@ -3,7 +3,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from community import services
 from community.models import Community, CommunityAlias, Membership
-from tests.privacy.helpers import normalised
+from tests.helpers.privacy import normalised
 
 pytestmark = pytest.mark.django_db
 

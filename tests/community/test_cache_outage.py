@@ -20,7 +20,9 @@ from django.test import Client
 from community import settings as production
 from discussions import live, services
 from discussions.models import Discussion, Reply, Visibility
-from tests.conftest import IN_CI, PASSWORD
+from tests.helpers.environment import IN_CI
+from tests.helpers.live import follow, next_presence, presence_becomes
+from tests.helpers.users import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -162,8 +164,6 @@ async def test_readers_still_see_who_is_reading_in_their_process_while_redis_is_
 ):
     from asgiref.sync import sync_to_async
     from channels.layers import channel_layers
-
-    from tests.discussions.test_live_socket import follow, next_presence, presence_becomes
 
     monkeypatch.setattr(live, "PRESENCE_THROTTLE", 0.05)
     channel_layers.backends.clear()

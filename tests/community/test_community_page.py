@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from community.models import Community, CommunityAlias, Membership
 from discussions.models import Discussion, Visibility
-from tests.privacy.helpers import normalised
+from tests.helpers.privacy import normalised
 
 pytestmark = pytest.mark.django_db
 

@@ -11,9 +11,7 @@ from taggit.models import Tag
 from community.models import Community, Membership
 from discussions import events, live
 from discussions.models import Discussion, Visibility
-from tests.conftest import PASSWORD
-from tests.discussions.test_live_socket import (  # noqa: F401  (fixtures)
-    _fresh_hub,
+from tests.helpers.live import (
     add_reply,
     assert_closed_with,
     communicator,
@@ -21,10 +19,10 @@ from tests.discussions.test_live_socket import (  # noqa: F401  (fixtures)
     follow,
     make_discussion,
     receive_type,
-    transport,
 )
+from tests.helpers.users import PASSWORD
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("transport")]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("transport", "fresh_hub")]
 
 
 def community_discussion(author, reader, *, policy=Community.Policy.OPEN) -> Discussion:

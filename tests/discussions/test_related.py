@@ -1,4 +1,4 @@
-# ruff: noqa: F811 - pytest fixtures imported from discovery_world are redefined as parameters
+# ruff: noqa: F811 - pytest fixtures imported from tests.helpers.discovery are redefined as parameters
 """ "You may also like": the privacy matrix, scoring, and a constant query count."""
 
 from datetime import timedelta
@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from discussions.models import Discussion, RelatedDiscussion, Visibility
 from discussions.related import related_discussions, significant_words
-from tests.discussions.discovery_world import (
+from tests.helpers.discovery import (
     ALL_POSTS,
     EXPECTED,
     make_community,

@@ -1,4 +1,4 @@
-# ruff: noqa: F811 - pytest fixtures imported from discovery_world are redefined as parameters
+# ruff: noqa: F811 - pytest fixtures imported from tests.helpers.discovery are redefined as parameters
 """Search: the privacy matrix, bad queries, filters, hashtags, rate limit and query counts.
 
 These run on whichever database DATABASE_URL names: the SQLite fallback locally and
@@ -15,7 +15,7 @@ from django.utils import timezone
 from accounts.models import ProfessionalVerification
 from discussions.models import Discussion, Visibility
 from discussions.search import MAX_QUERY_LENGTH, search_discussions, search_index_update
-from tests.discussions.discovery_world import (
+from tests.helpers.discovery import (
     ALL_POSTS,
     EXPECTED,
     SHARED_WORD,

@@ -1,4 +1,4 @@
-# ruff: noqa: F811 - pytest fixtures imported from discovery_world are redefined as parameters
+# ruff: noqa: F811 - pytest fixtures imported from tests.helpers.discovery are redefined as parameters
 """In-app notifications: who is told, who is not, what the list shows, and what it costs."""
 
 import pytest
@@ -11,7 +11,7 @@ from discussions.events import user_group_name
 from discussions.models import Discussion, Reply, Visibility
 from notifications import services as notifications
 from notifications.models import HashtagFollow, Notification, NotificationPreference
-from tests.discussions.discovery_world import (
+from tests.helpers.discovery import (
     discovery_urls,  # noqa: F401
     make_community,
     make_discussion,

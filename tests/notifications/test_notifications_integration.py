@@ -1,4 +1,4 @@
-# ruff: noqa: F811 - pytest fixtures imported from discovery_world are redefined as parameters
+# ruff: noqa: F811 - pytest fixtures imported from tests.helpers.discovery are redefined as parameters
 """Notifications and the search index through the posting services, as members use them."""
 
 from unittest import mock
@@ -11,7 +11,7 @@ from discussions.models import Visibility
 from discussions.search import search_discussions
 from notifications import services as notifications
 from notifications.models import Notification, NotificationPreference
-from tests.discussions.discovery_world import discovery_urls, make_community  # noqa: F401
+from tests.helpers.discovery import discovery_urls, make_community, make_discussion, make_reply  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 Kind = Notification.Kind
@@ -44,8 +44,6 @@ def test_immediate_emails_leave_the_request_on_a_thread(
     member, other_member, mecfs, settings, discovery_urls, django_capture_on_commit_callbacks
 ):
     from django.core import mail
-
-    from tests.discussions.discovery_world import make_discussion, make_reply
 
     settings.NOTIFICATIONS_EMAIL_INLINE = False
     notifications.preference_set(

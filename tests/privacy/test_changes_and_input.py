@@ -7,7 +7,7 @@ from django.contrib.auth.models import AnonymousUser
 from discussions.models import Discussion, Visibility
 from discussions.related import related_discussions
 from discussions.search import search_discussions
-from tests.privacy.conftest import SHARED_WORD, body_canary, reply_canary, title_canary
+from tests.helpers.privacy import SHARED_WORD, body_canary, reply_canary, title_canary
 
 pytestmark = pytest.mark.django_db
 

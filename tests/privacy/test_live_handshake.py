@@ -10,16 +10,9 @@ from django.test import Client
 
 from community.asgi import application
 from discussions import live
-from tests.privacy.conftest import STATES, VIEWERS, allowed
-from tests.privacy.helpers import leaks
+from tests.helpers.privacy import STATES, VIEWERS, allowed, leaks
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-async def _fresh_hub():
-    yield
-    await live.reset_hubs()
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("fresh_hub")]
 
 
 def _cookie_for(user) -> bytes | None:

@@ -12,15 +12,17 @@ from django.contrib.auth.models import AnonymousUser
 from discussions.related import related_discussions
 from discussions.search import search_discussions
 from notifications.models import Notification
-from tests.privacy.conftest import (
+from tests.helpers.privacy import (
     STATES,
     VIEWERS,
     WARNING_LABEL,
+    allowed,
     body_canary,
+    leaks,
+    normalised,
     reply_canary,
     title_canary,
 )
-from tests.privacy.helpers import leaks, normalised
 
 pytestmark = pytest.mark.django_db
 
@@ -29,8 +31,6 @@ MATRIX = [(viewer, state) for viewer in VIEWERS for state in STATES]
 
 
 def _allowed(world, viewer, state):
-    from tests.privacy.conftest import allowed
-
     return allowed(viewer, state)
 
 

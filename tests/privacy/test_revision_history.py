@@ -8,7 +8,7 @@ from discussions import services
 from discussions.models import AuthorAction, Discussion, Revision
 from moderation import services as moderation
 from moderation.models import ModerationAction
-from tests.conftest import enable_two_factor
+from tests.helpers.users import enable_two_factor
 
 pytestmark = pytest.mark.django_db
 
