@@ -56,7 +56,7 @@ def test_a_warned_post_shows_its_warning_label(world):
 def test_a_post_made_private_disappears_from_related_at_once(world):
     Discussion.objects.filter(pk=world.posts["mem"].pk).update(visibility=Visibility.COMMUNITY)
 
-    assert "mem" not in related_names(world, "nonmember")
+    assert "mem" not in related_names(world, "outsider")
     assert "mem" in related_names(world, "member")
 
 

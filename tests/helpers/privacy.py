@@ -20,14 +20,14 @@ from discussions.models import Discussion, Reply, Visibility
 from discussions.search import search_index_update
 
 STATES = ["public", "members", "community", "private", "anonymous", "warning", "removed", "held"]
-VIEWERS = ["visitor", "nonmember", "member", "blocked", "author", "mod_other", "mod_this", "staff"]
+VIEWERS = ["visitor", "outsider", "member", "blocked", "author", "mod_other", "mod_this", "staff"]
 
 # Who may read a discussion in each state. Written out by hand, not computed from the
 # rule under test.       public members community private anonymous warning removed held
 _Y, _N = True, False
 EXPECTED = {
     "visitor": (_Y, _N, _N, _N, _Y, _Y, _N, _N),
-    "nonmember": (_Y, _Y, _N, _N, _Y, _Y, _N, _N),
+    "outsider": (_Y, _Y, _N, _N, _Y, _Y, _N, _N),
     "member": (_Y, _Y, _Y, _Y, _Y, _Y, _N, _N),
     "blocked": (_Y, _Y, _Y, _Y, _Y, _Y, _N, _N),
     "author": (_Y, _Y, _Y, _Y, _Y, _Y, _N, _Y),
@@ -156,7 +156,7 @@ def normalised(html: str) -> str:
 def build_world(user_factory) -> World:
     """Make every viewer and every state; ``user_factory`` is the fixture of that name."""
     users = {
-        "nonmember": user_factory("bobnm", display_name="Bob Nonmember"),
+        "outsider": user_factory("bobout", display_name="Bob Outsider"),
         "member": user_factory("carolm", display_name="Carol Member"),
         "blocked": user_factory("davebl", display_name="Dave Blocked"),
         "author": user_factory("aliceau", display_name="Alice Author"),

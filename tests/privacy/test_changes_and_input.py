@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 def test_a_discussion_made_community_only_disappears_from_every_surface_at_once(world):
     public = world.posts["public"]
-    bob = world.client("nonmember")
+    bob = world.client("outsider")
     visitor = world.client("visitor")
     assert bob.get(f"/d/{public.pk}/").status_code == 200
     assert title_canary("public") in visitor.get("/sitemap.xml").content.decode()
@@ -35,7 +35,7 @@ def test_a_discussion_made_community_only_disappears_from_every_surface_at_once(
             assert reply_canary("public") not in html, url
         html = client.get("/search/", {"q": title_canary("public")}).content.decode()
         assert f"/d/{public.pk}/" not in html
-    for viewer in (world.users["nonmember"], AnonymousUser()):
+    for viewer in (world.users["outsider"], AnonymousUser()):
         assert not search_discussions(viewer=viewer, query=title_canary("public")).results
         assert not search_discussions(viewer=viewer, query=reply_canary("public")).results
         related = related_discussions(viewer=viewer, discussion=world.posts["warning"], limit=20)
@@ -59,7 +59,7 @@ def test_the_author_cannot_make_a_discussion_more_public_without_confirming(worl
 def test_someone_else_cannot_change_who_reads_a_discussion(world):
     members_only = world.posts["members"]
 
-    response = world.client("nonmember").post(
+    response = world.client("outsider").post(
         f"/d/{members_only.pk}/discussion/visibility/", {"visibility": Visibility.PUBLIC}
     )
 
@@ -93,7 +93,7 @@ def test_a_bad_or_missing_visibility_is_never_public(world, value):
 
 
 def test_fields_a_member_may_not_set_are_ignored(world):
-    bob = world.users["nonmember"]
+    bob = world.users["outsider"]
 
     response = _post_new(
         world,

@@ -135,7 +135,7 @@ def test_the_community_pages_list_exactly_what_the_viewer_may_read(world, viewer
     assert _titles_shown(html, in_community) == {s for s in in_community if _allowed(world, viewer, s)}
     assert body_canary("warning") not in html  # excerpts stay behind the warning in lists
     assert leaks(html, world, viewer) == []
-    if viewer in ("visitor", "nonmember", "mod_other"):
+    if viewer in ("visitor", "outsider", "mod_other"):
         assert private_page.status_code == 404
         assert normalised(private_page.content.decode()) == normalised(client.get("/c/nosuchcnry/").content.decode())
     else:
@@ -160,7 +160,7 @@ def test_directory_counts_only_what_the_viewer_may_read(world, viewer):
     counts = {c.slug: c.discussion_count for c in response.context["page"].object_list}
     in_community = [s for s in STATES if s != "private"]
     assert counts["cnrycomm"] == sum(_allowed(world, viewer, s) for s in in_community)
-    if viewer in ("visitor", "nonmember", "mod_other"):
+    if viewer in ("visitor", "outsider", "mod_other"):
         assert "cnrypriv" not in counts
         assert "cnrypriv" not in response.content.decode()
     else:
@@ -227,7 +227,7 @@ def test_tag_autocomplete_offers_the_private_community_only_to_its_members(world
     response = world.client(viewer).get("/c/autocomplete/", {"q": "cnry"})
 
     hashtags = {result["hashtag"] for result in json.loads(response.content)["results"]}
-    if viewer in ("visitor", "nonmember", "mod_other"):
+    if viewer in ("visitor", "outsider", "mod_other"):
         assert hashtags == {"cnrycomm"}
     else:
         assert hashtags == {"cnrycomm", "cnrypriv"}
