@@ -11,6 +11,7 @@ from django.contrib.auth.models import AnonymousUser
 
 from discussions.related import related_discussions
 from discussions.search import search_discussions
+from discussions.selectors import can_see_discussion, discussion_list_visible_to
 from notifications.models import Notification
 from tests.helpers.privacy import (
     STATES,
@@ -257,12 +258,25 @@ def test_the_sitemap_lists_only_public_published_discussions_whoever_asks(world,
 
 
 def test_the_rule_itself_matches_the_matrix(world):
-    from discussions.selectors import discussion_list_visible_to
-
     for viewer in VIEWERS:
         visible = set(discussion_list_visible_to(world.viewer(viewer)).values_list("pk", flat=True))
         assert visible == {world.posts[s].pk for s in world.visible_to(viewer)}, viewer
+        for state in STATES:
+            readable = can_see_discussion(world.viewer(viewer), world.posts[state])
+            assert readable is allowed(viewer, state), (viewer, state)
     assert not isinstance(world.viewer("member"), AnonymousUser)
+
+
+def test_a_deactivated_account_sees_what_a_visitor_sees(world):
+    member = world.users["member"]
+    member.is_active = False
+    member.save()
+
+    visible = set(discussion_list_visible_to(member).values_list("pk", flat=True))
+
+    assert visible == {world.posts[s].pk for s in world.visible_to("visitor")}
+    for state in STATES:
+        assert can_see_discussion(member, world.posts[state]) is allowed("visitor", state), state
 
 
 SHARED_WORD_QUERY = "quokkafern"
