@@ -94,6 +94,8 @@ def test_a_bad_or_missing_visibility_is_never_public(world, value):
 
 def test_fields_a_member_may_not_set_are_ignored(world):
     bob = world.users["outsider"]
+    someone_elses = world.posts["members"]
+    before = Discussion.objects.count()
 
     response = _post_new(
         world,
@@ -107,7 +109,8 @@ def test_fields_a_member_may_not_set_are_ignored(world):
         published_reply_count="99",
         last_reply_number="99",
         as_professional="on",
-        id="1",
+        id=str(someone_elses.pk),
+        pk=str(someone_elses.pk),
     )
 
     assert response.status_code == 302
@@ -120,7 +123,13 @@ def test_fields_a_member_may_not_set_are_ignored(world):
     assert created.published_reply_count == 0
     assert created.last_reply_number == 0
     assert created.as_professional is False
-    assert created.pk != 1 or not Discussion.objects.filter(pk=1).exclude(pk=created.pk).exists()
+    # An id in the form does not aim the post at an existing row: a new one is added
+    # and the discussion that id names keeps its own words.
+    assert Discussion.objects.count() == before + 1
+    untouched = Discussion.objects.get(pk=someone_elses.pk)
+    assert untouched.title == f"{title_canary('members')} {SHARED_WORD} pacing"
+    assert untouched.body == someone_elses.body
+    assert untouched.visibility == Visibility.MEMBERS
 
 
 def test_a_shared_word_search_by_a_visitor_returns_only_public_ones(world):
