@@ -46,17 +46,20 @@ async def then_a_reply_is_posted_and_not_received(comm, discussion, author) -> N
     await assert_closed_with(comm, live.CLOSE_FORBIDDEN)
 
 
-async def test_leaving_the_community_closes_the_socket(member, other_member):
+async def test_leaving_the_community_through_its_page_closes_the_socket(member, other_member):
     discussion = await db(community_discussion)(member, other_member)
-    comm, _ = await follow(discussion.pk, other_member)
+    leaver, cookie = await signed_in(other_member)
+    comm, _ = await follow(discussion.pk, cookie=cookie)
+    author_comm, _ = await follow(discussion.pk, member)
 
-    def leave() -> None:
-        with transaction.atomic():
-            Membership.objects.filter(user=other_member).delete()
-            events.access_changed(user_id=other_member.pk)
+    response = await db(leaver.post)("/c/mecfs/leave/")
 
-    await db(leave)()
+    assert response.status_code == 302
+    assert not await db(Membership.objects.filter(user=other_member).exists)()
     await then_a_reply_is_posted_and_not_received(comm, discussion, member)
+    # The author, still a member, keeps reading.
+    assert "after the revocation" in (await receive_type(author_comm, "reply.created"))["html"]
+    await author_comm.disconnect()
 
 
 async def test_being_banned_from_the_community_closes_the_socket(member, other_member):
