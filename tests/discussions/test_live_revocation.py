@@ -62,17 +62,20 @@ async def test_leaving_the_community_through_its_page_closes_the_socket(member, 
     await author_comm.disconnect()
 
 
-async def test_being_banned_from_the_community_closes_the_socket(member, other_member):
+async def test_being_banned_by_the_communitys_moderator_closes_the_socket(member, other_member, moderator):
     discussion = await db(community_discussion)(member, other_member)
+    await db(Membership.objects.create)(
+        user=moderator, community=await db(Community.objects.get)(slug="mecfs"), role=Membership.Role.MODERATOR
+    )
+    moderating, _ = await signed_in(moderator)
     comm, _ = await follow(discussion.pk, other_member)
     author_comm, _ = await follow(discussion.pk, member)
 
-    def ban() -> None:
-        with transaction.atomic():
-            Membership.objects.filter(user=other_member).update(status=Membership.Status.BANNED)
-            events.access_changed(user_id=other_member.pk)
+    response = await db(moderating.post)(
+        f"/mod/members/{other_member.pk}/ban/", {"community": "mecfs", "reason": "Abuse"}
+    )
 
-    await db(ban)()
+    assert response.status_code == 302
     await then_a_reply_is_posted_and_not_received(comm, discussion, member)
     # Everyone else keeps reading.
     assert "after the revocation" in (await receive_type(author_comm, "reply.created"))["html"]
