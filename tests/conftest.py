@@ -1,16 +1,21 @@
-import os
-import socket
+"""The cast and factories every test may ask for by name.
+
+Shared code that is not a fixture lives in ``tests/helpers``; nothing imports this file.
+"""
+
 from types import SimpleNamespace
-from urllib.parse import urlparse
 
 import pytest
+from channels.layers import channel_layers
 from django.core.cache import cache
+from django.test import override_settings
 
 import spoonful.ratelimits
 from accounts.models import User
-
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-PASSWORD = "correct horse battery staple"
+from discussions.live import timing
+from discussions.live.hub import reset_hubs
+from tests.helpers.environment import layer_settings
+from tests.helpers.users import PASSWORD, enable_two_factor
 
 
 def _plain_static_storage(settings) -> None:
@@ -41,13 +46,6 @@ def _rate_limit_windows_stay_put(monkeypatch):
     requests must not see its count reset because the minute turned over mid-test."""
     start_of_a_window = 1_800_000_000.0  # a multiple of every window length used
     monkeypatch.setattr(spoonful.ratelimits, "time", SimpleNamespace(time=lambda: start_of_a_window + 1))
-
-
-def enable_two_factor(user: User):
-    """Staff, moderators and verified professionals act only with two-factor sign-in on."""
-    from allauth.mfa.models import Authenticator
-
-    return Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={"secret": "test-only"})
 
 
 @pytest.fixture
@@ -119,14 +117,18 @@ def outsider(user_factory) -> User:
     return user_factory("bob", display_name="Bob")
 
 
-def redis_url_or_skip() -> str:
-    """The Redis to test against; missing Redis skips locally and fails in CI."""
-    url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
-    parsed = urlparse(url)
-    try:
-        socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or 6379), timeout=0.5).close()
-    except OSError:
-        if IN_CI:
-            pytest.fail(f"Redis is required in CI but {url} does not answer")
-        pytest.skip(f"needs Redis at {url} (start it with redis-server, or set REDIS_URL)")
-    return url
+@pytest.fixture(params=["memory", "redis"])
+def transport(request, monkeypatch):
+    """Each live test twice: one process's hub ("memory"), and Redis pub/sub as several processes use."""
+    monkeypatch.setattr(timing, "PRESENCE_THROTTLE", 0.05)
+    with override_settings(CHANNEL_LAYERS=layer_settings(request.param)):
+        channel_layers.backends.clear()
+        yield request.param
+    channel_layers.backends.clear()
+
+
+@pytest.fixture
+async def fresh_hub():
+    """A live test leaves no hub behind for the next one."""
+    yield
+    await reset_hubs()

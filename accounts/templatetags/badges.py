@@ -1,11 +1,10 @@
 """Professional badges and avatars for templates.
 
+Lists get their badges in one query from ``accounts.selectors.attach_badges`` in the view.
+
 {% load badges %}
-{% for reply in replies|with_badges %}            {# one query for the whole list #}
-  {% professional_badge reply.professional_badge compact=True %}  {# beside the name #}
-  ...
-  {% professional_badge reply.professional_badge %}  {# label, advice note, conflict of interest #}
-{% endfor %}
+{% professional_badge reply.professional_badge compact=True %}  {# beside the name #}
+{% professional_badge reply.professional_badge %}  {# label, advice note, conflict of interest #}
 {% post_badge discussion %}                       {# a single post (one query) #}
 {% avatar user %}
 """
@@ -13,15 +12,9 @@
 from django import template
 
 from accounts.models import Profile, User
-from accounts.selectors import Badge, attach_badges, badge_for_post
+from accounts.selectors import Badge, badge_for_post
 
 register = template.Library()
-
-
-@register.filter
-def with_badges(posts) -> list:
-    """The posts as a list, each with ``professional_badge`` (a Badge or None), in one query."""
-    return attach_badges(posts)
 
 
 @register.inclusion_tag("accounts/_badge.html")
@@ -31,7 +24,7 @@ def professional_badge(badge: Badge | None, compact: bool = False) -> dict:
 
 @register.inclusion_tag("accounts/_badge.html")
 def post_badge(post, compact: bool = False) -> dict:
-    """The badge of one discussion or reply; use ``with_badges`` for lists."""
+    """The badge of one discussion or reply; use ``attach_badges`` for lists."""
     return {"badge": badge_for_post(post), "compact": compact}
 
 

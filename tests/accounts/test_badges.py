@@ -1,13 +1,16 @@
-"""Badges for lists in one query, and how the template tag renders them."""
+"""Badges for lists in one query, and how the page and the template tags render them."""
+
+import re
 
 import pytest
 from django.template import Context, Template
 from django.utils import timezone
 
-from accounts.selectors import badges_for_authors
+from accounts.selectors import attach_badges, badges_for_authors
 from discussions.models import Discussion, Reply
 
 pytestmark = pytest.mark.django_db
+REPLY_ARTICLE = re.compile(r'<article class="(reply[^"]*)" id="reply-(\d+)"')
 
 
 @pytest.fixture
@@ -33,20 +36,27 @@ def busy_discussion(verified_clinician, member, other_member, make_verified):
     return discussion
 
 
-def test_a_page_of_five_hundred_replies_gets_its_badges_in_one_query(busy_discussion, django_assert_num_queries):
+def test_a_page_of_five_hundred_replies_shows_each_badge_from_one_query(
+    busy_discussion, client, django_assert_num_queries
+):
     replies = list(Reply.objects.filter(discussion=busy_discussion).order_by("number"))
-    template = Template(
-        "{% load badges %}{% for reply in replies|with_badges %}"
-        "{% professional_badge reply.professional_badge compact=True %}{% endfor %}"
-    )
     with django_assert_num_queries(1):
-        html = template.render(Context({"replies": replies}))
-    expected = sum(
-        1
+        attach_badges(replies)
+    expected = {
+        reply.number
         for reply in replies
         if reply.as_professional and not reply.is_anonymous and reply.author.username in ("drlee", "carol")
-    )
-    assert html.count('class="pro-badge"') == expected
+    }
+    assert {reply.number for reply in replies if reply.professional_badge} == expected
+
+    html = client.get(busy_discussion.get_absolute_url()).content.decode()
+
+    # The page shows a window of the replies; each one in it carries its badge or none.
+    shown = {int(number) for _, number in REPLY_ARTICLE.findall(html)}
+    verified = {int(number) for classes, number in REPLY_ARTICLE.findall(html) if "reply-verified" in classes}
+    assert len(shown) > 10
+    assert verified == shown & expected
+    assert html.count('class="mark mark-badge"') == len(verified)
     assert "Verified nurse · Ireland" in html
     assert "Verified physician · UK" in html
 

@@ -7,7 +7,7 @@ from django.core import mail
 from django.test import Client
 
 from accounts.models import CURRENT_CONSENT_VERSION, User
-from tests.conftest import PASSWORD
+from tests.helpers.users import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ from django.contrib.messages import get_messages
 
 from accounts.models import ProfessionalVerification
 from accounts.selectors import can_act_as_professional, has_two_factor
-from tests.accounts.conftest import enable_two_factor
+from tests.helpers.users import enable_two_factor
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from PIL import Image
 
 from accounts.models import ProfessionalVerification, Profile
 from accounts.services import profile_get_or_create
-from tests.accounts.conftest import APPLICATION_FIELDS, PDF_BYTES, jpeg_bytes, png_bytes, upload
+from tests.helpers.uploads import APPLICATION_FIELDS, PDF_BYTES, jpeg_bytes, png_bytes, upload
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 
 from accounts.models import User
-from tests.conftest import PASSWORD
+from tests.helpers.users import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

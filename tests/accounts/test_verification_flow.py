@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts.models import AccountNotice, ProfessionalVerification, VerificationEvent, VerificationEvidence
 from accounts.selectors import badge_for_post, badges_for_authors, is_verified_professional
 from discussions.models import Discussion, Reply
-from tests.accounts.conftest import APPLICATION_FIELDS, PDF_BYTES, upload
+from tests.helpers.uploads import APPLICATION_FIELDS, PDF_BYTES, upload
 
 pytestmark = pytest.mark.django_db
 

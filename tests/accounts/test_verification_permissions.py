@@ -7,7 +7,8 @@ from django.urls import reverse
 
 from accounts.models import ProfessionalVerification, VerificationEvent
 from accounts.services import verification_approve, verification_reject
-from tests.accounts.conftest import PDF_BYTES, enable_two_factor, upload
+from tests.helpers.uploads import PDF_BYTES, upload
+from tests.helpers.users import enable_two_factor
 
 pytestmark = pytest.mark.django_db
 

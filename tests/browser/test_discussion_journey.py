@@ -8,18 +8,10 @@ from playwright.sync_api import expect
 from taggit.models import Tag
 
 from community.models import Community
-from tests.conftest import PASSWORD
+from tests.helpers.browser import sign_in
+from tests.helpers.xss import XSS_CORPUS
 
 pytestmark = pytest.mark.browser
-
-
-def sign_in(page, live_url: str, username: str, assert_accessible) -> None:
-    page.goto(live_url + "/accounts/login/")
-    assert_accessible(page)
-    page.locator("input[name='login']").fill(username)
-    page.locator("input[name='password']").fill(PASSWORD)
-    page.locator("form").filter(has=page.locator("input[name='password']")).get_by_role("button").first.click()
-    expect(page.locator(".signed-in")).to_contain_text("Signed in as")
 
 
 def join_mecfs(page, live_url: str, assert_accessible) -> None:
@@ -115,7 +107,6 @@ def test_two_members_hold_a_threaded_conversation_in_mecfs(live_url, page, brows
 
 def test_the_xss_corpus_stays_inert_in_a_real_browser(live_url, page, user_factory, assert_accessible):
     from discussions import services
-    from tests.discussions.test_markdown import XSS_CORPUS
 
     author = user_factory("alice", display_name="Alice")
     replier = user_factory("carol", display_name="Carol")

@@ -9,7 +9,7 @@ from taggit.models import Tag
 
 from community.models import Community
 from discussions.models import Draft
-from tests.conftest import PASSWORD
+from tests.helpers.users import PASSWORD
 
 pytestmark = pytest.mark.browser
 

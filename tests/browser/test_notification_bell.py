@@ -8,7 +8,7 @@ from taggit.models import Tag
 
 from community.models import Community, Membership
 from discussions.models import Discussion, Visibility
-from tests.browser.test_discussion_journey import sign_in
+from tests.helpers.browser import sign_in
 
 pytestmark = pytest.mark.browser
 

@@ -7,8 +7,8 @@ from taggit.models import Tag
 
 from community.models import Community, Membership
 from discussions.models import Discussion
-from tests.browser.test_discussion_journey import sign_in
-from tests.conftest import PASSWORD
+from tests.helpers.browser import sign_in
+from tests.helpers.users import PASSWORD
 
 pytestmark = pytest.mark.browser
 

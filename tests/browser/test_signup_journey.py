@@ -2,7 +2,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.conftest import PASSWORD
+from tests.helpers.users import PASSWORD
 
 
 def latest_confirmation_path(mail_dir) -> str:

@@ -3,7 +3,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from community import services
 from community.models import Community, CommunityAlias, Membership
-from tests.privacy.helpers import normalised
+from tests.helpers.privacy import normalised
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +24,7 @@ def test_a_member_proposes_a_normalised_alias(mecfs, member):
     assert alias.proposed_by == member
 
 
-def test_non_members_cannot_propose(mecfs, outsider):
+def test_outsiders_cannot_propose(mecfs, outsider):
     with pytest.raises(PermissionDenied):
         services.alias_propose(acting_user=outsider, community=mecfs, name="cfs")
     assert not CommunityAlias.objects.exists()
@@ -136,7 +136,7 @@ def test_a_refused_proposal_keeps_what_was_typed_and_says_why(client, mecfs, mem
     assert 'value="Spoonie"' in html
 
 
-def test_a_non_member_is_told_to_join_first(client, mecfs, outsider):
+def test_an_outsider_is_told_to_join_first(client, mecfs, outsider):
     client.force_login(outsider)
 
     response = client.post("/c/mecfs/aliases/propose/", {"name": "cfs"})

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from community.models import Community, CommunityAlias, Membership
 from discussions.models import Discussion, Visibility
-from tests.privacy.helpers import normalised
+from tests.helpers.privacy import normalised
 
 pytestmark = pytest.mark.django_db
 
@@ -59,7 +59,7 @@ def test_it_shows_only_discussions_the_viewer_may_see(
     assert 'Discussions <span class="muted count">(3)</span>' in signed_in.content.decode()
 
 
-def test_community_only_discussions_are_hidden_from_non_members(client, mecfs, discussion_factory, outsider):
+def test_community_only_discussions_are_hidden_from_outsiders(client, mecfs, discussion_factory, outsider):
     discussion_factory(mecfs, title="Community secret", visibility=Visibility.COMMUNITY)
     client.force_login(outsider)
 

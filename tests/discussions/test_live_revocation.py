@@ -13,9 +13,7 @@ from discussions import events
 from discussions.live import admission, sweeps, timing
 from discussions.live.hub import get_hub, reset_hubs
 from discussions.models import Discussion, Visibility
-from tests.conftest import PASSWORD
-from tests.discussions.test_live_socket import (  # noqa: F401  (fixtures)
-    _fresh_hub,
+from tests.helpers.live import (
     add_reply,
     assert_closed_with,
     communicator,
@@ -23,10 +21,10 @@ from tests.discussions.test_live_socket import (  # noqa: F401  (fixtures)
     follow,
     make_discussion,
     receive_type,
-    transport,
 )
+from tests.helpers.users import PASSWORD
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("transport")]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("transport", "fresh_hub")]
 
 
 def community_discussion(author, reader, *, policy=Community.Policy.OPEN) -> Discussion:
@@ -50,30 +48,36 @@ async def then_a_reply_is_posted_and_not_received(comm, discussion, author) -> N
     await assert_closed_with(comm, admission.CLOSE_FORBIDDEN)
 
 
-async def test_leaving_the_community_closes_the_socket(member, other_member):
+async def test_leaving_the_community_through_its_page_closes_the_socket(member, other_member):
     discussion = await db(community_discussion)(member, other_member)
-    comm, _ = await follow(discussion.pk, other_member)
+    leaver, cookie = await signed_in(other_member)
+    comm, _ = await follow(discussion.pk, cookie=cookie)
+    author_comm, _ = await follow(discussion.pk, member)
 
-    def leave() -> None:
-        with transaction.atomic():
-            Membership.objects.filter(user=other_member).delete()
-            events.access_changed(user_id=other_member.pk)
+    response = await db(leaver.post)("/c/mecfs/leave/")
 
-    await db(leave)()
+    assert response.status_code == 302
+    assert not await db(Membership.objects.filter(user=other_member).exists)()
     await then_a_reply_is_posted_and_not_received(comm, discussion, member)
+    # The author, still a member, keeps reading.
+    assert "after the revocation" in (await receive_type(author_comm, "reply.created"))["html"]
+    await author_comm.disconnect()
 
 
-async def test_being_banned_from_the_community_closes_the_socket(member, other_member):
+async def test_being_banned_by_the_communitys_moderator_closes_the_socket(member, other_member, moderator):
     discussion = await db(community_discussion)(member, other_member)
+    await db(Membership.objects.create)(
+        user=moderator, community=await db(Community.objects.get)(slug="mecfs"), role=Membership.Role.MODERATOR
+    )
+    moderating, _ = await signed_in(moderator)
     comm, _ = await follow(discussion.pk, other_member)
     author_comm, _ = await follow(discussion.pk, member)
 
-    def ban() -> None:
-        with transaction.atomic():
-            Membership.objects.filter(user=other_member).update(status=Membership.Status.BANNED)
-            events.access_changed(user_id=other_member.pk)
+    response = await db(moderating.post)(
+        f"/mod/members/{other_member.pk}/ban/", {"community": "mecfs", "reason": "Abuse"}
+    )
 
-    await db(ban)()
+    assert response.status_code == 302
     await then_a_reply_is_posted_and_not_received(comm, discussion, member)
     # Everyone else keeps reading.
     assert "after the revocation" in (await receive_type(author_comm, "reply.created"))["html"]

@@ -18,7 +18,7 @@ from django.test import Client
 from websockets.sync.client import connect
 
 from discussions.models import Discussion, Visibility
-from tests.conftest import redis_url_or_skip
+from tests.helpers.environment import redis_url_or_skip
 
 ROOT = Path(__file__).resolve().parents[2]
 

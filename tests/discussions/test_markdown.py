@@ -12,45 +12,7 @@ from discussions.markdown import (
     markdown_problem,
     render_markdown,
 )
-
-XSS_CORPUS = [
-    "<script>alert(1)</script>",
-    "<SCRIPT SRC=//x.example/x.js></SCRIPT>",
-    "<img src=x onerror=alert(1)>",
-    "<IMG SRC=\"javascript:alert('XSS');\">",
-    "[a](javascript:alert(1))",
-    "[a](JaVaScRiPt:alert(1))",
-    "[a](java&#x09;script:alert(1))",
-    "[a](&#106;avascript:alert(1))",
-    "[a](  javascript:alert(1))",
-    "[a](<javascript:alert(1)>)",
-    "[a](vbscript:msgbox(1))",
-    "[a](data:text/html;base64,PHNjcmlwdD4=)",
-    "![a](javascript:alert(1))",
-    "![a](data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+)",
-    "<javascript:alert(1)>",
-    "[r]\n\n[r]: javascript:alert(1)",
-    '[r][]\n\n[r]: JAVASCRIPT:alert(1) "title"',
-    "<svg onload=alert(1)>",
-    "<svg><script>alert(1)</script></svg>",
-    "<iframe src=//x.example></iframe>",
-    "<style>*{background:url(javascript:alert(1))}</style>",
-    "<form action=//x.example><button>go</button></form>",
-    "<base href=//x.example>",
-    '<meta http-equiv="refresh" content="0;url=javascript:alert(1)">',
-    '<a style="background:url(javascript:alert(1))">x</a>',
-    "<details open ontoggle=alert(1)>",
-    '<noscript><p title="</noscript><img src=x onerror=alert(1)>">',
-    "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
-    '<a id="csrf" name="forms" href="#">clobber</a>',
-    '<form name="getElementById"></form><img name="cookie">',
-    "<object data=//x.example></object><embed src=//x.example>",
-    '<a href="javascript&colon;alert(1)">x</a>',
-    "`<script>alert(1)</script>` and\n\n    <script>alert(2)</script>",
-    '[x](http://example.org "title" onmouseover=alert(1))',
-    "<div onclick=alert(1)>click</div>",
-    "\x02wzxhzdk:0\x03<script>alert(1)</script>",
-]
+from tests.helpers.xss import XSS_CORPUS
 
 SAFE_SCHEMES = ("http://", "https://", "mailto:")
 

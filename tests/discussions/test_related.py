@@ -1,4 +1,4 @@
-# ruff: noqa: F811 - pytest fixtures imported from discovery_world are redefined as parameters
+# ruff: noqa: F811 - pytest fixtures imported from tests.helpers.discovery are redefined as parameters
 """ "You may also like": the privacy matrix, scoring, and a constant query count."""
 
 from datetime import timedelta
@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from discussions.models import Discussion, RelatedDiscussion, Visibility
 from discussions.related import related_discussions, significant_words
-from tests.discussions.discovery_world import (
+from tests.helpers.discovery import (
     ALL_POSTS,
     EXPECTED,
     make_community,
@@ -56,7 +56,7 @@ def test_a_warned_post_shows_its_warning_label(world):
 def test_a_post_made_private_disappears_from_related_at_once(world):
     Discussion.objects.filter(pk=world.posts["mem"].pk).update(visibility=Visibility.COMMUNITY)
 
-    assert "mem" not in related_names(world, "nonmember")
+    assert "mem" not in related_names(world, "outsider")
     assert "mem" in related_names(world, "member")
 
 

@@ -1,4 +1,4 @@
-# ruff: noqa: F811 - pytest fixtures imported from discovery_world are redefined as parameters
+# ruff: noqa: F811 - pytest fixtures imported from tests.helpers.discovery are redefined as parameters
 """Search: the privacy matrix, bad queries, filters, hashtags, rate limit and query counts.
 
 These run on whichever database DATABASE_URL names: the SQLite fallback locally and
@@ -15,7 +15,7 @@ from django.utils import timezone
 from accounts.models import ProfessionalVerification
 from discussions.models import Discussion, Visibility
 from discussions.search import MAX_QUERY_LENGTH, search_discussions, search_index_update
-from tests.discussions.discovery_world import (
+from tests.helpers.discovery import (
     ALL_POSTS,
     EXPECTED,
     SHARED_WORD,
@@ -119,7 +119,7 @@ def test_a_post_made_private_drops_out_of_search_at_once(world):
     discussion.visibility = Visibility.COMMUNITY
     discussion.save()
 
-    assert "pub" not in found(world, "nonmember")
+    assert "pub" not in found(world, "outsider")
     assert "pub" in found(world, "member")
 
 
@@ -171,7 +171,7 @@ BAD_QUERIES = [
 
 @pytest.mark.parametrize("query", BAD_QUERIES)
 def test_bad_queries_never_fail(world, discovery_urls, query):
-    response = client_for(world, "nonmember").get("/search/", {"q": query})
+    response = client_for(world, "outsider").get("/search/", {"q": query})
 
     assert response.status_code == 200
     assert Discussion.objects.count() == len(ALL_POSTS)
@@ -221,7 +221,7 @@ def test_an_alias_hashtag_goes_to_its_community(world, discovery_urls):
 
 
 def test_a_private_community_hashtag_is_unknown_to_outsiders(world, discovery_urls):
-    outsider = client_for(world, "nonmember").get("/search/", {"q": "#hush"})
+    outsider = client_for(world, "outsider").get("/search/", {"q": "#hush"})
     insider = client_for(world, "member").get("/search/", {"q": "#hush"})
 
     assert outsider.status_code == 200
@@ -235,7 +235,7 @@ def test_the_hashtag_filter_resolves_aliases(world):
 
 
 def test_the_hashtag_filter_does_not_reveal_a_private_community(world):
-    outcome = search_discussions(viewer=world.users["nonmember"], query=SHARED_WORD, hashtag="hush")
+    outcome = search_discussions(viewer=world.users["outsider"], query=SHARED_WORD, hashtag="hush")
     assert outcome.results == []
     assert "no community called #hush" in outcome.message
 
@@ -291,7 +291,7 @@ def test_date_range_limits_by_start_date(member):
 
 
 def test_the_31st_search_in_a_minute_gets_429(world, discovery_urls):
-    client = client_for(world, "nonmember")
+    client = client_for(world, "outsider")
     for _ in range(30):
         assert client.get("/search/", {"q": "pacing"}).status_code == 200
 

@@ -6,7 +6,7 @@ from django.db import connection
 
 from discussions.models import Discussion
 from discussions.search import MARK_START, MARK_STOP, marks_to_html, search_discussions, search_index_update
-from tests.discussions.discovery_world import make_discussion, make_reply, needs_postgres
+from tests.helpers.discovery import make_discussion, make_reply, needs_postgres
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres, needs_postgres()]
 

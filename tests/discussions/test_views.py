@@ -10,7 +10,7 @@ from community.models import Membership
 from discussions import services
 from discussions.models import Discussion, Reply, Visibility
 from moderation import services as moderation
-from tests.privacy.helpers import normalised
+from tests.helpers.privacy import normalised
 
 
 @pytest.fixture

@@ -12,6 +12,8 @@ from discussions import services
 from discussions.models import Visibility
 from moderation.models import Flag
 from notifications.models import Notification, NotificationPreference
+from tests.helpers.live import communicator as connect
+from tests.helpers.live import session_cookie_for
 
 CRISIS_TITLE = "Tired of everything qzxtitle"
 CRISIS_BODY = "I want to die, nothing helps any more qzxbody"
@@ -122,8 +124,6 @@ def test_crisis_alerts_are_not_a_setting_a_moderator_can_switch_off(login, moder
 
 @pytest.mark.django_db(transaction=True)
 async def test_it_nudges_the_moderators_open_bell_when_a_post_suggests_crisis(members, moderator):
-    from tests.notifications.test_notification_socket import connect, session_cookie_for
-
     author, _ = members
     communicator = connect("/ws/notifications/", await session_cookie_for(moderator))
     connected, _ = await communicator.connect()

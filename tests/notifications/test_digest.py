@@ -1,4 +1,4 @@
-# ruff: noqa: F811 - pytest fixtures imported from discovery_world are redefined as parameters
+# ruff: noqa: F811 - pytest fixtures imported from tests.helpers.discovery are redefined as parameters
 """Email: immediate and daily digests, idempotency, unsubscribe links, and no private text."""
 
 import pytest
@@ -10,7 +10,7 @@ from django.test import Client
 from discussions.models import Discussion, Reply, Visibility
 from notifications import services as notifications
 from notifications.models import Notification, NotificationPreference
-from tests.discussions.discovery_world import discovery_urls, make_community, make_discussion, make_reply  # noqa: F401
+from tests.helpers.discovery import discovery_urls, make_community, make_discussion, make_reply  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 Kind = Notification.Kind

@@ -2,20 +2,14 @@
 
 import pytest
 from channels.layers import channel_layers
-from channels.testing import WebsocketCommunicator
 from django.test import override_settings
 
 from discussions.events import user_group_name
-from spoonful.asgi import application
-from tests.conftest import redis_url_or_skip
+from tests.helpers.environment import layer_settings
+from tests.helpers.live import communicator as connect
+from tests.helpers.live import session_cookie_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def layer_settings(kind: str) -> dict:
-    if kind == "memory":
-        return {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-    return {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [redis_url_or_skip()]}}}
 
 
 @pytest.fixture(params=["memory", "redis"])
@@ -24,22 +18,6 @@ def channel_layer_kind(request):
         channel_layers.backends.clear()
         yield request.param
     channel_layers.backends.clear()
-
-
-async def session_cookie_for(user) -> bytes:
-    from asgiref.sync import sync_to_async
-    from django.test import Client
-
-    client = Client()
-    await sync_to_async(client.force_login)(user)
-    return f"sessionid={client.cookies['sessionid'].value}".encode()
-
-
-def connect(path: str, cookie: bytes | None = None, origin: bytes = b"http://localhost") -> WebsocketCommunicator:
-    headers = [(b"origin", origin), (b"host", b"localhost")]
-    if cookie:
-        headers.append((b"cookie", cookie))
-    return WebsocketCommunicator(application, path, headers=headers)
 
 
 async def test_a_member_receives_events_sent_to_their_group(channel_layer_kind, member):

@@ -1,4 +1,4 @@
-# ruff: noqa: F811 - pytest fixtures imported from discovery_world are redefined as parameters
+# ruff: noqa: F811 - pytest fixtures imported from tests.helpers.discovery are redefined as parameters
 """In-app notifications: who is told, who is not, what the list shows, and what it costs."""
 
 import pytest
@@ -7,11 +7,13 @@ from channels.layers import get_channel_layer
 from django.db import connection
 from django.test import Client
 
+from accounts.models import Block
+from community.models import Membership
 from discussions.events import user_group_name
 from discussions.models import Discussion, Reply, Visibility
 from notifications import services as notifications
 from notifications.models import HashtagFollow, Notification, NotificationPreference
-from tests.discussions.discovery_world import (
+from tests.helpers.discovery import (
     discovery_urls,  # noqa: F401
     make_community,
     make_discussion,
@@ -105,21 +107,28 @@ def test_a_mention_of_someone_who_cannot_read_the_post_does_nothing(thread, othe
     assert all(n.recipient_id != outsider.pk for n in created)
 
 
-def test_a_mention_of_someone_who_blocked_the_author_does_nothing(thread, member, other_member, monkeypatch):
-    monkeypatch.setattr(
-        notifications,
-        "recipients_who_blocked",
-        lambda author_id, user_ids: {member.pk} if author_id == other_member.pk else set(),
-    )
-    reply = make_reply(thread, other_member, "@alice hello")
+def test_a_mention_of_someone_who_blocked_the_author_does_nothing(thread, member, other_member, user_factory):
+    dave, erin = user_factory("dave"), user_factory("erin")
+    for user in (dave, erin):
+        Membership.objects.create(user=user, community=thread.tags.first().community)
+    Block.objects.create(blocker=dave, blocked=other_member)
+    reply = make_reply(thread, other_member, "@dave @erin hello")
 
     notifications.notify_reply_created(reply.pk)
 
-    assert kinds_for(member) == []
+    assert kinds_for(dave) == []
+    assert kinds_for(erin) == [Kind.MENTION]
+    assert kinds_for(member) == [Kind.REPLY_TO_DISCUSSION]
 
 
-def test_the_block_hook_finds_nobody_while_there_is_no_block_model(member, other_member):
-    assert notifications.recipients_who_blocked(other_member.pk, [member.pk]) == set()
+def test_the_block_hook_names_the_recipients_who_blocked_the_author(member, other_member, outsider):
+    Block.objects.create(blocker=member, blocked=other_member)
+    Block.objects.create(blocker=other_member, blocked=outsider)
+
+    assert notifications.recipients_who_blocked(other_member.pk, [member.pk, outsider.pk]) == {member.pk}
+    assert notifications.recipients_who_blocked(outsider.pk, [member.pk, other_member.pk]) == {other_member.pk}
+    # Blocking goes one way: whom a member blocked may still hear from them.
+    assert notifications.recipients_who_blocked(member.pk, [other_member.pk, outsider.pk]) == set()
 
 
 def test_mentions_are_read_from_text_carefully():

@@ -1,17 +1,19 @@
-# ruff: noqa: F811 - pytest fixtures imported from discovery_world are redefined as parameters
+# ruff: noqa: F811 - pytest fixtures imported from tests.helpers.discovery are redefined as parameters
 """Notifications and the search index through the posting services, as members use them."""
 
-from unittest import mock
+import threading
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.core import mail
 
 import discussions.services as services
 from discussions.models import Visibility
 from discussions.search import search_discussions
 from notifications import services as notifications
 from notifications.models import Notification, NotificationPreference
-from tests.discussions.discovery_world import discovery_urls, make_community  # noqa: F401
+from tests.helpers.discovery import discovery_urls, make_community, make_discussion, make_reply  # noqa: F401
+from tests.helpers.mail import HeldEmailBackend
 
 pytestmark = pytest.mark.django_db
 Kind = Notification.Kind
@@ -40,30 +42,33 @@ def test_replying_through_the_service_notifies_and_indexes(
     assert [d.pk for d in search_discussions(viewer=AnonymousUser(), query="wombat").results] == [discussion.pk]
 
 
-def test_immediate_emails_leave_the_request_on_a_thread(
-    member, other_member, mecfs, settings, discovery_urls, django_capture_on_commit_callbacks
+@pytest.fixture
+def held_email(settings):
+    settings.EMAIL_BACKEND = "tests.helpers.mail.HeldEmailBackend"
+    HeldEmailBackend.started.clear()
+    HeldEmailBackend.release.clear()
+    yield HeldEmailBackend
+    HeldEmailBackend.release.set()  # never leave a sender waiting
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_immediate_email_is_sent_after_the_request_and_arrives(
+    member, other_member, mecfs, settings, discovery_urls, held_email
 ):
-    from django.core import mail
-
-    from tests.discussions.discovery_world import make_discussion, make_reply
-
     settings.NOTIFICATIONS_EMAIL_INLINE = False
     notifications.preference_set(
         user=member, kind=Kind.REPLY_TO_DISCUSSION, in_app=True, email=NotificationPreference.Email.IMMEDIATE
     )
     reply = make_reply(make_discussion(member, "Thread test", "x", communities=(mecfs,)), other_member, "hello")
+    running = set(threading.enumerate())
 
-    with (
-        mock.patch("notifications.services.Thread") as thread,
-        django_capture_on_commit_callbacks(execute=True),
-    ):
-        notifications.notify_reply_created(reply.pk)
+    notifications.notify_reply_created(reply.pk)
 
-    thread.assert_called_once()
-    thread.return_value.start.assert_called_once()
-    assert thread.call_args.kwargs["daemon"] is True
-    assert mail.outbox == []  # nothing was sent in the request itself
-    # What the thread would run sends the email once.
-    with mock.patch("notifications.services.connection.close"):
-        thread.call_args.kwargs["target"]()
-    assert len(mail.outbox) == 1
+    # The reply's work is done while the mail server still holds the email.
+    assert held_email.started.wait(timeout=5)
+    assert mail.outbox == []
+    held_email.release.set()
+    for sender in set(threading.enumerate()) - running:
+        sender.join(timeout=5)
+    assert [message.to for message in mail.outbox] == [[member.email]]
+    assert Notification.objects.get(recipient=member).email_status == Notification.EmailStatus.SENT

@@ -10,7 +10,7 @@ import pytest
 from discussions.models import AuthorAction, Visibility
 from moderation.models import ModerationAction, ModerationNotice
 from notifications.models import Notification
-from tests.conftest import enable_two_factor
+from tests.helpers.users import enable_two_factor
 
 pytestmark = pytest.mark.django_db
 

@@ -21,16 +21,9 @@ from discussions import services
 from discussions.live.admission import CLOSE_FORBIDDEN, admission
 from discussions.live.timing import on_live_thread
 from discussions.models import Discussion, Reply, Visibility
-from tests.discussions.test_live_socket import (  # noqa: F401  (fixtures)
-    _fresh_hub,
-    assert_closed_with,
-    db,
-    follow,
-    receive,
-    transport,
-)
+from tests.helpers.live import assert_closed_with, db, follow, receive
 
-live_test = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("transport")]
+live_test = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("transport", "fresh_hub")]
 
 TITLE = "Wombatlantern pacing diary"
 SEARCH_WORD = "wombatlantern"

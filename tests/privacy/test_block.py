@@ -12,7 +12,7 @@ from discussions.models import Reply
 from discussions.selectors import can_reply
 from notifications.models import Notification
 from notifications.services import notify_reply_created, recipients_who_blocked
-from tests.privacy.conftest import reply_canary
+from tests.helpers.privacy import reply_canary
 
 pytestmark = pytest.mark.django_db
 

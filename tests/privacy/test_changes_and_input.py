@@ -7,14 +7,14 @@ from django.contrib.auth.models import AnonymousUser
 from discussions.models import Discussion, Visibility
 from discussions.related import related_discussions
 from discussions.search import search_discussions
-from tests.privacy.conftest import SHARED_WORD, body_canary, reply_canary, title_canary
+from tests.helpers.privacy import SHARED_WORD, body_canary, reply_canary, title_canary
 
 pytestmark = pytest.mark.django_db
 
 
 def test_a_discussion_made_community_only_disappears_from_every_surface_at_once(world):
     public = world.posts["public"]
-    bob = world.client("nonmember")
+    bob = world.client("outsider")
     visitor = world.client("visitor")
     assert bob.get(f"/d/{public.pk}/").status_code == 200
     assert title_canary("public") in visitor.get("/sitemap.xml").content.decode()
@@ -35,7 +35,7 @@ def test_a_discussion_made_community_only_disappears_from_every_surface_at_once(
             assert reply_canary("public") not in html, url
         html = client.get("/search/", {"q": title_canary("public")}).content.decode()
         assert f"/d/{public.pk}/" not in html
-    for viewer in (world.users["nonmember"], AnonymousUser()):
+    for viewer in (world.users["outsider"], AnonymousUser()):
         assert not search_discussions(viewer=viewer, query=title_canary("public")).results
         assert not search_discussions(viewer=viewer, query=reply_canary("public")).results
         related = related_discussions(viewer=viewer, discussion=world.posts["warning"], limit=20)
@@ -59,7 +59,7 @@ def test_the_author_cannot_make_a_discussion_more_public_without_confirming(worl
 def test_someone_else_cannot_change_who_reads_a_discussion(world):
     members_only = world.posts["members"]
 
-    response = world.client("nonmember").post(
+    response = world.client("outsider").post(
         f"/d/{members_only.pk}/discussion/visibility/", {"visibility": Visibility.PUBLIC}
     )
 
@@ -93,7 +93,9 @@ def test_a_bad_or_missing_visibility_is_never_public(world, value):
 
 
 def test_fields_a_member_may_not_set_are_ignored(world):
-    bob = world.users["nonmember"]
+    bob = world.users["outsider"]
+    someone_elses = world.posts["members"]
+    before = Discussion.objects.count()
 
     response = _post_new(
         world,
@@ -107,7 +109,8 @@ def test_fields_a_member_may_not_set_are_ignored(world):
         published_reply_count="99",
         last_reply_number="99",
         as_professional="on",
-        id="1",
+        id=str(someone_elses.pk),
+        pk=str(someone_elses.pk),
     )
 
     assert response.status_code == 302
@@ -120,7 +123,13 @@ def test_fields_a_member_may_not_set_are_ignored(world):
     assert created.published_reply_count == 0
     assert created.last_reply_number == 0
     assert created.as_professional is False
-    assert created.pk != 1 or not Discussion.objects.filter(pk=1).exclude(pk=created.pk).exists()
+    # An id in the form does not aim the post at an existing row: a new one is added
+    # and the discussion that id names keeps its own words.
+    assert Discussion.objects.count() == before + 1
+    untouched = Discussion.objects.get(pk=someone_elses.pk)
+    assert untouched.title == f"{title_canary('members')} {SHARED_WORD} pacing"
+    assert untouched.body == someone_elses.body
+    assert untouched.visibility == Visibility.MEMBERS
 
 
 def test_a_shared_word_search_by_a_visitor_returns_only_public_ones(world):

@@ -6,21 +6,19 @@ import json
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.layers import channel_layers
 from channels.testing import WebsocketCommunicator
 from django.core.exceptions import PermissionDenied
-from django.test import Client, override_settings
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from community import services
 from community.models import Community
 from discussions.live.admission import CLOSE_FORBIDDEN
-from discussions.live.hub import get_hub, reset_hubs
+from discussions.live.hub import get_hub
 from discussions.models import Discussion, Visibility
 from moderation.models import ModerationAction
 from spoonful.asgi import application
-from tests.conftest import redis_url_or_skip
 
 db = sync_to_async
 
@@ -120,25 +118,6 @@ def test_saving_the_same_policy_writes_no_audit_row(staff, community_factory):
 
 
 # --- Open sockets -------------------------------------------------------------------------
-
-
-@pytest.fixture(params=["memory", "redis"])
-def transport(request):
-    if request.param == "memory":
-        layers = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-    else:
-        hosts = [redis_url_or_skip()]
-        layers = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": hosts}}}
-    with override_settings(CHANNEL_LAYERS=layers):
-        channel_layers.backends.clear()
-        yield request.param
-    channel_layers.backends.clear()
-
-
-@pytest.fixture
-async def fresh_hub():
-    yield
-    await reset_hubs()
 
 
 async def reading(discussion: Discussion, user=None) -> WebsocketCommunicator:

@@ -21,7 +21,7 @@ from discussions.models import Discussion, Draft, Reply, Revision, Visibility
 from discussions.search import search_discussions
 from moderation.models import ModerationAction
 from notifications.models import HashtagFollow, Notification
-from tests.conftest import PASSWORD
+from tests.helpers.users import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

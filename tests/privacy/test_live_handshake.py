@@ -9,18 +9,10 @@ from channels.testing import WebsocketCommunicator
 from django.test import Client
 
 from discussions.live.admission import CLOSE_FORBIDDEN
-from discussions.live.hub import reset_hubs
 from spoonful.asgi import application
-from tests.privacy.conftest import STATES, VIEWERS, allowed
-from tests.privacy.helpers import leaks
+from tests.helpers.privacy import STATES, VIEWERS, allowed, leaks
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-async def _fresh_hub():
-    yield
-    await reset_hubs()
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("fresh_hub")]
 
 
 def _cookie_for(user) -> bytes | None:

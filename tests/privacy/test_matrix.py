@@ -11,16 +11,19 @@ from django.contrib.auth.models import AnonymousUser
 
 from discussions.related import related_discussions
 from discussions.search import search_discussions
+from discussions.selectors import can_see_discussion, discussion_list_visible_to
 from notifications.models import Notification
-from tests.privacy.conftest import (
+from tests.helpers.privacy import (
     STATES,
     VIEWERS,
     WARNING_LABEL,
+    allowed,
     body_canary,
+    leaks,
+    normalised,
     reply_canary,
     title_canary,
 )
-from tests.privacy.helpers import leaks, normalised
 
 pytestmark = pytest.mark.django_db
 
@@ -29,8 +32,6 @@ MATRIX = [(viewer, state) for viewer in VIEWERS for state in STATES]
 
 
 def _allowed(world, viewer, state):
-    from tests.privacy.conftest import allowed
-
     return allowed(viewer, state)
 
 
@@ -135,7 +136,7 @@ def test_the_community_pages_list_exactly_what_the_viewer_may_read(world, viewer
     assert _titles_shown(html, in_community) == {s for s in in_community if _allowed(world, viewer, s)}
     assert body_canary("warning") not in html  # excerpts stay behind the warning in lists
     assert leaks(html, world, viewer) == []
-    if viewer in ("visitor", "nonmember", "mod_other"):
+    if viewer in ("visitor", "outsider", "mod_other"):
         assert private_page.status_code == 404
         assert normalised(private_page.content.decode()) == normalised(client.get("/c/nosuchcnry/").content.decode())
     else:
@@ -160,7 +161,7 @@ def test_directory_counts_only_what_the_viewer_may_read(world, viewer):
     counts = {c.slug: c.discussion_count for c in response.context["page"].object_list}
     in_community = [s for s in STATES if s != "private"]
     assert counts["cnrycomm"] == sum(_allowed(world, viewer, s) for s in in_community)
-    if viewer in ("visitor", "nonmember", "mod_other"):
+    if viewer in ("visitor", "outsider", "mod_other"):
         assert "cnrypriv" not in counts
         assert "cnrypriv" not in response.content.decode()
     else:
@@ -227,7 +228,7 @@ def test_tag_autocomplete_offers_the_private_community_only_to_its_members(world
     response = world.client(viewer).get("/c/autocomplete/", {"q": "cnry"})
 
     hashtags = {result["hashtag"] for result in json.loads(response.content)["results"]}
-    if viewer in ("visitor", "nonmember", "mod_other"):
+    if viewer in ("visitor", "outsider", "mod_other"):
         assert hashtags == {"cnrycomm"}
     else:
         assert hashtags == {"cnrycomm", "cnrypriv"}
@@ -257,12 +258,25 @@ def test_the_sitemap_lists_only_public_published_discussions_whoever_asks(world,
 
 
 def test_the_rule_itself_matches_the_matrix(world):
-    from discussions.selectors import discussion_list_visible_to
-
     for viewer in VIEWERS:
         visible = set(discussion_list_visible_to(world.viewer(viewer)).values_list("pk", flat=True))
         assert visible == {world.posts[s].pk for s in world.visible_to(viewer)}, viewer
+        for state in STATES:
+            readable = can_see_discussion(world.viewer(viewer), world.posts[state])
+            assert readable is allowed(viewer, state), (viewer, state)
     assert not isinstance(world.viewer("member"), AnonymousUser)
+
+
+def test_a_deactivated_account_sees_what_a_visitor_sees(world):
+    member = world.users["member"]
+    member.is_active = False
+    member.save()
+
+    visible = set(discussion_list_visible_to(member).values_list("pk", flat=True))
+
+    assert visible == {world.posts[s].pk for s in world.visible_to("visitor")}
+    for state in STATES:
+        assert can_see_discussion(member, world.posts[state]) is allowed("visitor", state), state
 
 
 SHARED_WORD_QUERY = "quokkafern"

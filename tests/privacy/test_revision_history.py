@@ -8,7 +8,7 @@ from discussions import services
 from discussions.models import AuthorAction, Discussion, Revision
 from moderation import services as moderation
 from moderation.models import ModerationAction
-from tests.conftest import enable_two_factor
+from tests.helpers.users import enable_two_factor
 
 pytestmark = pytest.mark.django_db
 
@@ -55,7 +55,7 @@ def test_the_author_sees_the_earlier_versions_of_their_discussion(world, edited)
     assert html.index("Version 2") < html.index("Version 1")
 
 
-@pytest.mark.parametrize("viewer", ["member", "nonmember", "mod_this", "visitor"])
+@pytest.mark.parametrize("viewer", ["member", "outsider", "mod_this", "visitor"])
 def test_nobody_else_sees_the_authors_own_history_page(world, edited, viewer):
     response = world.client(viewer).get(_history(edited))
 
@@ -103,7 +103,7 @@ def test_moderators_no_longer_see_a_purged_version(world, edited):
     assert "Text removed by its author" in html
 
 
-@pytest.mark.parametrize("viewer", ["member", "nonmember", "mod_this", "staff"])
+@pytest.mark.parametrize("viewer", ["member", "outsider", "mod_this", "staff"])
 def test_nobody_but_the_author_can_purge_a_version(world, edited, viewer):
     enable_two_factor(world.users[viewer])
 

@@ -4,7 +4,7 @@ tags, robots meta and page titles (PL-11, and the link-preview rule of issue 6).
 import pytest
 
 from discussions.models import Discussion
-from tests.privacy.conftest import STATES, VIEWERS, WARNING_LABEL, allowed, body_canary, title_canary
+from tests.helpers.privacy import STATES, VIEWERS, WARNING_LABEL, allowed, body_canary, title_canary
 
 pytestmark = pytest.mark.django_db
 

@@ -22,7 +22,9 @@ from discussions.live import presence, timing
 from discussions.live.hub import reset_hubs
 from discussions.models import Discussion, Reply, Visibility
 from spoonful import settings as production
-from tests.conftest import IN_CI, PASSWORD
+from tests.helpers.environment import IN_CI
+from tests.helpers.live import follow, next_presence, presence_becomes
+from tests.helpers.users import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -164,8 +166,6 @@ async def test_readers_still_see_who_is_reading_in_their_process_while_redis_is_
 ):
     from asgiref.sync import sync_to_async
     from channels.layers import channel_layers
-
-    from tests.discussions.test_live_socket import follow, next_presence, presence_becomes
 
     monkeypatch.setattr(timing, "PRESENCE_THROTTLE", 0.05)
     channel_layers.backends.clear()

@@ -3,7 +3,7 @@ import json
 import pytest
 from channels.layers import InMemoryChannelLayer
 
-from tests.conftest import redis_url_or_skip
+from tests.helpers.environment import redis_url_or_skip
 
 pytestmark = pytest.mark.django_db
 

@@ -93,7 +93,7 @@ class World:
 # What each viewer may read: the privacy matrix's expected answers.
 EXPECTED = {
     "anonymous": {"pub", "cw"},
-    "nonmember": {"pub", "mem", "cw"},
+    "outsider": {"pub", "mem", "cw"},
     "member": {"pub", "mem", "com", "priv", "cw"},
     "author": {"pub", "mem", "com", "priv", "cw"},
     "staff": {"pub", "mem", "com", "priv", "cw"},
@@ -109,7 +109,7 @@ def world(user_factory, member, other_member, outsider) -> World:
     CommunityAlias.objects.create(community=community, name="cfs", status=CommunityAlias.Status.ACCEPTED)
     private = make_community("hush", policy=Community.Policy.PRIVATE, members=(member, other_member))
     world = World(community=community, private_community=private)
-    world.users = {"member": other_member, "nonmember": outsider, "author": member, "staff": staff}
+    world.users = {"member": other_member, "outsider": outsider, "author": member, "staff": staff}
 
     def post(name: str, **fields) -> Discussion:
         title, body = world.canaries(name)
