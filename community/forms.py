@@ -70,6 +70,7 @@ class InviteForm(forms.Form):
 
 class DecisionForm(forms.Form):
     decision = forms.ChoiceField(choices=[("accept", "Accept"), ("decline", "Decline")])
+    reason = forms.CharField(label="Note for the log (optional)", max_length=500, required=False)
 
     @property
     def accepted(self) -> bool:

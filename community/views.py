@@ -11,7 +11,9 @@ from django.db.models import Exists, F, Func, IntegerField, OuterRef, Prefetch, 
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.html import strip_tags
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -373,17 +375,21 @@ def join_requests(request: HttpRequest, hashtag: str) -> HttpResponse:
 @require_POST
 @privileged_action_requires_2fa
 def request_decide(request: HttpRequest, hashtag: str, membership_id: int) -> HttpResponse:
+    """The one place a join request is decided: the community's page and the moderation queue both post here."""
     community = _moderated_community_or_404(request, hashtag)
     membership = get_object_or_404(
         Membership.objects.select_related("user", "community"), pk=membership_id, community=community
     )
+    back = _safe_next(request, reverse("communities:requests", kwargs={"hashtag": community.slug}))
     form = DecisionForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose accept or decline.")
-        return redirect("communities:requests", hashtag=community.slug)
+        return redirect(back)
     try:
         # The moderation layer wraps the membership service with its audit row.
-        moderation.join_request_decide(acting_user=request.user, membership=membership, accept=form.accepted)
+        moderation.join_request_decide(
+            acting_user=request.user, membership=membership, accept=form.accepted, reason=form.cleaned_data["reason"]
+        )
     except PermissionDenied as error:
         raise Http404("No such request.") from error
     except moderation.AlreadyHandled as handled:
@@ -391,7 +397,17 @@ def request_decide(request: HttpRequest, hashtag: str, membership_id: int) -> Ht
     else:
         verb = "accepted" if form.accepted else "declined"
         messages.success(request, f"{membership.user.public_name}'s request was {verb}.")
-    return redirect("communities:requests", hashtag=community.slug)
+    return redirect(back)
+
+
+def _safe_next(request: HttpRequest, fallback: str) -> str:
+    """The page a form asked to return to, if it is on this site."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback
 
 
 @login_required

@@ -24,8 +24,6 @@ urlpatterns = [
     path("d/<int:pk>/discussion/edit/", views.discussion_edit, name="edit"),
     path("d/<int:pk>/discussion/delete/", views.discussion_delete, name="delete"),
     path("d/<int:pk>/discussion/visibility/", views.discussion_visibility, name="visibility"),
-    path("d/<int:pk>/discussion/pin/", views.discussion_pin, name="pin"),
-    path("d/<int:pk>/discussion/lock/", views.discussion_lock, name="lock"),
     path("d/<int:pk>/discussion/history/", views.discussion_history, name="history"),
     path("d/<int:pk>/discussion/revisions/", views.discussion_revisions, name="revisions"),
     path(

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.html import strip_tags
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.decorators import privileged_action_requires_2fa, two_factor_setup_redirect
 from community.hashtags import InvalidHashtag, normalise_hashtag, split_hashtag_field
@@ -851,46 +851,6 @@ def _moderated_discussion_or_404(request: HttpRequest, pk: int) -> Discussion:
     if not can_moderate(request.user, discussion):
         raise Http404
     return discussion
-
-
-def _flag_value(request: HttpRequest) -> bool | None:
-    return {"1": True, "0": False}.get(request.POST.get("value", ""))
-
-
-@login_required
-@require_POST
-@privileged_action_requires_2fa
-def discussion_pin(request: HttpRequest, pk: int) -> HttpResponse:
-    discussion = _moderated_discussion_or_404(request, pk)
-    value = _flag_value(request)
-    if value is None:
-        return _bad_request(request, "value must be 1 (pin) or 0 (unpin).")
-    toggle = moderation.discussion_pin if value else moderation.discussion_unpin
-    return _moderation_toggle(request, discussion, toggle, "Discussion pinned." if value else "Discussion unpinned.")
-
-
-@login_required
-@require_POST
-@privileged_action_requires_2fa
-def discussion_lock(request: HttpRequest, pk: int) -> HttpResponse:
-    discussion = _moderated_discussion_or_404(request, pk)
-    value = _flag_value(request)
-    if value is None:
-        return _bad_request(request, "value must be 1 (lock) or 0 (unlock).")
-    toggle = moderation.discussion_lock if value else moderation.discussion_unlock
-    done = "Discussion locked: no new replies." if value else "Discussion unlocked."
-    return _moderation_toggle(request, discussion, toggle, done)
-
-
-def _moderation_toggle(request: HttpRequest, discussion: Discussion, toggle, done: str) -> HttpResponse:
-    """Pin and lock go through the moderation services, so each one is in the audit log."""
-    try:
-        toggle(acting_user=request.user, discussion=discussion, reason=request.POST.get("reason", ""))
-    except moderation.AlreadyHandled as already:
-        messages.info(request, str(already))
-    else:
-        messages.success(request, done)
-    return redirect(discussion.get_absolute_url())
 
 
 @login_required

@@ -69,7 +69,3 @@ class AppealDecisionForm(forms.Form):
         choices=[(Appeal.Status.UPHELD, "Keep the decision"), (Appeal.Status.OVERTURNED, "Reverse the decision")],
     )
     reason = forms.CharField(label="Reason (shown to the member)", max_length=500, required=False)
-
-
-class JoinDecisionForm(forms.Form):
-    reason = forms.CharField(label="Note for the log (optional)", max_length=500, required=False)

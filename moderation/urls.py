@@ -31,6 +31,5 @@ urlpatterns = [
     path("<postkind:kind>/<int:pk>/reveal/", views.post_reveal, name="post_reveal"),
     path("<postkind:kind>/<int:pk>/<slug:action>/", views.post_action, name="post_action"),
     path("members/<int:user_id>/<slug:action>/", views.member_action, name="member_action"),
-    path("requests/<int:pk>/<slug:decision>/", views.join_request, name="join_request"),
     path("appeals/<int:pk>/decide/", views.appeal_decide, name="appeal_decide"),
 ]

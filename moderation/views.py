@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from accounts.decorators import privileged_action_requires_2fa
 from accounts.models import User
 from community.hashtags import split_hashtag_field
-from community.models import Community, Membership
+from community.models import Community
 from community.selectors import community_list_visible_to
 from discussions.models import Discussion, Reply
 from moderation import services as moderation
@@ -26,7 +26,6 @@ from moderation.forms import (
     AppealDecisionForm,
     AppealForm,
     FlagForm,
-    JoinDecisionForm,
     MemberActionForm,
     ReasonForm,
     RedactForm,
@@ -312,32 +311,6 @@ def _acted_from(request: HttpRequest, data: dict):
         return moderation_post_get_or_404(request.user, data["from_kind"], data["from_id"])
     except Http404:
         return None
-
-
-@login_required
-@require_POST
-@privileged_action_requires_2fa
-def join_request(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
-    if decision not in ("accept", "decline"):
-        raise Http404("No such action.")
-    membership = get_object_or_404(
-        Membership.objects.select_related("community", "user"),
-        pk=pk,
-        community__in=communities_moderated_by(request.user),
-    )
-    form = JoinDecisionForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    try:
-        moderation.join_request_decide(
-            acting_user=request.user, membership=membership, accept=decision == "accept", reason=reason
-        )
-    except PermissionDenied:
-        raise Http404("No such request.") from None
-    except moderation.AlreadyHandled as handled:
-        messages.info(request, handled.message)
-    else:
-        messages.success(request, "Accepted." if decision == "accept" else "Declined.")
-    return redirect(_safe_next(request, reverse("moderation:queue")))
 
 
 @login_required

@@ -558,21 +558,38 @@ def test_an_author_edits_and_deletes_their_discussion(as_member, start):
     assert as_member.get(f"/d/{discussion.pk}/").status_code == 404
 
 
-def test_moderators_pin_and_lock_with_post_only(client, moderator, other_member, mecfs, add_member, start):
+def test_moderators_pin_and_lock_from_the_page_through_moderation(
+    client, moderator, other_member, mecfs, add_member, start
+):
     discussion = start()
     add_member(moderator, mecfs, role=Membership.Role.MODERATOR)
     client.force_login(other_member)
-    assert client.post(f"/d/{discussion.pk}/discussion/pin/", {"value": "1"}).status_code == 404
+    assert client.post(f"/mod/discussion/{discussion.pk}/pin/").status_code == 404
 
     client.force_login(moderator)
-    assert client.get(f"/d/{discussion.pk}/discussion/pin/").status_code == 405
-    assert client.post(f"/d/{discussion.pk}/discussion/pin/", {"value": "1"}).status_code == 302
-    assert client.post(f"/d/{discussion.pk}/discussion/lock/", {"value": "1"}).status_code == 302
-    assert client.post(f"/d/{discussion.pk}/discussion/lock/", {"value": "yes"}).status_code == 400
+    page = client.get(discussion.get_absolute_url()).content.decode()
+    assert f'action="/mod/discussion/{discussion.pk}/pin/"' in page
+    assert f'action="/mod/discussion/{discussion.pk}/lock/"' in page
+    back = {"next": discussion.get_absolute_url()}
+    assert client.get(f"/mod/discussion/{discussion.pk}/pin/").status_code == 405
+    assert client.post(f"/mod/discussion/{discussion.pk}/pin/", back)["Location"] == discussion.get_absolute_url()
+    assert client.post(f"/mod/discussion/{discussion.pk}/lock/", back)["Location"] == discussion.get_absolute_url()
 
     discussion.refresh_from_db()
     assert discussion.is_pinned and discussion.is_locked
     assert client.get(f"/d/{discussion.pk}/discussion/history/").status_code == 200
+
+
+@pytest.mark.parametrize("action", ["pin", "lock"])
+def test_the_old_pin_and_lock_urls_are_gone(client, moderator, mecfs, add_member, start, action):
+    discussion = start()
+    add_member(moderator, mecfs, role=Membership.Role.MODERATOR)
+    client.force_login(moderator)
+
+    assert client.post(f"/d/{discussion.pk}/discussion/{action}/", {"value": "1"}).status_code == 404
+
+    discussion.refresh_from_db()
+    assert not discussion.is_pinned and not discussion.is_locked
 
 
 def test_an_author_narrows_the_audience_and_is_asked_before_widening_it(as_member, member, mecfs, start):

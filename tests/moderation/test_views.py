@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from community.models import Membership
-from discussions import services
+from discussions import events, services
 from discussions.models import Discussion, Reply
 from moderation import services as moderation
 from moderation.models import Appeal, CrisisResource, Flag, ModerationAction, ModerationNotice, Sanction
@@ -195,12 +195,50 @@ def test_a_bad_member_action_keeps_the_typed_reason(login, moderator, members):
     assert "Shouting at people" in response.content.decode()
 
 
-def test_join_requests_from_the_queue(login, moderator, mecfs, outsider, other_member):
+def test_join_requests_from_the_queue_go_to_the_communitys_endpoint(
+    login, moderator, mecfs, outsider, monkeypatch, django_capture_on_commit_callbacks
+):
     first = Membership.objects.create(user=outsider, community=mecfs, status=Membership.Status.REQUESTED)
     client = login(moderator)
-    assert client.post(reverse("moderation:join_request", args=[first.pk, "accept"])).status_code == 302
-    assert Membership.objects.get(pk=first.pk).status == Membership.Status.ACTIVE
-    assert ModerationAction.objects.get().kind == ModerationAction.Kind.JOIN_APPROVE
+    survivor = reverse("communities:request_decide", args=[mecfs.slug, first.pk])
+    assert f'action="{survivor}"' in client.get("/mod/").content.decode()
+    published = []
+    monkeypatch.setattr(events, "_publish_after_commit", published.append)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(survivor, {"decision": "decline", "reason": "Not yet", "next": "/mod/"})
+
+    assert response["Location"] == "/mod/"
+    assert not Membership.objects.filter(pk=first.pk).exists()
+    entry = ModerationAction.objects.get()
+    assert (entry.kind, entry.actor, entry.reason) == (ModerationAction.Kind.JOIN_DECLINE, moderator, "Not yet")
+    assert {"type": "access.changed", "user_id": outsider.pk} in published
+
+
+@pytest.mark.parametrize("decision", ["accept", "decline"])
+def test_the_old_queue_join_request_url_is_gone(login, moderator, mecfs, outsider, decision):
+    request = Membership.objects.create(user=outsider, community=mecfs, status=Membership.Status.REQUESTED)
+
+    assert login(moderator).post(f"/mod/requests/{request.pk}/{decision}/").status_code == 404
+
+    assert Membership.objects.get(pk=request.pk).status == Membership.Status.REQUESTED
+    assert not ModerationAction.objects.exists()
+
+
+def test_pin_from_the_discussion_page_is_audited_and_announced(
+    login, moderator, discussion, monkeypatch, django_capture_on_commit_callbacks
+):
+    published = []
+    monkeypatch.setattr(events, "_publish_after_commit", published.append)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = login(moderator).post(action_url(discussion, "pin"), {"next": discussion.get_absolute_url()})
+
+    assert response["Location"] == discussion.get_absolute_url()
+    discussion.refresh_from_db()
+    assert discussion.is_pinned
+    assert ModerationAction.objects.get().kind == ModerationAction.Kind.PIN
+    assert {"type": "discussion.changed", "discussion_id": discussion.pk} in published
 
 
 def test_appeals_from_the_queue(login, moderator, reply):
@@ -448,7 +486,7 @@ def test_pin_and_lock_need_two_factor_too(client, user_factory, mecfs, discussio
     Membership.objects.create(user=unprotected, community=mecfs, role=Membership.Role.MODERATOR)
     client.force_login(unprotected)
 
-    response = client.post(f"/d/{discussion.pk}/discussion/lock/", {"value": "1"})
+    response = client.post(f"/mod/discussion/{discussion.pk}/lock/")
 
     assert response["Location"] == "/accounts/2fa/"
     discussion.refresh_from_db()
