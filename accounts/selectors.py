@@ -255,8 +255,11 @@ def has_two_factor(user: Viewer | None) -> bool:
 
 
 def is_moderator_anywhere(user: Viewer) -> bool:
+    """Staff, or an active moderator of at least one community: who sees the moderation tools."""
     if not (user.is_authenticated and user.is_active):
         return False
+    if user.is_staff:
+        return True
     return Membership.objects.filter(
         user=user, status=Membership.Status.ACTIVE, role=Membership.Role.MODERATOR
     ).exists()

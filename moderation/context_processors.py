@@ -1,7 +1,7 @@
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from moderation.selectors import is_moderator_anywhere
+from accounts.selectors import is_moderator_anywhere
 
 
 def moderation(request: HttpRequest) -> dict:

@@ -42,10 +42,6 @@ def communities_moderated_by(viewer: Viewer) -> QuerySet[Community]:
     )
 
 
-def is_moderator_anywhere(viewer: Viewer) -> bool:
-    return is_signed_in_member(viewer) and (viewer.is_staff or communities_moderated_by(viewer).exists())
-
-
 def discussion_of(post: Post) -> Discussion:
     return post.discussion if isinstance(post, Reply) else post
 

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from accounts.decorators import privileged_action_requires_2fa
 from accounts.models import User
+from accounts.selectors import is_moderator_anywhere
 from community.hashtags import split_hashtag_field
 from community.models import Community
 from community.selectors import community_list_visible_to
@@ -40,7 +41,6 @@ from moderation.selectors import (
     discussions_out_of_sight,
     flag_list_by,
     has_flagged,
-    is_moderator_anywhere,
     member_action_community,
     moderation_log_for,
     moderation_post_get_or_404,

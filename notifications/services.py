@@ -38,6 +38,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.selectors import is_moderator_anywhere
 from community.models import Community
 from discussions.events import user_group_name
 from discussions.models import Discussion, Reply
@@ -484,8 +485,6 @@ def email_item(notification: Notification) -> EmailItem | None:
     about = reply if reply is not None else discussion
     anonymous = about is not None and about.is_anonymous
     if notification.kind == Kind.CRISIS_ALERT:
-        from moderation.selectors import is_moderator_anywhere
-
         if not is_moderator_anywhere(recipient):
             return None
         # Straight to the queue, where the item is on top; nothing about the post itself.
