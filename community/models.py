@@ -120,5 +120,10 @@ class Membership(models.Model):
         return self.status == self.Status.ACTIVE
 
     @property
+    def is_banned(self) -> bool:
+        """The one ban check: joining, posting, re-tagging and invitations all ask it."""
+        return self.status == self.Status.BANNED
+
+    @property
     def is_moderator(self) -> bool:
         return self.is_active and self.role == self.Role.MODERATOR

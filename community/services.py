@@ -126,7 +126,7 @@ def membership_join(*, user: User, community: Community) -> Membership:
     if not is_signed_in_member(user):
         raise PermissionDenied("Sign in to join a community.")
     membership = _membership_locked(user, community)
-    if membership is not None and membership.status == Membership.Status.BANNED:
+    if membership is not None and membership.is_banned:
         raise ValidationError("You can't take part in this community.")
     if membership is not None and membership.status in (Membership.Status.ACTIVE, Membership.Status.REQUESTED):
         return membership
@@ -154,7 +154,7 @@ def membership_leave(*, user: User, community: Community) -> None:
     membership = _membership_locked(user, community) if user.is_authenticated else None
     if membership is None:
         return
-    if membership.status == Membership.Status.BANNED:
+    if membership.is_banned:
         raise ValidationError("A ban from this community can only be lifted by its moderators.")
     membership.delete()
     events.access_changed(user_id=user.pk)
@@ -211,7 +211,7 @@ def membership_invite(*, acting_user: User, community: Community, user: User) ->
         membership.save(update_fields=["status", "invited_by", "updated_at"])
     elif membership.status == Membership.Status.ACTIVE:
         raise ValidationError(f"{user.public_name} is already a member.")
-    elif membership.status == Membership.Status.BANNED:
+    elif membership.is_banned:
         raise ValidationError(f"{user.public_name} is banned from this community.")
     audit_log.info("user %s invited to community %s by user %s", user.pk, community.pk, acting_user.pk)
     return membership
@@ -231,7 +231,7 @@ def membership_remove(*, acting_user: User, membership: Membership) -> None:
         raise ValidationError("To leave the community yourself, use Leave.")
     if membership.role == Membership.Role.MODERATOR and not is_site_staff(acting_user):
         raise ValidationError("Only staff can remove a moderator.")
-    if membership.status == Membership.Status.BANNED:
+    if membership.is_banned:
         raise ValidationError("This member is banned; lift the ban instead.")
     user_id = membership.user_id
     membership.delete()
@@ -247,7 +247,7 @@ def moderator_appoint(*, acting_user: User, community: Community, user: User) ->
     if not user.is_active:
         raise ValidationError("That account is not active.")
     membership = _membership_locked(user, community)
-    if membership is not None and membership.status == Membership.Status.BANNED:
+    if membership is not None and membership.is_banned:
         raise ValidationError(f"{user.public_name} is banned from this community.")
     if membership is None:
         membership = Membership(user=user, community=community)

@@ -106,12 +106,6 @@ def can_see_author(viewer: Viewer, post: Discussion | Reply) -> bool:
     return is_signed_in_member(viewer) and post.author_id == viewer.pk
 
 
-def is_banned_from_any(viewer: Viewer, discussion: Discussion) -> bool:
-    return Membership.objects.filter(
-        user=viewer, status=Membership.Status.BANNED, community__tag__in=discussion.tags.all()
-    ).exists()
-
-
 def is_blocked_by_author(viewer: Viewer, discussion: Discussion) -> bool:
     """Whether the discussion's author blocked the viewer.
 

@@ -190,7 +190,7 @@ def _place(*, author: User, communities: list[Community], visibility: str) -> _P
     refused: list[str] = []
     for community in communities:
         membership = memberships.get(community.pk)
-        if membership is not None and membership.status == Membership.Status.BANNED:
+        if membership is not None and membership.is_banned:
             refused.append(f"You cannot post in #{community.slug}: you have been banned from it.")
             continue
         gated = community.policy != Community.Policy.OPEN or community.professionals_only

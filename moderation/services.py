@@ -611,7 +611,7 @@ def _check_move(acting_user: User, *, leaving: list[Community], entering: list[C
     }
     for community in entering:
         membership = memberships.get(community.pk)
-        if membership is not None and membership.status == Membership.Status.BANNED:
+        if membership is not None and membership.is_banned:
             raise ValidationError(f"You cannot move a discussion into #{community.slug}: you are banned there.")
         gated = community.policy != Community.Policy.OPEN or community.professionals_only
         is_member = membership is not None and membership.is_active

@@ -470,3 +470,11 @@ def test_joining_too_often_is_limited_with_a_clear_message(client, user_factory,
     assert int(response["Retry-After"]) > 0
     assert "Please wait" in response.content.decode()
     assert not joiner.memberships.filter(community__slug="ccc").exists()
+
+
+def test_the_one_ban_check_is_the_membership_status(eds, member, add_member):
+    membership = add_member(member, eds, status=Membership.Status.BANNED)
+    assert membership.is_banned and not membership.is_active
+
+    membership.status = Membership.Status.ACTIVE
+    assert not membership.is_banned
