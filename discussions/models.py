@@ -132,6 +132,19 @@ class Discussion(Post):
     def slug(self) -> str:
         return slugify(self.title)[:60] or "discussion"
 
+    @property
+    def is_public(self) -> bool:
+        """Anyone may read it, search engines included: published, public, and in no
+        private community. Open Graph tags, robots and the sitemap go by this (the
+        sitemap through ``discussion_list_visible_to(AnonymousUser())``, its query form)."""
+        from community.models import Community
+
+        return (
+            self.is_published
+            and self.visibility == Visibility.PUBLIC
+            and not self.tags.filter(community__policy=Community.Policy.PRIVATE).exists()
+        )
+
 
 class Reply(Post):
     discussion = models.ForeignKey(Discussion, on_delete=models.CASCADE, related_name="replies")

@@ -214,10 +214,10 @@ def _tag_slugs(discussion: Discussion, viewer: Viewer) -> list[str]:
     return [tag["slug"] for tag in _tag_links(discussion, viewer)]
 
 
-def _link_preview(discussion: Discussion) -> dict | None:
-    """Open Graph and description meta, for public published discussions only. Behind a
-    content warning the description is the warning's label, never the text."""
-    if discussion.visibility != Visibility.PUBLIC or not discussion.is_published:
+def _link_preview(discussion: Discussion, *, is_public: bool) -> dict | None:
+    """Open Graph and description meta, for public discussions only (``Discussion.is_public``).
+    Behind a content warning the description is the warning's label, never the text."""
+    if not is_public:
         return None
     if discussion.content_warning:
         description = f"Content warning: {discussion.content_warning}"
@@ -280,7 +280,8 @@ def _render_discussion(
 
     verified_professional = may_reply and is_verified_professional(viewer)
     two_factor = verified_professional and has_two_factor(viewer)
-    indexable = discussion.visibility == Visibility.PUBLIC and not viewer.is_authenticated
+    is_public = discussion.is_public
+    indexable = is_public and not viewer.is_authenticated
     tag_links = _tag_links(discussion, viewer)
     response = render(
         request,
@@ -308,7 +309,7 @@ def _render_discussion(
             "can_flag": is_signed_in_member(viewer) and not is_author and discussion.is_published,
             "indexable": indexable,
             "visibility_label": Visibility(discussion.visibility).audience([tag["slug"] for tag in tag_links]),
-            "link_preview": _link_preview(discussion),
+            "link_preview": _link_preview(discussion, is_public=is_public),
             "privacy_nudge": nudge,
         },
         status=status,
