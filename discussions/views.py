@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import F, Q, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -202,8 +202,15 @@ def _tag_links(discussion: Discussion, viewer: Viewer) -> list[dict]:
     community must not learn of another it is also tagged into."""
     links = []
     known = community_list_visible_to(viewer).values("pk")
-    tags = discussion.tags.filter(Q(community__isnull=True) | Q(community__in=known))
-    for tag in tags.select_related("community").order_by("name"):
+    is_known = ExpressionWrapper(Q(community__isnull=True) | Q(community__in=known), output_field=BooleanField())
+    tags = list(discussion.tags.annotate(is_known=is_known).select_related("community").order_by("name"))
+    # Read here anyway, so Discussion.is_public needs no query of its own.
+    discussion.in_private_community = any(
+        getattr(tag, "community", None) is not None and tag.community.is_private for tag in tags
+    )
+    for tag in tags:
+        if not tag.is_known:
+            continue
         community = getattr(tag, "community", None)
         slug = community.slug if community is not None else tag.slug
         links.append({"slug": slug, "name": community.name if community is not None else tag.name})
@@ -280,9 +287,9 @@ def _render_discussion(
 
     verified_professional = may_reply and is_verified_professional(viewer)
     two_factor = verified_professional and has_two_factor(viewer)
+    tag_links = _tag_links(discussion, viewer)
     is_public = discussion.is_public
     indexable = is_public and not viewer.is_authenticated
-    tag_links = _tag_links(discussion, viewer)
     response = render(
         request,
         "discussions/detail.html",
