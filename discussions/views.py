@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, F, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from accounts.decorators import privileged_action_requires_2fa, two_factor_setup_redirect
 from community.hashtags import InvalidHashtag, normalise_hashtag, split_hashtag_field
-from community.selectors import community_list_visible_to, community_resolve
+from community.selectors import community_resolve, tag_known_to
 from discussions import drafts, services
 from discussions.forms import (
     MAX_TYPED_HASHTAGS,
@@ -201,8 +201,7 @@ def _tag_links(discussion: Discussion, viewer: Viewer) -> list[dict]:
     """The discussion's hashtags the viewer may know of: a member of one private
     community must not learn of another it is also tagged into."""
     links = []
-    known = community_list_visible_to(viewer).values("pk")
-    is_known = ExpressionWrapper(Q(community__isnull=True) | Q(community__in=known), output_field=BooleanField())
+    is_known = ExpressionWrapper(tag_known_to(viewer), output_field=BooleanField())
     tags = list(discussion.tags.annotate(is_known=is_known).select_related("community").order_by("name"))
     # Read here anyway, so Discussion.is_public needs no query of its own.
     discussion.in_private_community = any(
