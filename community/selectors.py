@@ -29,6 +29,13 @@ def community_list_visible_to(viewer: User | AnonymousUser) -> QuerySet[Communit
     return communities.filter(~Q(policy=Community.Policy.PRIVATE) | belongs)
 
 
+def tag_known_to(viewer: User | AnonymousUser) -> Q:
+    """The hashtags a viewer may know of, as a condition on taggit's ``Tag``: hashtags
+    of no community, and those of communities the viewer may know of. The discussion
+    page and every list item show a discussion's hashtags through this one rule."""
+    return Q(community__isnull=True) | Q(community__in=community_list_visible_to(viewer).values("pk"))
+
+
 def community_resolve(name: str, *, viewer: User | AnonymousUser) -> Community | None:
     """The community a typed hashtag or accepted alias names, if the viewer may know of it."""
     try:

@@ -39,7 +39,7 @@ from community.selectors import (
     membership_for,
 )
 from discussions.models import Discussion
-from discussions.selectors import discussion_list_visible_to, is_site_staff
+from discussions.selectors import discussion_list_visible_to, discussion_tags_known_to, is_site_staff
 from moderation import services as moderation
 from notifications.services import is_following
 from spoonful.health import channel_layer_status, database_status
@@ -106,7 +106,7 @@ def _community_discussions(viewer: Viewer, community: Community) -> QuerySet[Dis
         discussion_list_visible_to(viewer)
         .filter(tagged_items__tag=community.tag_id)
         .select_related("author")
-        .prefetch_related("tags")
+        .prefetch_related(discussion_tags_known_to(viewer))
         .order_by("-is_pinned", "-last_activity_at", "-pk")
     )
 
@@ -152,7 +152,7 @@ def home(request: HttpRequest) -> HttpResponse:
     discussions = _with_excerpts(
         discussion_list_visible_to(viewer)
         .select_related("author")
-        .prefetch_related("tags")
+        .prefetch_related(discussion_tags_known_to(viewer))
         .order_by("-last_activity_at", "-pk")[:HOME_DISCUSSIONS]
     )
     communities = community_list_visible_to(viewer).annotate(member_count=_active_member_count())

@@ -5,6 +5,7 @@ from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import RegexValidator
 from django.db import models
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.text import slugify
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
@@ -131,6 +132,20 @@ class Discussion(Post):
     @property
     def slug(self) -> str:
         return slugify(self.title)[:60] or "discussion"
+
+    @property
+    def is_public(self) -> bool:
+        """Anyone may read it, search engines included: published, public, and in no
+        private community. Open Graph tags, robots and the sitemap go by this (the
+        sitemap through ``discussion_list_visible_to(AnonymousUser())``, its query form)."""
+        return self.is_published and self.visibility == Visibility.PUBLIC and not self.in_private_community
+
+    @cached_property
+    def in_private_community(self) -> bool:
+        # Cached per instance; a view that already read the tags may set it to save a query.
+        from community.models import Community
+
+        return self.tags.filter(community__policy=Community.Policy.PRIVATE).exists()
 
 
 class Reply(Post):

@@ -7,12 +7,14 @@ Forbidden and missing look the same to the viewer: both are a 404.
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
+from taggit.models import Tag
 
 from accounts.models import User
 from accounts.selectors import is_signed_in_member, is_site_staff
 from community.models import Community, Membership
+from community.selectors import tag_known_to
 from discussions.models import Discussion, DiscussionTag, Reply, Revision, Visibility
 
 Viewer = User | AnonymousUser
@@ -75,6 +77,17 @@ def discussion_list_visible_to(viewer: Viewer) -> QuerySet[Discussion]:
     private_community_allows = ~in_private_community | in_my_private_community
     published_or_my_held = Q(status=Discussion.Status.PUBLISHED) | Q(author=viewer, status__in=OWN_PENDING_STATES)
     return discussions.filter(published_or_my_held & readable_by_members & private_community_allows)
+
+
+def discussion_tags_known_to(viewer: Viewer) -> Prefetch:
+    """For lists: prefetch each discussion's hashtags the viewer may know of (the rule
+    of the discussion page, ``tag_known_to``) into ``known_tagged_items``, by name."""
+    known = DiscussionTag.objects.filter(tag__in=Tag.objects.filter(tag_known_to(viewer)))
+    return Prefetch(
+        "tagged_items",
+        queryset=known.select_related("tag").order_by("tag__name"),
+        to_attr="known_tagged_items",
+    )
 
 
 def discussion_get_visible_or_404(viewer: Viewer, pk: int) -> Discussion:

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import F, Q, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, F, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.decorators import privileged_action_requires_2fa, two_factor_setup_redirect
 from community.hashtags import InvalidHashtag, normalise_hashtag, split_hashtag_field
-from community.selectors import community_list_visible_to, community_resolve
+from community.selectors import community_resolve, tag_known_to
 from discussions import drafts, services
 from discussions.forms import (
     MAX_TYPED_HASHTAGS,
@@ -201,9 +201,15 @@ def _tag_links(discussion: Discussion, viewer: Viewer) -> list[dict]:
     """The discussion's hashtags the viewer may know of: a member of one private
     community must not learn of another it is also tagged into."""
     links = []
-    known = community_list_visible_to(viewer).values("pk")
-    tags = discussion.tags.filter(Q(community__isnull=True) | Q(community__in=known))
-    for tag in tags.select_related("community").order_by("name"):
+    is_known = ExpressionWrapper(tag_known_to(viewer), output_field=BooleanField())
+    tags = list(discussion.tags.annotate(is_known=is_known).select_related("community").order_by("name"))
+    # Read here anyway, so Discussion.is_public needs no query of its own.
+    discussion.in_private_community = any(
+        getattr(tag, "community", None) is not None and tag.community.is_private for tag in tags
+    )
+    for tag in tags:
+        if not tag.is_known:
+            continue
         community = getattr(tag, "community", None)
         slug = community.slug if community is not None else tag.slug
         links.append({"slug": slug, "name": community.name if community is not None else tag.name})
@@ -214,10 +220,10 @@ def _tag_slugs(discussion: Discussion, viewer: Viewer) -> list[str]:
     return [tag["slug"] for tag in _tag_links(discussion, viewer)]
 
 
-def _link_preview(discussion: Discussion) -> dict | None:
-    """Open Graph and description meta, for public published discussions only. Behind a
-    content warning the description is the warning's label, never the text."""
-    if discussion.visibility != Visibility.PUBLIC or not discussion.is_published:
+def _link_preview(discussion: Discussion, *, is_public: bool) -> dict | None:
+    """Open Graph and description meta, for public discussions only (``Discussion.is_public``).
+    Behind a content warning the description is the warning's label, never the text."""
+    if not is_public:
         return None
     if discussion.content_warning:
         description = f"Content warning: {discussion.content_warning}"
@@ -280,8 +286,9 @@ def _render_discussion(
 
     verified_professional = may_reply and is_verified_professional(viewer)
     two_factor = verified_professional and has_two_factor(viewer)
-    indexable = discussion.visibility == Visibility.PUBLIC and not viewer.is_authenticated
     tag_links = _tag_links(discussion, viewer)
+    is_public = discussion.is_public
+    indexable = is_public and not viewer.is_authenticated
     response = render(
         request,
         "discussions/detail.html",
@@ -308,7 +315,7 @@ def _render_discussion(
             "can_flag": is_signed_in_member(viewer) and not is_author and discussion.is_published,
             "indexable": indexable,
             "visibility_label": Visibility(discussion.visibility).audience([tag["slug"] for tag in tag_links]),
-            "link_preview": _link_preview(discussion),
+            "link_preview": _link_preview(discussion, is_public=is_public),
             "privacy_nudge": nudge,
         },
         status=status,
