@@ -17,7 +17,9 @@ env = environ.Env()
 DEBUG = env.bool("DEBUG", default=False)
 
 _INSECURE_DEV_KEY = "insecure-local-development-key-never-use-in-production"
-SECRET_KEY = env.str("SECRET_KEY", default=_INSECURE_DEV_KEY if DEBUG else "")
+# Read as written: django-environ takes a value starting with "$" for the name of
+# another variable, and a generated key may well start with one.
+SECRET_KEY = env.ENVIRON.get("SECRET_KEY") or (_INSECURE_DEV_KEY if DEBUG else "")
 if not SECRET_KEY:
     # Tests and one-off commands run with DEBUG off; a per-process random key
     # keeps them working while making a forgotten production key loud (every

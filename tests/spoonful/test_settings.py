@@ -109,3 +109,18 @@ def test_a_plain_http_site_url_fails_the_deploy_check():
 
     assert result.returncode != 0
     assert "spoonful.W003" in result.stdout + result.stderr
+
+
+def test_a_secret_key_starting_with_a_dollar_sign_is_read_as_written():
+    # django-environ would take "$abc" for the name of another variable and fall back to
+    # a random key: sessions signed by one process were then "corrupted" in another.
+    key = "$starts-with-a-dollar-" + "x" * 40
+    printed = subprocess.run(
+        [sys.executable, "-c", "from spoonful import settings; print(settings.SECRET_KEY)"],
+        env={**os.environ, "SECRET_KEY": key, "DEBUG": "false"},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+
+    assert printed == key
