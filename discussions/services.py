@@ -480,6 +480,20 @@ def revision_purge(*, acting_user: User, post: Discussion | Reply, number: int) 
 # --- Replies -------------------------------------------------------------------
 
 
+def _cleaned_or_every_error(checks: dict) -> dict[str, str]:
+    """Run each field's check; one ValidationError naming every field that failed."""
+    cleaned: dict[str, str] = {}
+    errors: dict[str, list] = {}
+    for field, check in checks.items():
+        try:
+            cleaned[field] = check()
+        except ValidationError as error:
+            errors.update(error.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
 def pad_number(number: int) -> str:
     return str(number).zfill(NUMBER_DIGITS)
 
@@ -515,16 +529,8 @@ def reply_create(
         return existing
     _require_active_verified(author)
     _check_badge_choice(as_professional=as_professional, is_anonymous=is_anonymous)
-    errors: dict[str, list] = {}
     checks = {"body": lambda: _checked_body(body), "content_warning": lambda: _checked_content_warning(content_warning)}
-    cleaned: dict[str, str] = {}
-    for field, check in checks.items():
-        try:
-            cleaned[field] = check()
-        except ValidationError as error:
-            errors.update(error.message_dict)
-    if errors:
-        raise ValidationError(errors)
+    cleaned = _cleaned_or_every_error(checks)
     body = cleaned["body"]
 
     parent: Reply | None = None
@@ -605,18 +611,10 @@ def reply_edit(*, acting_user: User, reply: Reply, body: str, content_warning: s
         raise PermissionDenied("A deleted or removed reply cannot be edited.")
     if reply.discussion.is_locked:
         raise PermissionDenied("This discussion is locked, so its replies cannot be edited.")
-    errors: dict[str, list] = {}
     checks = {"body": lambda: _checked_body(body)}
     if content_warning is not None:
         checks["content_warning"] = lambda: _checked_content_warning(content_warning)
-    cleaned: dict[str, str] = {}
-    for field, check in checks.items():
-        try:
-            cleaned[field] = check()
-        except ValidationError as error:
-            errors.update(error.message_dict)
-    if errors:
-        raise ValidationError(errors)
+    cleaned = _cleaned_or_every_error(checks)
     body = cleaned["body"]
     warning = cleaned.get("content_warning", reply.content_warning)
     if body == reply.body and warning == reply.content_warning:
