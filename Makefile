@@ -26,8 +26,8 @@ run: $(STAMP)
 	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput
 	$(RUN_ENV) $(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(RUN_ENV) $(BIN)/python manage.py seed_demo
-	@echo "Serving at http://$(HOST):$(PORT)/  (Ctrl-C stops)"
-	$(RUN_ENV) $(BIN)/daphne -b $(HOST) -p $(PORT) spoonful.asgi:application
+	@echo "Serving at http://$(HOST):$(PORT)/ with a job worker beside it  (Ctrl-C stops both)"
+	$(RUN_ENV) $(BIN)/honcho -f Procfile.dev start
 
 # Start the demo over: the local SQLite file is removed; a DATABASE_URL database is
 # flushed only after Django's own "are you sure?" (never silently: it may not be a demo).

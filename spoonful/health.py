@@ -1,12 +1,17 @@
-"""Liveness of the two parts every page and socket depends on."""
+"""Liveness of the two parts every page and socket depends on, and of the job workers."""
 
 import asyncio
 import uuid
 
 from channels.layers import get_channel_layer
 from django.db import connection
+from django.utils import timezone
+
+from spoonful.jobs import last_heartbeat
 
 CHANNEL_LAYER_TIMEOUT_SECONDS = 2.0
+# Three missed beats of the every-minute heartbeat.
+HEARTBEAT_STALE_SECONDS = 180
 
 
 def database_status() -> str:
@@ -37,3 +42,19 @@ async def channel_layer_status() -> str:
     if message.get("token") != token:
         return "error: answer did not match"
     return "ok"
+
+
+def worker_heartbeat() -> dict:
+    """How long ago a job worker last proved alive (a heartbeat job runs every minute).
+
+    Reported, not a failing check: pages and sockets work without workers, so a load
+    balancer must not take the site down because the workers are; monitoring alerts on age.
+    """
+    try:
+        beat = last_heartbeat()
+    except Exception as error:
+        return {"status": f"error: {type(error).__name__}", "last_heartbeat_age_seconds": None}
+    if beat is None:
+        return {"status": "no heartbeat yet", "last_heartbeat_age_seconds": None}
+    age = int((timezone.now() - beat).total_seconds())
+    return {"status": "ok" if age <= HEARTBEAT_STALE_SECONDS else "stale", "last_heartbeat_age_seconds": age}

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "allauth.usersessions",
+    "django_q",
     "spoonful",
     "accounts",
     "community",
@@ -160,6 +161,33 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# --- Background jobs (spoonful/jobs.py) ----------------------------------------
+
+# django-q2 on its ORM broker: the queue is a table in DATABASES["default"], so a job
+# is committed with the change that causes it. Workers: `manage.py qcluster`.
+Q_CLUSTER = {
+    "name": "spoonful",
+    "orm": "default",
+    "workers": env.int("JOB_WORKERS", default=2),
+    # A job running longer than this is stopped (and counts as a failed attempt).
+    "timeout": env.int("JOB_TIMEOUT_SECONDS", default=300),
+    # A job whose worker died is taken again this long after it was picked up;
+    # it must exceed the timeout, or a slow job would run twice at once.
+    "retry": env.int("JOB_RETRY_SECONDS", default=330),
+    "max_attempts": env.int("JOB_MAX_ATTEMPTS", default=6),
+    # A failed attempt stays queued (spoonful.jobs sets its pause) until the last one.
+    "ack_failures": False,
+    # A schedule missed while every worker was down runs once, not once per missed turn.
+    "catch_up": False,
+    "save_limit": 1000,
+    "poll": env.float("JOB_POLL_SECONDS", default=0.5),
+    "label": "Background jobs",
+}
+# The pause after a job's first failure; it doubles with each further one.
+JOBS_FIRST_RETRY_SECONDS = env.int("JOB_FIRST_RETRY_SECONDS", default=30)
+# Tests run each job in-process after commit (spoonful/jobs.py says how).
+JOBS_IMMEDIATE = env.bool("JOBS_IMMEDIATE", default=False)
 
 # --- Accounts ---------------------------------------------------------------
 

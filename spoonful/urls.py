@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from community import views
-from spoonful import seo
+from spoonful import job_views, seo
 
 # The admin's own login would bypass allauth's rate limits and two-factor step.
 admin.site.login = secure_admin_login(admin.site.login)
@@ -13,6 +13,8 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("robots.txt", seo.robots_txt, name="robots_txt"),
     path("sitemap.xml", seo.sitemap, name="sitemap"),
+    path("staff/jobs/", job_views.job_overview, name="job_overview"),
+    path("staff/jobs/<str:task_id>/retry/", job_views.job_retry, name="job_retry"),
     path("c/", include("community.communities_urls")),
     path("mod/", include("moderation.urls")),
     path("notifications/", include("notifications.urls")),

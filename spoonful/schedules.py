@@ -1,0 +1,83 @@
+"""What the workers run on a clock, declared here and nowhere else.
+
+``schedules_sync`` writes this table into django-q2's schedules after every ``migrate``; the workers' scheduler
+runs each entry at its time, and a schedule missed while every worker was down runs once when one comes back
+(``catch_up`` is off). The staff page (/staff/jobs/) shows the table with each entry's next and last run. Every job
+here is safe to run twice: two workers racing for the same turn, or an operator running the matching command by
+hand, change nothing the first run did not.
+"""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django_q.models import Schedule
+
+from spoonful.jobs import SCHEDULE_PREFIX as PREFIX
+
+
+@dataclass(frozen=True)
+class Scheduled:
+    name: str
+    job: str
+    cron: str
+    what: str
+
+
+SCHEDULES = (
+    Scheduled("worker-heartbeat", "spoonful.jobs.heartbeat", "* * * * *", "proves a worker is alive (/healthz)"),
+    Scheduled(
+        "notification-digests",
+        "notifications.services.send_digests",
+        "0 8 * * *",
+        "daily email digests; a member is sent one digest a day at most",
+    ),
+    Scheduled(
+        "verification-expiry",
+        "accounts.services.verification_expire_due",
+        "15 3 * * *",
+        "ends professional verifications past their expiry date",
+    ),
+    Scheduled(
+        "verification-warnings",
+        "accounts.services.verification_warn_expiring",
+        "20 3 * * *",
+        "warns holders 30 days before their verification expires",
+    ),
+    Scheduled(
+        "export-retention",
+        "accounts.privacy_services.data_export_delete_expired",
+        "30 3 * * *",
+        "deletes data-export archives after their 7 days",
+    ),
+    Scheduled(
+        "redaction-retention",
+        "moderation.services.moderation_purge_expired",
+        "45 3 * * *",
+        "drops redacted originals from the audit trail after 90 days",
+    ),
+)
+
+
+def _name(entry: Scheduled) -> str:
+    return PREFIX + entry.name
+
+
+@transaction.atomic
+def schedules_sync() -> None:
+    """Make the stored schedules match ``SCHEDULES``: add, update, and drop what is no longer declared."""
+    declared = {_name(entry): entry for entry in SCHEDULES}
+    Schedule.objects.filter(name__startswith=PREFIX).exclude(name__in=declared).delete()
+    for name, entry in declared.items():
+        stored = Schedule.objects.filter(name=name).first()
+        if stored and (stored.func, stored.cron, stored.schedule_type) == (entry.job, entry.cron, Schedule.CRON):
+            continue
+        if stored:
+            stored.delete()
+        schedule = Schedule(name=name, func=entry.job, schedule_type=Schedule.CRON, cron=entry.cron)
+        # The first run is the next time the expression matches, not now: a deploy must not fire every daily job.
+        schedule.next_run = schedule.calculate_next_run()
+        schedule.save()
+
+
+def sync_after_migrate(**kwargs) -> None:
+    schedules_sync()
