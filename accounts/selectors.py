@@ -20,38 +20,6 @@ from community.selectors import community_list_visible_to
 
 Viewer = User | AnonymousUser
 
-USERNAME_RULE = (
-    "Letters, digits and @ . + - _ only. It cannot look like another member's name: "
-    "look-alike letters from other alphabets, digits such as 1 for l, and capitals count as the same."
-)
-USERNAME_LOOKALIKE_MESSAGE = (
-    "This username looks too much like another member's or a reserved name, so others could mistake "
-    "one for the other. Please choose a different one."
-)
-
-
-def username_lookalike_taken(username: str, *, exclude_pk: int | None = None) -> bool:
-    """Whether ``username`` could be mistaken for an existing member's or a reserved name.
-
-    Compared by skeleton (accounts/confusables.py): alice spelt with a Cyrillic a,
-    ``aIice`` and ``ALICE`` all look like ``alice``; ``alice2`` does not.
-    """
-    from django.conf import settings
-    from django.db.models import Q
-
-    from accounts.confusables import skeletons
-
-    visual, folded = skeletons(username)
-    for reserved in getattr(settings, "ACCOUNT_USERNAME_BLACKLIST", []):
-        reserved_visual, reserved_folded = skeletons(reserved)
-        if visual == reserved_visual or folded == reserved_folded:
-            return True
-    others = User.objects.filter(Q(username_skeleton=visual) | Q(username_folded_skeleton=folded))
-    if exclude_pk is not None:
-        others = others.exclude(pk=exclude_pk)
-    return others.exists()
-
-
 # Authenticators that are a second factor by themselves; recovery codes only back one up.
 SECOND_FACTOR_TYPES = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
 
