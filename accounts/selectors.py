@@ -14,9 +14,10 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import AccountNotice, ProfessionalVerification, Profile, User, VerificationEvent
+from accounts.models import AccountNotice, Block, ProfessionalVerification, Profile, User, VerificationEvent
 from community.models import Community, Membership
 from community.selectors import community_list_visible_to
+from discussions.models import Reply
 
 Viewer = User | AnonymousUser
 
@@ -96,8 +97,6 @@ def verified_reply_exists(discussion_ref: str = "pk") -> Exists:
     posted as a professional by a member verified now. Annotate a discussion queryset
     (already limited by the visibility rule) with it:
     ``discussions.annotate(verified_replied=verified_reply_exists())``."""
-    from discussions.models import Reply
-
     return Exists(
         Reply.objects.filter(
             discussion_id=OuterRef(discussion_ref),
@@ -294,16 +293,12 @@ def profile_replies_visible_to(member: User, viewer: Viewer):
 
 def blocked_ids_for(viewer: Viewer) -> set[int]:
     """Ids of the members the viewer blocked (one query; nothing for visitors)."""
-    from accounts.models import Block
-
     if not (viewer.is_authenticated and viewer.is_active):
         return set()
     return set(Block.objects.filter(blocker=viewer).values_list("blocked_id", flat=True))
 
 
 def has_blocked(blocker: Viewer, blocked: Viewer) -> bool:
-    from accounts.models import Block
-
     if not (blocker.is_authenticated and blocked.is_authenticated):
         return False
     return Block.objects.filter(blocker=blocker, blocked=blocked).exists()
