@@ -14,7 +14,15 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import AccountNotice, Block, ProfessionalVerification, Profile, User, VerificationEvent
+from accounts.models import (
+    AccountNotice,
+    Block,
+    DataExport,
+    ProfessionalVerification,
+    Profile,
+    User,
+    VerificationEvent,
+)
 from community.models import Community, Membership
 from community.selectors import community_list_visible_to
 from discussions.models import Reply
@@ -302,3 +310,20 @@ def has_blocked(blocker: Viewer, blocked: Viewer) -> bool:
     if not (blocker.is_authenticated and blocked.is_authenticated):
         return False
     return Block.objects.filter(blocker=blocker, blocked=blocked).exists()
+
+
+def block_list_made_by(user: User) -> QuerySet[Block]:
+    """The members ``user`` blocked, most recent first (their privacy settings)."""
+    return Block.objects.filter(blocker=user).select_related("blocked").order_by("-created_at")
+
+
+# --- Data exports ------------------------------------------------------------------
+
+
+def data_export_list_for(user: User) -> QuerySet[DataExport]:
+    return DataExport.objects.filter(user=user)
+
+
+def data_export_get_own_or_404(user: User, pk: int) -> DataExport:
+    """Only the member who asked for an export may see or download it."""
+    return get_object_or_404(DataExport, pk=pk, user=user)
