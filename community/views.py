@@ -41,7 +41,7 @@ from community.selectors import (
 from discussions.models import Discussion
 from discussions.selectors import discussion_list_visible_to, discussion_tags_known_to, is_site_staff
 from moderation import services as moderation
-from notifications.services import is_following
+from notifications.preferences import is_following
 from spoonful.health import channel_layer_status, database_status
 from spoonful.ratelimits import rate_limit_check, rate_limited_response
 
