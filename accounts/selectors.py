@@ -54,6 +54,12 @@ def member_get_or_404(username: str) -> User:
     return get_object_or_404(User, username=username, is_active=True)
 
 
+def member_find(username: str) -> User | None:
+    """The active member with this username, however its letters are cased (what a
+    moderator types to invite someone)."""
+    return User.objects.filter(username__iexact=username, is_active=True).first()
+
+
 def audience_allows(audience: str, *, viewer: Viewer, owner: User) -> bool:
     """Whether a profile part with this audience is shown to the viewer."""
     if viewer.is_authenticated and viewer.pk == owner.pk:

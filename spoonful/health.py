@@ -1,10 +1,14 @@
-"""Liveness of the two parts every page and socket depends on."""
+"""``/healthz``: liveness of the two parts every page and socket depends on."""
 
 import asyncio
 import uuid
 
+from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from django.db import connection
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 
 CHANNEL_LAYER_TIMEOUT_SECONDS = 2.0
 
@@ -37,3 +41,18 @@ async def channel_layer_status() -> str:
     if message.get("token") != token:
         return "error: answer did not match"
     return "ok"
+
+
+@never_cache
+@require_safe
+async def healthz(request: HttpRequest) -> JsonResponse:
+    checks = {
+        "database": await sync_to_async(database_status)(),
+        "channel_layer": await channel_layer_status(),
+    }
+    healthy = all(status == "ok" for status in checks.values())
+    failing = [name for name, status in checks.items() if status != "ok"]
+    body = {"status": "ok" if healthy else "unavailable", "checks": checks}
+    if failing:
+        body["failing"] = failing
+    return JsonResponse(body, status=200 if healthy else 503)
