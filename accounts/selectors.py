@@ -22,6 +22,7 @@ from accounts.models import (
     Profile,
     User,
     VerificationEvent,
+    VerificationEvidence,
 )
 from community.models import Community, Membership
 from community.selectors import community_list_visible_to
@@ -163,6 +164,16 @@ def verification_get_for_staff_or_404(pk: int) -> ProfessionalVerification:
 
 def verification_events(application: ProfessionalVerification) -> QuerySet[VerificationEvent]:
     return application.events.select_related("actor")
+
+
+def evidence_get_for_staff_or_404(*, application_id: int, evidence_id: int) -> VerificationEvidence:
+    """An evidence file still on disk; once the application is decided it is gone (404)."""
+    return get_object_or_404(
+        VerificationEvidence.objects.select_related("application"),
+        pk=evidence_id,
+        application_id=application_id,
+        deleted_at__isnull=True,
+    )
 
 
 def badge_url(username: str) -> str:

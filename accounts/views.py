@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -20,7 +20,7 @@ from accounts.forms import (
     VerificationApplyForm,
     VerificationInfoForm,
 )
-from accounts.models import ProfessionalVerification, Profile, User, VerificationEvidence
+from accounts.models import ProfessionalVerification, Profile, User
 from community.selectors import community_list_visible_to
 
 # --- Profiles ------------------------------------------------------------------
@@ -314,12 +314,7 @@ def verification_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required_404
 @privileged_action_requires_2fa
 def verification_evidence(request: HttpRequest, pk: int, evidence_id: int) -> HttpResponse:
-    evidence = get_object_or_404(
-        VerificationEvidence.objects.select_related("application"),
-        pk=evidence_id,
-        application_id=pk,
-        deleted_at__isnull=True,
-    )
+    evidence = selectors.evidence_get_for_staff_or_404(application_id=pk, evidence_id=evidence_id)
     if not evidence.file:
         raise Http404
     try:

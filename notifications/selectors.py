@@ -32,3 +32,8 @@ def unread_count(user: User | AnonymousUser) -> int:
     if not (user.is_authenticated and user.is_active):
         return 0
     return notification_list_visible_to(user).filter(read_at__isnull=True).count()
+
+
+def notification_exists_for(user: User, notification_id: int) -> bool:
+    """Whether this notification is the member's own (any state: read, hidden or not)."""
+    return Notification.objects.filter(recipient=user, pk=notification_id).exists()

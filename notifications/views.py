@@ -20,7 +20,7 @@ from notifications.preferences import (
     preference_list,
     preference_set,
 )
-from notifications.selectors import notification_list_visible_to, unread_count
+from notifications.selectors import notification_exists_for, notification_list_visible_to, unread_count
 from notifications.services import notification_mark_all_read, notification_mark_read
 
 PAGE_SIZE = 30
@@ -83,7 +83,7 @@ def _back(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def mark_read(request: HttpRequest, pk: int) -> HttpResponse:
-    if not Notification.objects.filter(recipient=request.user, pk=pk).exists():
+    if not notification_exists_for(request.user, pk):
         raise Http404
     notification_mark_read(user=request.user, notification_id=pk)
     return _back(request)
