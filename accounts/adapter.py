@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
-from accounts.selectors import USERNAME_LOOKALIKE_MESSAGE, username_lookalike_taken
+from accounts.models import USERNAME_LOOKALIKE_MESSAGE, User
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ class AccountAdapter(DefaultAccountAdapter):
         username = super().clean_username(username, shallow=shallow)
         # Members trust a name they know; one that looks the same but is spelt with
         # other characters would let someone pass for them.
-        if not shallow and username_lookalike_taken(username):
+        if not shallow and User.username_lookalike_taken(username):
             raise ValidationError(USERNAME_LOOKALIKE_MESSAGE, code="username_lookalike")
         return username
 

@@ -27,13 +27,13 @@ and folding, then the mapping. Names sharing either one are confusable.
 import functools
 import unicodedata
 
+from confusable_homoglyphs.utils import load
+
 _LRM = "\u200e"
 
 
 @functools.cache
 def _prototypes() -> dict[str, str]:
-    from confusable_homoglyphs.utils import load
-
     data: dict[str, list[dict[str, str]]] = load("confusables.json")
     parent: dict[str, str] = {}
 

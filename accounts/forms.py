@@ -5,8 +5,7 @@ import unicodedata
 from django import forms
 from django.utils import timezone
 
-from accounts.models import CURRENT_CONSENT_VERSION, ProfessionalVerification, Profile, User
-from accounts.selectors import USERNAME_RULE
+from accounts.models import CURRENT_CONSENT_VERSION, USERNAME_RULE, ProfessionalVerification, Profile, User
 from accounts.uploads import AVATAR_MAX_BYTES, EVIDENCE_MAX_BYTES, EVIDENCE_MAX_FILES
 from community.models import Community
 

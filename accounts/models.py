@@ -6,9 +6,21 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
+from accounts.confusables import skeletons
+
 CURRENT_CONSENT_VERSION = "2026-11"
+
+USERNAME_RULE = (
+    "Letters, digits and @ . + - _ only. It cannot look like another member's name: "
+    "look-alike letters from other alphabets, digits such as 1 for l, and capitals count as the same."
+)
+USERNAME_LOOKALIKE_MESSAGE = (
+    "This username looks too much like another member's or a reserved name, so others could mistake "
+    "one for the other. Please choose a different one."
+)
 
 
 class User(AbstractUser):
@@ -42,21 +54,16 @@ class User(AbstractUser):
 
     def clean(self) -> None:
         super().clean()
-        from accounts.confusables import skeletons
-        from accounts.selectors import USERNAME_LOOKALIKE_MESSAGE, username_lookalike_taken
-
         # Only a new or changed name is checked: two old names that already look
         # alike must not make either member's record unsaveable.
         if skeletons(self.username) == (self.username_skeleton, self.username_folded_skeleton):
             return
-        if username_lookalike_taken(self.username, exclude_pk=self.pk):
+        if self.username_lookalike_taken(self.username, exclude_pk=self.pk):
             raise ValidationError({"username": USERNAME_LOOKALIKE_MESSAGE})
 
     def save(self, *args, **kwargs) -> None:
         # Derived from the username on every save, whatever path changed it (sign-up,
         # the admin, a management command), so the look-alike check never misses one.
-        from accounts.confusables import skeletons
-
         update_fields = kwargs.get("update_fields")
         if update_fields is None or "username" in update_fields:
             self.username_skeleton, self.username_folded_skeleton = skeletons(self.username)
@@ -67,6 +74,25 @@ class User(AbstractUser):
     @property
     def public_name(self) -> str:
         return self.display_name or self.username
+
+    @classmethod
+    def username_lookalike_taken(cls, username: str, *, exclude_pk: int | None = None) -> bool:
+        """Whether ``username`` could be mistaken for an existing member's or a reserved name.
+
+        Compared by skeleton (accounts/confusables.py): alice spelt with a Cyrillic a,
+        ``aIice`` and ``ALICE`` all look like ``alice``; ``alice2`` does not. A check on
+        the whole table, like a unique constraint the database cannot express: sign-up
+        (``accounts.adapter``) asks it before the row exists, ``clean()`` on a rename.
+        """
+        visual, folded = skeletons(username)
+        for reserved in getattr(settings, "ACCOUNT_USERNAME_BLACKLIST", []):
+            reserved_visual, reserved_folded = skeletons(reserved)
+            if visual == reserved_visual or folded == reserved_folded:
+                return True
+        others = cls.objects.filter(Q(username_skeleton=visual) | Q(username_folded_skeleton=folded))
+        if exclude_pk is not None:
+            others = others.exclude(pk=exclude_pk)
+        return others.exists()
 
 
 def private_storage() -> "PrivateFileStorage":

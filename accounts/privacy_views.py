@@ -7,21 +7,20 @@ from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
-from accounts import privacy_services as services
-from accounts import selectors
-from accounts.models import Block, DataExport
+from accounts import account_deletion, selectors, services
+from accounts.data_export import data_export_request
 
 
 class DeleteAccountForm(forms.Form):
     posts = forms.ChoiceField(
         label="What should happen to your posts?",
         choices=[
-            (services.PostsChoice.ANONYMISE, "Keep them, shown as written by a former member"),
-            (services.PostsChoice.DELETE, "Delete them (threads keep a placeholder so numbering stays)"),
+            (account_deletion.PostsChoice.ANONYMISE, "Keep them, shown as written by a former member"),
+            (account_deletion.PostsChoice.DELETE, "Delete them (threads keep a placeholder so numbering stays)"),
         ],
         widget=forms.RadioSelect,
     )
@@ -31,8 +30,8 @@ class DeleteAccountForm(forms.Form):
 @require_safe
 @never_cache
 def privacy_settings(request: HttpRequest) -> HttpResponse:
-    blocks = Block.objects.filter(blocker=request.user).select_related("blocked").order_by("-created_at")
-    exports = DataExport.objects.filter(user=request.user)[:5]
+    blocks = selectors.block_list_made_by(request.user)
+    exports = selectors.data_export_list_for(request.user)[:5]
     return render(request, "accounts/privacy_settings.html", {"blocks": blocks, "exports": exports})
 
 
@@ -70,19 +69,15 @@ def unblock(request: HttpRequest, username: str) -> HttpResponse:
 @require_POST
 @reauthentication_required
 def export_request(request: HttpRequest) -> HttpResponse:
-    export = services.data_export_request(user=request.user)
+    export = data_export_request(user=request.user)
     return redirect("accounts:privacy_export", pk=export.pk)
-
-
-def _own_export_or_404(request: HttpRequest, pk: int) -> DataExport:
-    return get_object_or_404(DataExport, pk=pk, user=request.user)
 
 
 @login_required
 @require_safe
 @never_cache
 def export_status(request: HttpRequest, pk: int) -> HttpResponse:
-    export = _own_export_or_404(request, pk)
+    export = selectors.data_export_get_own_or_404(request.user, pk)
     return render(request, "accounts/privacy_export.html", {"export": export})
 
 
@@ -90,7 +85,7 @@ def export_status(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 @never_cache
 def export_download(request: HttpRequest, pk: int) -> HttpResponse:
-    export = _own_export_or_404(request, pk)
+    export = selectors.data_export_get_own_or_404(request.user, pk)
     if not export.is_downloadable:
         raise Http404
     response = FileResponse(
@@ -118,7 +113,7 @@ def account_delete(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = DeleteAccountForm(request.POST)
         if form.is_valid():
-            services.account_delete(user=request.user, posts=form.cleaned_data["posts"])
+            account_deletion.account_delete(user=request.user, posts=form.cleaned_data["posts"])
             logout(request)
             messages.success(request, "Your account has been deleted.")
             return redirect("home")

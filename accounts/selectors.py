@@ -14,43 +14,21 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import AccountNotice, ProfessionalVerification, Profile, User, VerificationEvent
+from accounts.models import (
+    AccountNotice,
+    Block,
+    DataExport,
+    ProfessionalVerification,
+    Profile,
+    User,
+    VerificationEvent,
+    VerificationEvidence,
+)
 from community.models import Community, Membership
 from community.selectors import community_list_visible_to
+from discussions.models import Reply
 
 Viewer = User | AnonymousUser
-
-USERNAME_RULE = (
-    "Letters, digits and @ . + - _ only. It cannot look like another member's name: "
-    "look-alike letters from other alphabets, digits such as 1 for l, and capitals count as the same."
-)
-USERNAME_LOOKALIKE_MESSAGE = (
-    "This username looks too much like another member's or a reserved name, so others could mistake "
-    "one for the other. Please choose a different one."
-)
-
-
-def username_lookalike_taken(username: str, *, exclude_pk: int | None = None) -> bool:
-    """Whether ``username`` could be mistaken for an existing member's or a reserved name.
-
-    Compared by skeleton (accounts/confusables.py): alice spelt with a Cyrillic a,
-    ``aIice`` and ``ALICE`` all look like ``alice``; ``alice2`` does not.
-    """
-    from django.conf import settings
-    from django.db.models import Q
-
-    from accounts.confusables import skeletons
-
-    visual, folded = skeletons(username)
-    for reserved in getattr(settings, "ACCOUNT_USERNAME_BLACKLIST", []):
-        reserved_visual, reserved_folded = skeletons(reserved)
-        if visual == reserved_visual or folded == reserved_folded:
-            return True
-    others = User.objects.filter(Q(username_skeleton=visual) | Q(username_folded_skeleton=folded))
-    if exclude_pk is not None:
-        others = others.exclude(pk=exclude_pk)
-    return others.exists()
-
 
 # Authenticators that are a second factor by themselves; recovery codes only back one up.
 SECOND_FACTOR_TYPES = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
@@ -75,6 +53,12 @@ class Badge:
 
 def member_get_or_404(username: str) -> User:
     return get_object_or_404(User, username=username, is_active=True)
+
+
+def member_find(username: str) -> User | None:
+    """The active member with this username, however its letters are cased (what a
+    moderator types to invite someone)."""
+    return User.objects.filter(username__iexact=username, is_active=True).first()
 
 
 def audience_allows(audience: str, *, viewer: Viewer, owner: User) -> bool:
@@ -128,8 +112,6 @@ def verified_reply_exists(discussion_ref: str = "pk") -> Exists:
     posted as a professional by a member verified now. Annotate a discussion queryset
     (already limited by the visibility rule) with it:
     ``discussions.annotate(verified_replied=verified_reply_exists())``."""
-    from discussions.models import Reply
-
     return Exists(
         Reply.objects.filter(
             discussion_id=OuterRef(discussion_ref),
@@ -182,6 +164,16 @@ def verification_get_for_staff_or_404(pk: int) -> ProfessionalVerification:
 
 def verification_events(application: ProfessionalVerification) -> QuerySet[VerificationEvent]:
     return application.events.select_related("actor")
+
+
+def evidence_get_for_staff_or_404(*, application_id: int, evidence_id: int) -> VerificationEvidence:
+    """An evidence file still on disk; once the application is decided it is gone (404)."""
+    return get_object_or_404(
+        VerificationEvidence.objects.select_related("application"),
+        pk=evidence_id,
+        application_id=application_id,
+        deleted_at__isnull=True,
+    )
 
 
 def badge_url(username: str) -> str:
@@ -326,16 +318,29 @@ def profile_replies_visible_to(member: User, viewer: Viewer):
 
 def blocked_ids_for(viewer: Viewer) -> set[int]:
     """Ids of the members the viewer blocked (one query; nothing for visitors)."""
-    from accounts.models import Block
-
     if not (viewer.is_authenticated and viewer.is_active):
         return set()
     return set(Block.objects.filter(blocker=viewer).values_list("blocked_id", flat=True))
 
 
 def has_blocked(blocker: Viewer, blocked: Viewer) -> bool:
-    from accounts.models import Block
-
     if not (blocker.is_authenticated and blocked.is_authenticated):
         return False
     return Block.objects.filter(blocker=blocker, blocked=blocked).exists()
+
+
+def block_list_made_by(user: User) -> QuerySet[Block]:
+    """The members ``user`` blocked, most recent first (their privacy settings)."""
+    return Block.objects.filter(blocker=user).select_related("blocked").order_by("-created_at")
+
+
+# --- Data exports ------------------------------------------------------------------
+
+
+def data_export_list_for(user: User) -> QuerySet[DataExport]:
+    return DataExport.objects.filter(user=user)
+
+
+def data_export_get_own_or_404(user: User, pk: int) -> DataExport:
+    """Only the member who asked for an export may see or download it."""
+    return get_object_or_404(DataExport, pk=pk, user=user)

@@ -4,11 +4,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from accounts import selectors, services
+from accounts import selectors, services, verification
 from accounts.decorators import privileged_action_requires_2fa, staff_required_404
 from accounts.forms import (
     ApproveForm,
@@ -20,7 +20,7 @@ from accounts.forms import (
     VerificationApplyForm,
     VerificationInfoForm,
 )
-from accounts.models import ProfessionalVerification, Profile, User, VerificationEvidence
+from accounts.models import ProfessionalVerification, Profile, User
 from community.selectors import community_list_visible_to
 
 # --- Profiles ------------------------------------------------------------------
@@ -149,7 +149,9 @@ def verification_settings(request: HttpRequest) -> HttpResponse:
             if apply_form.is_valid():
                 fields = {key: value for key, value in apply_form.cleaned_data.items() if key != "evidence"}
                 try:
-                    services.verification_apply(applicant=user, evidence=apply_form.cleaned_data["evidence"], **fields)
+                    verification.verification_apply(
+                        applicant=user, evidence=apply_form.cleaned_data["evidence"], **fields
+                    )
                 except ValidationError as error:
                     _add_service_error(apply_form, error)
                 else:
@@ -160,7 +162,7 @@ def verification_settings(request: HttpRequest) -> HttpResponse:
             info_form = VerificationInfoForm(request.POST, request.FILES)
             if info_form.is_valid():
                 try:
-                    services.verification_provide_info(
+                    verification.verification_provide_info(
                         applicant=user,
                         application=open_application,
                         message=info_form.cleaned_data["message"],
@@ -263,7 +265,7 @@ def _decide(request: HttpRequest, pk: int, form_class, form_name: str, act) -> H
 @privileged_action_requires_2fa
 def verification_approve(request: HttpRequest, pk: int) -> HttpResponse:
     def act(application: ProfessionalVerification, form: ApproveForm) -> None:
-        services.verification_approve(acting_user=request.user, application=application, expires_at=form.expires_at)
+        verification.verification_approve(acting_user=request.user, application=application, expires_at=form.expires_at)
         messages.success(request, f"Approved {application.applicant.username}.")
 
     return _decide(request, pk, ApproveForm, "approve_form", act)
@@ -274,7 +276,7 @@ def verification_approve(request: HttpRequest, pk: int) -> HttpResponse:
 @privileged_action_requires_2fa
 def verification_reject(request: HttpRequest, pk: int) -> HttpResponse:
     def act(application: ProfessionalVerification, form: RejectForm) -> None:
-        services.verification_reject(
+        verification.verification_reject(
             acting_user=request.user, application=application, reason=form.cleaned_data["reason"]
         )
         messages.success(request, f"Rejected the application from {application.applicant.username}.")
@@ -287,7 +289,7 @@ def verification_reject(request: HttpRequest, pk: int) -> HttpResponse:
 @privileged_action_requires_2fa
 def verification_request_info(request: HttpRequest, pk: int) -> HttpResponse:
     def act(application: ProfessionalVerification, form: InfoRequestForm) -> None:
-        services.verification_request_info(
+        verification.verification_request_info(
             acting_user=request.user, application=application, message=form.cleaned_data["message"]
         )
         messages.success(request, f"Asked {application.applicant.username} for more information.")
@@ -300,7 +302,7 @@ def verification_request_info(request: HttpRequest, pk: int) -> HttpResponse:
 @privileged_action_requires_2fa
 def verification_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     def act(application: ProfessionalVerification, form: RevokeForm) -> None:
-        services.verification_revoke(
+        verification.verification_revoke(
             acting_user=request.user, application=application, reason=form.cleaned_data["reason"]
         )
         messages.success(request, f"Revoked the verification of {application.applicant.username}.")
@@ -312,19 +314,14 @@ def verification_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required_404
 @privileged_action_requires_2fa
 def verification_evidence(request: HttpRequest, pk: int, evidence_id: int) -> HttpResponse:
-    evidence = get_object_or_404(
-        VerificationEvidence.objects.select_related("application"),
-        pk=evidence_id,
-        application_id=pk,
-        deleted_at__isnull=True,
-    )
+    evidence = selectors.evidence_get_for_staff_or_404(application_id=pk, evidence_id=evidence_id)
     if not evidence.file:
         raise Http404
     try:
         handle = evidence.file.open("rb")
     except FileNotFoundError as error:
         raise Http404 from error
-    services.evidence_viewed(acting_user=request.user, evidence=evidence)
+    verification.evidence_viewed(acting_user=request.user, evidence=evidence)
     response = FileResponse(
         handle,
         as_attachment=True,
@@ -343,13 +340,13 @@ def verification_evidence(request: HttpRequest, pk: int, evidence_id: int) -> Ht
 @require_safe
 def professional(request: HttpRequest, username: str) -> HttpResponse:
     member: User = selectors.member_get_or_404(username)
-    verification = selectors.active_verification_for(member)
+    active = selectors.active_verification_for(member)
     shown: Profile = selectors.profile_for_display(member)
     context = {
         "member": member,
-        "verification": verification,
+        "verification": active,
         "profile": shown,
         "badge": selectors.badges_for_authors([member.pk]).get(member.pk),
-        "revoke_form": RevokeForm() if verification and selectors.is_site_staff(request.user) else None,
+        "revoke_form": RevokeForm() if active and selectors.is_site_staff(request.user) else None,
     }
     return render(request, "accounts/professional.html", context)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from community import views
+from community import alias_views, membership_views, views
 
 app_name = "communities"
 
@@ -11,16 +11,20 @@ urlpatterns = [
     path("new/", views.community_new, name="new"),
     path("autocomplete/", views.autocomplete, name="autocomplete"),
     path("<str:hashtag>/", views.community_detail, name="detail"),
-    path("<str:hashtag>/join/", views.join, name="join"),
-    path("<str:hashtag>/leave/", views.leave, name="leave"),
-    path("<str:hashtag>/requests/", views.join_requests, name="requests"),
-    path("<str:hashtag>/requests/<int:membership_id>/decide/", views.request_decide, name="request_decide"),
+    path("<str:hashtag>/join/", membership_views.join, name="join"),
+    path("<str:hashtag>/leave/", membership_views.leave, name="leave"),
+    path("<str:hashtag>/requests/", membership_views.join_requests, name="requests"),
+    path("<str:hashtag>/requests/<int:membership_id>/decide/", membership_views.request_decide, name="request_decide"),
     path("<str:hashtag>/policy/", views.policy, name="policy"),
-    path("<str:hashtag>/invite/", views.invite, name="invite"),
-    path("<str:hashtag>/members/", views.members, name="members"),
-    path("<str:hashtag>/members/<int:membership_id>/remove/", views.member_remove, name="member_remove"),
-    path("<str:hashtag>/members/<int:membership_id>/moderator/", views.moderator_change, name="moderator_change"),
-    path("<str:hashtag>/aliases/", views.alias_proposals, name="aliases"),
-    path("<str:hashtag>/aliases/propose/", views.alias_propose, name="alias_propose"),
-    path("<str:hashtag>/aliases/<int:alias_id>/decide/", views.alias_decide, name="alias_decide"),
+    path("<str:hashtag>/invite/", membership_views.invite, name="invite"),
+    path("<str:hashtag>/members/", membership_views.members, name="members"),
+    path("<str:hashtag>/members/<int:membership_id>/remove/", membership_views.member_remove, name="member_remove"),
+    path(
+        "<str:hashtag>/members/<int:membership_id>/moderator/",
+        membership_views.moderator_change,
+        name="moderator_change",
+    ),
+    path("<str:hashtag>/aliases/", alias_views.alias_proposals, name="aliases"),
+    path("<str:hashtag>/aliases/propose/", alias_views.alias_propose, name="alias_propose"),
+    path("<str:hashtag>/aliases/<int:alias_id>/decide/", alias_views.alias_decide, name="alias_decide"),
 ]

@@ -1,7 +1,12 @@
-"""Reads about communities: which ones a viewer may know of, and hashtag lookup."""
+"""Reads about communities: which ones a viewer may know of, hashtag lookup, memberships and aliases.
+
+Nothing here reads discussions: the visibility rule (``discussions.selectors``) builds on
+these, and the community pages' lists of discussions are in ``community.listings``.
+"""
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from accounts.models import User
@@ -74,3 +79,94 @@ def is_community_moderator(viewer: User | AnonymousUser, community: Community) -
     return Membership.objects.filter(
         user=viewer, community=community, status=Membership.Status.ACTIVE, role=Membership.Role.MODERATOR
     ).exists()
+
+
+def community_get_moderated_or_404(viewer: User | AnonymousUser, slug: str) -> Community:
+    """A community the viewer moderates; to anyone else, like a community that does not exist."""
+    community = community_get_visible_or_404(viewer, slug)
+    if not is_community_moderator(viewer, community):
+        raise Http404("No such community.")
+    return community
+
+
+def community_list_starting_with(viewer: User | AnonymousUser, prefix: str) -> QuerySet[Community]:
+    """Communities the viewer may know of whose hashtag starts with ``prefix``."""
+    return community_list_visible_to(viewer).filter(slug__startswith=prefix).order_by("slug")
+
+
+# --- Memberships -----------------------------------------------------------------
+
+
+def membership_get_or_404(community: Community, membership_id: int) -> Membership:
+    return get_object_or_404(
+        Membership.objects.select_related("user", "community"), pk=membership_id, community=community
+    )
+
+
+def membership_list_moderators(community: Community) -> QuerySet[Membership]:
+    """The community's active moderators, longest-serving first."""
+    return (
+        Membership.objects.filter(community=community, status=Membership.Status.ACTIVE, role=Membership.Role.MODERATOR)
+        .select_related("user")
+        .order_by("created_at")
+    )
+
+
+def membership_list_active(community: Community) -> QuerySet[Membership]:
+    """Members, moderators first, then by username."""
+    return (
+        Membership.objects.filter(community=community, status=Membership.Status.ACTIVE)
+        .select_related("user")
+        .order_by("-role", "user__username")
+    )
+
+
+def membership_list_requested(community: Community) -> QuerySet[Membership]:
+    """Requests to join waiting for a moderator, oldest first."""
+    return (
+        Membership.objects.filter(community=community, status=Membership.Status.REQUESTED)
+        .select_related("user")
+        .order_by("created_at", "pk")
+    )
+
+
+def membership_list_invited(community: Community) -> QuerySet[Membership]:
+    """Invitations not yet taken up, newest first."""
+    return (
+        Membership.objects.filter(community=community, status=Membership.Status.INVITED)
+        .select_related("user")
+        .order_by("-created_at")
+    )
+
+
+# --- Aliases ---------------------------------------------------------------------
+
+
+def alias_get_or_404(community: Community, alias_id: int) -> CommunityAlias:
+    return get_object_or_404(CommunityAlias.objects.select_related("community"), pk=alias_id, community=community)
+
+
+def alias_list_accepted(community: Community) -> QuerySet[CommunityAlias]:
+    return community.aliases.filter(status=CommunityAlias.Status.ACCEPTED).order_by("name")
+
+
+def alias_list_proposed(community: Community) -> QuerySet[CommunityAlias]:
+    """Proposals waiting for the community's moderators, oldest first."""
+    return (
+        community.aliases.filter(status=CommunityAlias.Status.PROPOSED)
+        .select_related("proposed_by")
+        .order_by("created_at", "pk")
+    )
+
+
+def alias_list_starting_with(viewer: User | AnonymousUser, prefix: str) -> QuerySet[CommunityAlias]:
+    """Accepted aliases starting with ``prefix``, of communities the viewer may know of."""
+    return (
+        CommunityAlias.objects.filter(
+            status=CommunityAlias.Status.ACCEPTED,
+            name__startswith=prefix,
+            community__in=community_list_visible_to(viewer).values("pk"),
+        )
+        .select_related("community")
+        .order_by("name")
+    )

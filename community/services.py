@@ -21,6 +21,8 @@ from community.selectors import community_list_visible_to, is_community_moderato
 from discussions import events
 from discussions.models import DiscussionTag
 from moderation.models import ModerationAction
+from notifications.models import Notification
+from notifications.services import notify
 
 audit_log = logging.getLogger("community.audit")
 
@@ -180,9 +182,6 @@ def membership_request_decide(*, acting_user: User, membership: Membership, acce
 
 
 def _tell_requester(membership: Membership, *, accepted: bool) -> None:
-    from notifications.models import Notification
-    from notifications.services import notify
-
     outcome = "accepted" if accepted else "declined"
     notify(
         membership.user,

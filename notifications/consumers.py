@@ -7,6 +7,8 @@ frame rules they share with this one are in ``discussions.consumers``.
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from accounts.models import User
+from accounts.selectors import is_signed_in_member
 from discussions.consumers import (
     CLOSE_MESSAGE_TOO_BIG,
     CLOSE_UNSUPPORTED_DATA,
@@ -76,9 +78,6 @@ class NotificationConsumer(SocketClosingMixin, AsyncJsonWebsocketConsumer):
 
 
 def _session_still_valid(user_id: int, session_key: str | None) -> bool:
-    from accounts.models import User
-    from discussions.selectors import is_signed_in_member
-
     user = User.objects.filter(pk=user_id).first()
     if user is None or not is_signed_in_member(user):
         return False

@@ -3,7 +3,7 @@
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from notifications.services import unread_count
+from notifications.selectors import unread_count
 
 
 def notifications(request: HttpRequest) -> dict:

@@ -71,7 +71,7 @@ class Notification(models.Model):
 
 
 class NotificationPreference(models.Model):
-    """A member's choice for one kind. No row means the defaults in notifications.services."""
+    """A member's choice for one kind. No row means the defaults in notifications.preferences."""
 
     class Email(models.TextChoices):
         OFF = "off", "No email"

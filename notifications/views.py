@@ -10,8 +10,18 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from community.selectors import community_get_visible_or_404
-from notifications import services as service
+from notifications.emails import unsubscribe_token_read
 from notifications.models import Notification, NotificationPreference
+from notifications.preferences import (
+    SWITCHABLE_KINDS,
+    email_unsubscribe,
+    hashtag_follow,
+    hashtag_unfollow,
+    preference_list,
+    preference_set,
+)
+from notifications.selectors import notification_exists_for, notification_list_visible_to, unread_count
+from notifications.services import notification_mark_all_read, notification_mark_read
 
 PAGE_SIZE = 30
 
@@ -39,7 +49,7 @@ def describe(notification: Notification) -> Notification:
 @login_required
 @require_safe
 def notification_list(request: HttpRequest) -> HttpResponse:
-    paginator = Paginator(service.notification_list_visible_to(request.user), PAGE_SIZE)
+    paginator = Paginator(notification_list_visible_to(request.user), PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     items = [describe(notification) for notification in page.object_list]
     unread = sum(1 for notification in items if notification.is_unread)
@@ -49,14 +59,14 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_safe
 def unread(request: HttpRequest) -> JsonResponse:
-    return JsonResponse({"unread": service.unread_count(request.user)})
+    return JsonResponse({"unread": unread_count(request.user)})
 
 
 @login_required
 @require_safe
 def open_notification(request: HttpRequest, pk: int) -> HttpResponse:
     """Where a notification (or its email) points, checked now: gone or forbidden is a 404."""
-    notification = get_object_or_404(service.notification_list_visible_to(request.user), pk=pk)
+    notification = get_object_or_404(notification_list_visible_to(request.user), pk=pk)
     target = describe(notification).target_url
     if not target or not url_has_allowed_host_and_scheme(target, allowed_hosts=None):
         return redirect("notifications:list")
@@ -73,16 +83,16 @@ def _back(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def mark_read(request: HttpRequest, pk: int) -> HttpResponse:
-    if not Notification.objects.filter(recipient=request.user, pk=pk).exists():
+    if not notification_exists_for(request.user, pk):
         raise Http404
-    service.notification_mark_read(user=request.user, notification_id=pk)
+    notification_mark_read(user=request.user, notification_id=pk)
     return _back(request)
 
 
 @login_required
 @require_POST
 def mark_all_read(request: HttpRequest) -> HttpResponse:
-    count = service.notification_mark_all_read(user=request.user)
+    count = notification_mark_all_read(user=request.user)
     messages.success(request, f"Marked {count} notification{'s' if count != 1 else ''} as read.")
     return _back(request)
 
@@ -91,16 +101,14 @@ def mark_all_read(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def preferences(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
-        for kind in service.SWITCHABLE_KINDS:
+        for kind in SWITCHABLE_KINDS:
             email = request.POST.get(f"{kind}-email", NotificationPreference.Email.OFF)
             if email not in NotificationPreference.Email.values:
                 email = NotificationPreference.Email.OFF
-            service.preference_set(
-                user=request.user, kind=kind, in_app=request.POST.get(f"{kind}-in_app") == "on", email=email
-            )
+            preference_set(user=request.user, kind=kind, in_app=request.POST.get(f"{kind}-in_app") == "on", email=email)
         messages.success(request, "Your notification settings are saved.")
         return redirect("notifications:settings")
-    rows = service.preference_list(request.user)
+    rows = preference_list(request.user)
     return render(
         request,
         "notifications/settings.html",
@@ -112,7 +120,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
 @require_POST
 def follow(request: HttpRequest, slug: str) -> HttpResponse:
     community = community_get_visible_or_404(request.user, slug)
-    service.hashtag_follow(user=request.user, community=community)
+    hashtag_follow(user=request.user, community=community)
     messages.success(
         request,
         f"You follow #{community.slug}. Choose how you hear of new discussions in your notification settings.",
@@ -124,7 +132,7 @@ def follow(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def unfollow(request: HttpRequest, slug: str) -> HttpResponse:
     community = community_get_visible_or_404(request.user, slug)
-    service.hashtag_unfollow(user=request.user, community=community)
+    hashtag_unfollow(user=request.user, community=community)
     messages.success(request, f"You no longer follow #{community.slug}.")
     return _back(request) if request.POST.get("next") else redirect(community.get_absolute_url())
 
@@ -134,12 +142,12 @@ def unfollow(request: HttpRequest, slug: str) -> HttpResponse:
 @csrf_exempt
 @require_http_methods(["GET", "HEAD", "POST"])
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
-    found = service.unsubscribe_token_read(token)
+    found = unsubscribe_token_read(token)
     if found is None:
         return render(request, "notifications/unsubscribe_invalid.html", status=404)
     user, kinds = found
     labels = [Notification.Kind(kind).label for kind in kinds]
     if request.method == "POST":
-        service.email_unsubscribe(user=user, kinds=kinds)
+        email_unsubscribe(user=user, kinds=kinds)
         return render(request, "notifications/unsubscribed.html", {"labels": labels})
     return render(request, "notifications/unsubscribe_confirm.html", {"labels": labels, "token": token})

@@ -1,11 +1,15 @@
-"""Liveness of the two parts every page and socket depends on, and of the job workers."""
+"""``/healthz``: liveness of the two parts every page and socket depends on, and the job workers' heartbeat."""
 
 import asyncio
 import uuid
 
+from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from django.db import connection
+from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 
 from spoonful.jobs import last_heartbeat
 
@@ -58,3 +62,22 @@ def worker_heartbeat() -> dict:
         return {"status": "no heartbeat yet", "last_heartbeat_age_seconds": None}
     age = int((timezone.now() - beat).total_seconds())
     return {"status": "ok" if age <= HEARTBEAT_STALE_SECONDS else "stale", "last_heartbeat_age_seconds": age}
+
+
+@never_cache
+@require_safe
+async def healthz(request: HttpRequest) -> JsonResponse:
+    checks = {
+        "database": await sync_to_async(database_status)(),
+        "channel_layer": await channel_layer_status(),
+    }
+    healthy = all(status == "ok" for status in checks.values())
+    failing = [name for name, status in checks.items() if status != "ok"]
+    body = {
+        "status": "ok" if healthy else "unavailable",
+        "checks": checks,
+        "workers": await sync_to_async(worker_heartbeat)(),
+    }
+    if failing:
+        body["failing"] = failing
+    return JsonResponse(body, status=200 if healthy else 503)

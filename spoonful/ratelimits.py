@@ -21,6 +21,8 @@ import math
 import time
 from dataclasses import dataclass
 
+from allauth import app_settings as allauth_settings
+from allauth.account.adapter import get_adapter
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
@@ -57,8 +59,6 @@ def _limits(action: str) -> list[tuple[str, int, int]]:
 
 def client_ip(request: HttpRequest) -> str:
     """The client address as allauth sees it (honouring its trusted-proxy settings)."""
-    from allauth.account.adapter import get_adapter
-
     try:
         return get_adapter(request).get_client_ip(request)
     except Exception:
@@ -72,8 +72,6 @@ def socket_client_ip(scope: dict) -> str:
     is the proxy itself: the address is read from X-Forwarded-For counted from the
     right by the trusted hops (entries further left are whatever the client wrote).
     """
-    from allauth import app_settings as allauth_settings
-
     headers: dict[str, list[str]] = {}
     for name, value in scope.get("headers", []):
         headers.setdefault(name.decode("latin-1").lower(), []).append(value.decode("latin-1"))

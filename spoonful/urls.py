@@ -3,14 +3,14 @@ from django.contrib import admin
 from django.urls import include, path
 
 from community import views
-from spoonful import job_views, seo
+from spoonful import health, job_views, seo
 
 # The admin's own login would bypass allauth's rate limits and two-factor step.
 admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("healthz", views.healthz, name="healthz"),
+    path("healthz", health.healthz, name="healthz"),
     path("robots.txt", seo.robots_txt, name="robots_txt"),
     path("sitemap.xml", seo.sitemap, name="sitemap"),
     path("staff/jobs/", job_views.job_overview, name="job_overview"),

@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import ProfessionalVerification, User
-from accounts.services import verification_apply, verification_approve
+from accounts.verification import verification_apply, verification_approve
 from tests.helpers.uploads import APPLICATION_FIELDS
 from tests.helpers.users import enable_two_factor
 

@@ -104,7 +104,7 @@ def test_the_avatar_tag_shows_initials_without_a_picture(member):
 def test_a_discussion_knows_a_verified_clinician_replied_until_the_badge_lapses(verified_clinician, member, staff):
     from accounts.models import ProfessionalVerification
     from accounts.selectors import verified_reply_exists
-    from accounts.services import verification_revoke
+    from accounts.verification import verification_revoke
 
     def flagged() -> set[str]:
         annotated = Discussion.objects.annotate(verified_replied=verified_reply_exists())

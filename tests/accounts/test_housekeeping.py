@@ -11,7 +11,7 @@ from taggit.models import Tag
 
 from accounts.models import ProfessionalVerification, VerificationEvent
 from accounts.selectors import is_verified_professional
-from accounts.services import verification_expire_due, verification_revoke, verification_warn_expiring
+from accounts.verification import verification_expire_due, verification_revoke, verification_warn_expiring
 from community.models import Community, Membership
 
 pytestmark = pytest.mark.django_db

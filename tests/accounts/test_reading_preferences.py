@@ -91,9 +91,9 @@ def test_the_preference_costs_no_query(client, member, rf):
 
 
 def test_the_export_includes_the_text_size(member):
-    from accounts import privacy_services
+    from accounts.data_export import data_export_contents
 
     User.objects.filter(pk=member.pk).update(text_size=User.TextSize.LARGER)
     member.refresh_from_db()
 
-    assert privacy_services.data_export_contents(member)["account"]["text_size"] == "larger"
+    assert data_export_contents(member)["account"]["text_size"] == "larger"

@@ -163,7 +163,7 @@ def test_an_expiry_date_in_the_past_is_refused(client, clinician, staff, make_ap
 
 
 def test_approval_defaults_to_one_year(clinician, staff, make_application):
-    from accounts.services import verification_approve
+    from accounts.verification import verification_approve
 
     application = verification_approve(acting_user=staff, application=make_application(clinician))
     assert application.expires_at - timezone.now() > datetime.timedelta(days=364)
@@ -202,7 +202,7 @@ def test_deciding_an_already_decided_application_is_refused_clearly(client, clin
 def test_evidence_is_deleted_from_disk_once_decided(
     clinician, staff, make_application, settings, django_capture_on_commit_callbacks
 ):
-    from accounts.services import verification_reject
+    from accounts.verification import verification_reject
 
     application = make_application(clinician, evidence=[upload("licence.pdf", PDF_BYTES, "application/pdf")])
     evidence = application.evidence.get()
@@ -221,7 +221,7 @@ def test_evidence_is_deleted_from_disk_once_decided(
 
 
 def test_the_badge_follows_the_current_verification_for_every_post_at_once(verified_clinician, member, staff):
-    from accounts.services import verification_revoke
+    from accounts.verification import verification_revoke
 
     discussion = _discussion(verified_clinician, visibility="public", as_professional=True)
     replies = [_reply(verified_clinician, discussion, number=n, as_professional=True) for n in range(1, 4)]

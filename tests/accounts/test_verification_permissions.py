@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from accounts.models import ProfessionalVerification, VerificationEvent
-from accounts.services import verification_approve, verification_reject
+from accounts.verification import verification_approve, verification_reject
 from tests.helpers.uploads import PDF_BYTES, upload
 from tests.helpers.users import enable_two_factor
 

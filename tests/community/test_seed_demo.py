@@ -122,7 +122,7 @@ def theo_leaves_the_private_circle():
 
 
 def maya_deletes_her_account():
-    from accounts.privacy_services import account_delete
+    from accounts.account_deletion import account_delete
 
     account_delete(user=_demo("maya"), posts="delete")
 

@@ -6,7 +6,8 @@ import json
 import pytest
 from django.test import Client
 
-from accounts import privacy_services
+from accounts.account_deletion import account_delete
+from accounts.data_export import data_export_contents
 from community.models import Membership
 from discussions import drafts
 from discussions.models import Discussion, Draft, Visibility
@@ -332,7 +333,7 @@ def test_the_data_export_holds_the_members_drafts(member, other_member, start, s
     drafts.draft_save(user=member, key=f"reply-{discussion.pk}", body="replydraftcnry")
     drafts.draft_save(user=other_member, key="new", body="carolsdraftcnry")
 
-    archive = privacy_services.data_export_contents(member)
+    archive = data_export_contents(member)
 
     assert [(d["form"], d["body"]) for d in archive["drafts"]] == [
         ("new", "draftcnrybody"),
@@ -348,7 +349,7 @@ def test_deleting_the_account_deletes_its_drafts(member, other_member, settings,
     drafts.draft_save(user=member, key="new", body="erasecnry words")
     drafts.draft_save(user=other_member, key="new", body="carol keeps hers")
 
-    privacy_services.account_delete(user=member, posts="delete")
+    account_delete(user=member, posts="delete")
 
     assert not Draft.objects.filter(body__contains="erasecnry").exists()
     assert Draft.objects.filter(user=other_member).exists()

@@ -12,8 +12,9 @@ from django.test import Client
 
 from discussions import drafts, services
 from discussions.models import Reply, Visibility
-from notifications import services as notifications
-from notifications.models import NotificationPreference
+from notifications.models import Notification, NotificationPreference
+from notifications.preferences import preference_set
+from notifications.services import notify_reply_created
 from spoonful.asgi import application
 
 WARNING = "graphic medical detail"
@@ -108,9 +109,9 @@ async def test_a_live_frame_keeps_the_reply_folded(member, other_member, mecfs):
 def test_the_notification_email_leaves_out_the_title_of_a_reply_behind_a_warning(
     member, other_member, start, django_capture_on_commit_callbacks
 ):
-    notifications.preference_set(
+    preference_set(
         user=member,
-        kind=notifications.Kind.REPLY_TO_DISCUSSION,
+        kind=Notification.Kind.REPLY_TO_DISCUSSION,
         in_app=True,
         email=NotificationPreference.Email.IMMEDIATE,
     )
@@ -129,7 +130,7 @@ def test_the_notification_email_leaves_out_the_title_of_a_reply_behind_a_warning
 def test_the_in_app_notification_names_the_replys_warning(member, other_member, start):
     discussion = start(title="Recovering from surgery")
     _reply(other_member, discussion)
-    notifications.notify_reply_created(Reply.objects.get().pk)
+    notify_reply_created(Reply.objects.get().pk)
     client = Client()
     client.force_login(member)
 

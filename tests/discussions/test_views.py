@@ -796,7 +796,7 @@ def test_a_member_of_one_private_community_does_not_learn_of_another_the_discuss
 def test_a_live_frame_rendered_for_an_audience_carries_nothing_personal_to_its_stand_in(
     member, other_member, outsider, start
 ):
-    from accounts.privacy_services import block_create
+    from accounts.services import block_create
     from discussions.views import reply_html_for_viewer
 
     discussion = start(visibility=Visibility.PUBLIC)

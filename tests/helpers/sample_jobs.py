@@ -4,7 +4,7 @@ process imports a job by its dotted name, as it does the product's own."""
 import time
 from pathlib import Path
 
-from notifications.services import send_immediate
+from notifications.emails import send_immediate
 
 
 def fails_until_fixed(fixed_flag: str) -> str:

@@ -8,8 +8,10 @@ from django.core.management import call_command
 from django.test import Client
 
 from discussions.models import Discussion, Reply, Visibility
-from notifications import services as notifications
+from notifications.emails import send_digests, send_immediate, unsubscribe_token, unsubscribe_token_read
 from notifications.models import Notification, NotificationPreference
+from notifications.preferences import preference_set, preferences_for
+from notifications.services import notify, notify_reply_created
 from tests.helpers.discovery import discovery_urls, make_community, make_discussion, make_reply  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -50,7 +52,7 @@ def everything_in(message) -> str:
 
 
 def immediate(user, kind=Kind.REPLY_TO_DISCUSSION) -> None:
-    notifications.preference_set(user=user, kind=kind, in_app=True, email=Email.IMMEDIATE)
+    preference_set(user=user, kind=kind, in_app=True, email=Email.IMMEDIATE)
 
 
 # --- Immediate --------------------------------------------------------------------------
@@ -64,7 +66,7 @@ def test_an_email_about_a_non_public_post_carries_no_text_title_or_name(
     discussion = post(member, "np", visibility, mecfs)
 
     with django_capture_on_commit_callbacks(execute=True):
-        notifications.notify_reply_created(reply_to(discussion, other_member).pk)
+        notify_reply_created(reply_to(discussion, other_member).pk)
 
     assert len(mail.outbox) == 1
     content = everything_in(mail.outbox[0])
@@ -83,7 +85,7 @@ def test_an_email_about_a_public_post_may_name_its_title(
     discussion = post(member, "pub", Visibility.PUBLIC, mecfs)
 
     with django_capture_on_commit_callbacks(execute=True):
-        notifications.notify_reply_created(reply_to(discussion, other_member).pk)
+        notify_reply_created(reply_to(discussion, other_member).pk)
 
     content = everything_in(mail.outbox[0])
     assert "Titlepubcanary" in content
@@ -98,7 +100,7 @@ def test_an_email_about_a_public_post_behind_a_content_warning_leaves_out_its_ti
     discussion = post(member, "cw", Visibility.PUBLIC, mecfs, content_warning="graphic symptoms")
 
     with django_capture_on_commit_callbacks(execute=True):
-        notifications.notify_reply_created(reply_to(discussion, other_member).pk)
+        notify_reply_created(reply_to(discussion, other_member).pk)
 
     content = everything_in(mail.outbox[0])
     assert "Titlecwcanary" not in content
@@ -112,7 +114,7 @@ def test_an_anonymous_reply_email_never_names_its_author(
     discussion = post(member, "pub", Visibility.PUBLIC, mecfs)
 
     with django_capture_on_commit_callbacks(execute=True):
-        notifications.notify_reply_created(reply_to(discussion, other_member, is_anonymous=True).pk)
+        notify_reply_created(reply_to(discussion, other_member, is_anonymous=True).pk)
 
     content = everything_in(mail.outbox[0])
     assert "Carol" not in content
@@ -125,7 +127,7 @@ def test_every_email_has_a_one_click_unsubscribe_for_its_kind(
     immediate(member)
     discussion = post(member, "pub", Visibility.PUBLIC, mecfs)
     with django_capture_on_commit_callbacks(execute=True):
-        notifications.notify_reply_created(reply_to(discussion, other_member).pk)
+        notify_reply_created(reply_to(discussion, other_member).pk)
 
     message = mail.outbox[0]
     header = message.extra_headers["List-Unsubscribe"]
@@ -143,11 +145,11 @@ def test_access_is_checked_again_when_the_email_is_sent(member, other_member, me
     # The email waits (as if the thread had not run yet) while the discussion becomes community-only.
     from unittest import mock
 
-    with mock.patch("notifications.services.Thread"):
-        notifications.notify_reply_created(make_reply(discussion, other_member, "@dave look").pk)
+    with mock.patch("notifications.emails.Thread"):
+        notify_reply_created(make_reply(discussion, other_member, "@dave look").pk)
     Discussion.objects.filter(pk=discussion.pk).update(visibility=Visibility.COMMUNITY)
 
-    notifications.send_immediate(Notification.objects.values_list("pk", flat=True))
+    send_immediate(Notification.objects.values_list("pk", flat=True))
 
     assert mail.outbox == []
     assert Notification.objects.get(recipient=dave).email_status == Notification.EmailStatus.SKIPPED
@@ -159,9 +161,9 @@ def test_immediate_email_is_sent_once_even_if_asked_twice(
     immediate(member)
     discussion = post(member, "pub", Visibility.PUBLIC, mecfs)
     with django_capture_on_commit_callbacks(execute=True):
-        notifications.notify_reply_created(reply_to(discussion, other_member).pk)
+        notify_reply_created(reply_to(discussion, other_member).pk)
 
-    notifications.send_immediate(Notification.objects.values_list("pk", flat=True))
+    send_immediate(Notification.objects.values_list("pk", flat=True))
     call_command("send_notification_digests")
 
     assert len(mail.outbox) == 1
@@ -172,13 +174,13 @@ def test_a_failed_send_is_retried_later_without_duplicates(member, other_member,
     discussion = post(member, "pub", Visibility.PUBLIC, mecfs)
     settings.EMAIL_BACKEND = "tests.discussions.test_digest.BrokenBackend"
 
-    notifications.notify_reply_created(reply_to(discussion, other_member).pk)
-    notifications.send_immediate(Notification.objects.values_list("pk", flat=True))
+    notify_reply_created(reply_to(discussion, other_member).pk)
+    send_immediate(Notification.objects.values_list("pk", flat=True))
     assert Notification.objects.get().email_status == Notification.EmailStatus.IMMEDIATE
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    notifications.send_immediate(Notification.objects.values_list("pk", flat=True))
-    notifications.send_immediate(Notification.objects.values_list("pk", flat=True))
+    send_immediate(Notification.objects.values_list("pk", flat=True))
+    send_immediate(Notification.objects.values_list("pk", flat=True))
     assert len(mail.outbox) == 1
 
 
@@ -192,7 +194,7 @@ class BrokenBackend:
 
 def test_decisions_are_emailed_at_once_by_default(member, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        notifications.notify(member, Kind.VERIFICATION_DECISION, message="Your verification was approved.", url="/")
+        notify(member, Kind.VERIFICATION_DECISION, message="Your verification was approved.", url="/")
 
     assert len(mail.outbox) == 1
     assert "Your verification was approved." in mail.outbox[0].body
@@ -204,8 +206,8 @@ def test_decisions_are_emailed_at_once_by_default(member, django_capture_on_comm
 def test_the_digest_gathers_notifications_into_one_email_and_is_idempotent(member, other_member, mecfs):
     public = post(member, "pub", Visibility.PUBLIC, mecfs)
     private = post(member, "com", Visibility.COMMUNITY, mecfs)
-    notifications.notify_reply_created(reply_to(public, other_member).pk)
-    notifications.notify_reply_created(reply_to(private, other_member).pk)
+    notify_reply_created(reply_to(public, other_member).pk)
+    notify_reply_created(reply_to(private, other_member).pk)
 
     call_command("send_notification_digests")
     call_command("send_notification_digests")
@@ -223,10 +225,10 @@ def test_the_digest_gathers_notifications_into_one_email_and_is_idempotent(membe
 def test_the_digest_leaves_out_what_the_member_can_no_longer_read(member, other_member, mecfs, user_factory):
     user_factory("dave")
     discussion = post(member, "mem", Visibility.MEMBERS, mecfs)
-    notifications.notify_reply_created(make_reply(discussion, other_member, "@dave hello").pk)
+    notify_reply_created(make_reply(discussion, other_member, "@dave hello").pk)
     Discussion.objects.filter(pk=discussion.pk).update(visibility=Visibility.COMMUNITY)
 
-    notifications.send_digests()
+    send_digests()
 
     assert [message.to for message in mail.outbox] == [["alice@example.org"]]
 
@@ -234,48 +236,48 @@ def test_the_digest_leaves_out_what_the_member_can_no_longer_read(member, other_
 def test_a_digest_skips_a_removed_reply(member, other_member, mecfs):
     discussion = post(member, "pub", Visibility.PUBLIC, mecfs)
     reply = reply_to(discussion, other_member)
-    notifications.notify_reply_created(reply.pk)
+    notify_reply_created(reply.pk)
     Reply.objects.filter(pk=reply.pk).update(status=Reply.Status.REMOVED)
 
-    assert notifications.send_digests() == 0
+    assert send_digests() == 0
     assert mail.outbox == []
 
 
 def test_nothing_waits_for_a_digest_when_email_is_off(member, other_member, mecfs):
-    notifications.preference_set(user=member, kind=Kind.REPLY_TO_DISCUSSION, in_app=True, email=Email.OFF)
-    notifications.notify_reply_created(reply_to(post(member, "pub", Visibility.PUBLIC, mecfs), other_member).pk)
+    preference_set(user=member, kind=Kind.REPLY_TO_DISCUSSION, in_app=True, email=Email.OFF)
+    notify_reply_created(reply_to(post(member, "pub", Visibility.PUBLIC, mecfs), other_member).pk)
 
-    assert notifications.send_digests() == 0
+    assert send_digests() == 0
 
 
 # --- Unsubscribe --------------------------------------------------------------------------
 
 
 def test_the_unsubscribe_link_confirms_on_get_and_acts_on_post(member, discovery_urls):
-    token = notifications.unsubscribe_token(member, [Kind.MENTION])
+    token = unsubscribe_token(member, [Kind.MENTION])
     url = f"/notifications/unsubscribe/{token}/"
 
     page = Client().get(url)
     assert page.status_code == 200
     assert "Mentions of me" in page.content.decode()
-    assert notifications.preferences_for([member.pk], Kind.MENTION)[member.pk].email == Email.DIGEST
+    assert preferences_for([member.pk], Kind.MENTION)[member.pk].email == Email.DIGEST
 
     done = Client(enforce_csrf_checks=True).post(url, {"List-Unsubscribe": "One-Click"})
 
     assert done.status_code == 200
-    preference = notifications.preferences_for([member.pk], Kind.MENTION)[member.pk]
+    preference = preferences_for([member.pk], Kind.MENTION)[member.pk]
     assert preference.email == Email.OFF
     assert preference.in_app is True
-    assert notifications.preferences_for([member.pk], Kind.REPLY_TO_DISCUSSION)[member.pk].email == Email.DIGEST
+    assert preferences_for([member.pk], Kind.REPLY_TO_DISCUSSION)[member.pk].email == Email.DIGEST
 
 
 def test_unsubscribing_cancels_what_was_waiting(member, other_member, mecfs, discovery_urls):
-    notifications.notify_reply_created(reply_to(post(member, "pub", Visibility.PUBLIC, mecfs), other_member).pk)
-    token = notifications.unsubscribe_token(member, [Kind.REPLY_TO_DISCUSSION])
+    notify_reply_created(reply_to(post(member, "pub", Visibility.PUBLIC, mecfs), other_member).pk)
+    token = unsubscribe_token(member, [Kind.REPLY_TO_DISCUSSION])
 
     Client().post(f"/notifications/unsubscribe/{token}/")
 
-    assert notifications.send_digests() == 0
+    assert send_digests() == 0
 
 
 @pytest.mark.parametrize("token", ["nonsense", "eyJ1IjoxfQ:forged:sig"])
@@ -287,11 +289,11 @@ def test_a_forged_unsubscribe_link_changes_nothing(member, discovery_urls, token
 
 
 def test_an_unsubscribe_token_cannot_be_reused_for_another_member(member, other_member):
-    token = notifications.unsubscribe_token(member, [Kind.MENTION])
-    user, kinds = notifications.unsubscribe_token_read(token)
+    token = unsubscribe_token(member, [Kind.MENTION])
+    user, kinds = unsubscribe_token_read(token)
     assert user == member
     assert kinds == [Kind.MENTION]
-    assert notifications.unsubscribe_token_read(token.replace(":", ";", 1)) is None
+    assert unsubscribe_token_read(token.replace(":", ";", 1)) is None
 
 
 def test_settings_page_saves_choices(member, discovery_urls):
@@ -304,8 +306,8 @@ def test_settings_page_saves_choices(member, discovery_urls):
     assert client.get("/notifications/settings/").status_code == 200
     client.post("/notifications/settings/", data)
 
-    assert notifications.preferences_for([member.pk], Kind.MENTION)[member.pk].email == Email.IMMEDIATE
-    assert notifications.preferences_for([member.pk], Kind.REPLY_TO_REPLY)[member.pk].in_app is False
+    assert preferences_for([member.pk], Kind.MENTION)[member.pk].email == Email.IMMEDIATE
+    assert preferences_for([member.pk], Kind.REPLY_TO_REPLY)[member.pk].in_app is False
 
 
 def test_public_check_uses_the_visibility_rule(member, mecfs):
@@ -320,10 +322,10 @@ def test_the_command_retries_old_immediate_emails_and_can_leave_digests_waiting(
     from django.utils import timezone
 
     immediate(member)
-    notifications.preference_set(user=other_member, kind=Kind.MENTION, in_app=True, email=Email.DIGEST)
+    preference_set(user=other_member, kind=Kind.MENTION, in_app=True, email=Email.DIGEST)
     discussion = post(member, "pub", Visibility.PUBLIC, mecfs)
-    notifications.notify_reply_created(make_reply(discussion, other_member, "hi").pk)
-    notifications.notify_reply_created(make_reply(discussion, member, "@carol thanks").pk)
+    notify_reply_created(make_reply(discussion, other_member, "hi").pk)
+    notify_reply_created(make_reply(discussion, member, "@carol thanks").pk)
     Notification.objects.update(created_at=timezone.now() - timedelta(minutes=10))
 
     call_command("send_notification_digests", "--immediate-only")

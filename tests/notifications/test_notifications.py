@@ -11,8 +11,16 @@ from accounts.models import Block
 from community.models import Membership
 from discussions.events import user_group_name
 from discussions.models import Discussion, Reply, Visibility
-from notifications import services as notifications
 from notifications.models import HashtagFollow, Notification, NotificationPreference
+from notifications.preferences import hashtag_follow, is_following, preference_set
+from notifications.selectors import notification_list_visible_to, unread_count
+from notifications.services import (
+    mentioned_usernames,
+    notify,
+    notify_discussion_created,
+    notify_reply_created,
+    recipients_who_blocked,
+)
 from tests.helpers.discovery import (
     discovery_urls,  # noqa: F401
     make_community,
@@ -57,7 +65,7 @@ def signed_in(user) -> Client:
 def test_a_reply_tells_the_discussion_author(thread, member, other_member):
     reply = make_reply(thread, other_member, "Sorry to hear that")
 
-    notifications.notify_reply_created(reply.pk)
+    notify_reply_created(reply.pk)
 
     notification = Notification.objects.get(recipient=member)
     assert notification.kind == Kind.REPLY_TO_DISCUSSION
@@ -72,7 +80,7 @@ def test_a_reply_to_a_reply_tells_the_parent_author(thread, member, other_member
     thread.save()
     answer = make_reply(thread, dave, "Answer to carol", parent=first)
 
-    notifications.notify_reply_created(answer.pk)
+    notify_reply_created(answer.pk)
 
     assert kinds_for(other_member) == [Kind.REPLY_TO_REPLY]
     assert kinds_for(member) == [Kind.REPLY_TO_DISCUSSION]
@@ -81,7 +89,7 @@ def test_a_reply_to_a_reply_tells_the_parent_author(thread, member, other_member
 def test_nobody_is_told_of_their_own_reply(thread, member):
     reply = make_reply(thread, member, "Replying to myself, mentioning @alice")
 
-    notifications.notify_reply_created(reply.pk)
+    notify_reply_created(reply.pk)
 
     assert Notification.objects.count() == 0
 
@@ -93,7 +101,7 @@ def test_a_mention_tells_a_member_who_can_read_it(thread, member, other_member, 
     Membership.objects.create(user=dave, community=thread.tags.first().community)
     reply = make_reply(thread, other_member, "@Dave you should see this (and @nobody-here)")
 
-    notifications.notify_reply_created(reply.pk)
+    notify_reply_created(reply.pk)
 
     assert kinds_for(dave) == [Kind.MENTION]
 
@@ -101,7 +109,7 @@ def test_a_mention_tells_a_member_who_can_read_it(thread, member, other_member, 
 def test_a_mention_of_someone_who_cannot_read_the_post_does_nothing(thread, other_member, outsider):
     reply = make_reply(thread, other_member, "@bob look at this")
 
-    created = notifications.notify_reply_created(reply.pk)
+    created = notify_reply_created(reply.pk)
 
     assert kinds_for(outsider) == []
     assert all(n.recipient_id != outsider.pk for n in created)
@@ -114,7 +122,7 @@ def test_a_mention_of_someone_who_blocked_the_author_does_nothing(thread, member
     Block.objects.create(blocker=dave, blocked=other_member)
     reply = make_reply(thread, other_member, "@dave @erin hello")
 
-    notifications.notify_reply_created(reply.pk)
+    notify_reply_created(reply.pk)
 
     assert kinds_for(dave) == []
     assert kinds_for(erin) == [Kind.MENTION]
@@ -125,22 +133,22 @@ def test_the_block_hook_names_the_recipients_who_blocked_the_author(member, othe
     Block.objects.create(blocker=member, blocked=other_member)
     Block.objects.create(blocker=other_member, blocked=outsider)
 
-    assert notifications.recipients_who_blocked(other_member.pk, [member.pk, outsider.pk]) == {member.pk}
-    assert notifications.recipients_who_blocked(outsider.pk, [member.pk, other_member.pk]) == {other_member.pk}
+    assert recipients_who_blocked(other_member.pk, [member.pk, outsider.pk]) == {member.pk}
+    assert recipients_who_blocked(outsider.pk, [member.pk, other_member.pk]) == {other_member.pk}
     # Blocking goes one way: whom a member blocked may still hear from them.
-    assert notifications.recipients_who_blocked(member.pk, [other_member.pk, outsider.pk]) == set()
+    assert recipients_who_blocked(member.pk, [other_member.pk, outsider.pk]) == set()
 
 
 def test_mentions_are_read_from_text_carefully():
     text = "hi @Alice, mail bob@example.org, see https://x.org/@carol and @dave. @alice again"
-    assert notifications.mentioned_usernames(text) == ["alice", "dave"]
-    assert len(notifications.mentioned_usernames(" ".join(f"@u{n}" for n in range(50)))) == 20
+    assert mentioned_usernames(text) == ["alice", "dave"]
+    assert len(mentioned_usernames(" ".join(f"@u{n}" for n in range(50)))) == 20
 
 
 def test_an_anonymous_reply_never_names_its_author(thread, member, other_member, discovery_urls):
     reply = make_reply(thread, other_member, "Anonymous support", is_anonymous=True)
 
-    notifications.notify_reply_created(reply.pk)
+    notify_reply_created(reply.pk)
 
     notification = Notification.objects.get(recipient=member)
     assert notification.actor is None
@@ -153,16 +161,14 @@ def test_an_anonymous_reply_never_names_its_author(thread, member, other_member,
 def test_a_held_reply_tells_nobody(thread, member, other_member):
     reply = make_reply(thread, other_member, "Waiting", status=Reply.Status.HELD)
 
-    assert notifications.notify_reply_created(reply.pk) == []
+    assert notify_reply_created(reply.pk) == []
 
 
 def test_a_switched_off_kind_creates_nothing(thread, member, other_member):
-    notifications.preference_set(
-        user=member, kind=Kind.REPLY_TO_DISCUSSION, in_app=False, email=NotificationPreference.Email.OFF
-    )
+    preference_set(user=member, kind=Kind.REPLY_TO_DISCUSSION, in_app=False, email=NotificationPreference.Email.OFF)
     reply = make_reply(thread, other_member, "Hello")
 
-    notifications.notify_reply_created(reply.pk)
+    notify_reply_created(reply.pk)
 
     assert kinds_for(member) == []
 
@@ -171,33 +177,29 @@ def test_a_switched_off_kind_creates_nothing(thread, member, other_member):
 
 
 def test_following_a_hashtag_is_quiet_until_the_member_switches_it_on(member, other_member, mecfs):
-    notifications.hashtag_follow(user=other_member, community=mecfs)
+    hashtag_follow(user=other_member, community=mecfs)
     first = make_discussion(member, "First", "x", communities=(mecfs,))
-    notifications.notify_discussion_created(first.pk)
+    notify_discussion_created(first.pk)
     assert kinds_for(other_member) == []
 
-    notifications.preference_set(
-        user=other_member, kind=Kind.FOLLOWED_HASHTAG, in_app=True, email=NotificationPreference.Email.OFF
-    )
+    preference_set(user=other_member, kind=Kind.FOLLOWED_HASHTAG, in_app=True, email=NotificationPreference.Email.OFF)
     second = make_discussion(member, "Second", "x", communities=(mecfs,))
-    notifications.notify_discussion_created(second.pk)
+    notify_discussion_created(second.pk)
 
     assert kinds_for(other_member) == [Kind.FOLLOWED_HASHTAG]
     assert kinds_for(member) == []
 
 
 def test_a_follower_who_cannot_read_the_discussion_never_sees_it(member, outsider, mecfs, discovery_urls):
-    notifications.hashtag_follow(user=outsider, community=mecfs)
-    notifications.preference_set(
-        user=outsider, kind=Kind.FOLLOWED_HASHTAG, in_app=True, email=NotificationPreference.Email.OFF
-    )
+    hashtag_follow(user=outsider, community=mecfs)
+    preference_set(user=outsider, kind=Kind.FOLLOWED_HASHTAG, in_app=True, email=NotificationPreference.Email.OFF)
     hidden = make_discussion(
         member, "Titlecanary only members", "x", visibility=Visibility.COMMUNITY, communities=(mecfs,)
     )
 
-    notifications.notify_discussion_created(hidden.pk)
+    notify_discussion_created(hidden.pk)
 
-    assert notifications.unread_count(outsider) == 0
+    assert unread_count(outsider) == 0
     html = signed_in(outsider).get("/notifications/").content.decode()
     assert "Titlecanary" not in html
 
@@ -235,7 +237,7 @@ def test_a_new_discussion_with_1000_followers_costs_a_bounded_number_of_queries(
         django_assert_max_num_queries(1000) as queries,
         django_capture_on_commit_callbacks(execute=True),
     ):
-        notifications.notify_discussion_created(discussion.pk)
+        notify_discussion_created(discussion.pk)
 
     # A fixed handful of reads, and inserts in as few batches as the database allows
     # (one on PostgreSQL; SQLite's parameter limit splits 1,000 rows into ~12).
@@ -255,7 +257,7 @@ def test_a_reply_in_a_hashtag_with_1000_followers_costs_the_same_as_with_none(
 
     reply = make_reply(thread, other_member, "A reply")
     with django_assert_max_num_queries(30) as without_followers, django_capture_on_commit_callbacks(execute=True):
-        notifications.notify_reply_created(reply.pk)
+        notify_reply_created(reply.pk)
     User.objects.bulk_create([User(username=f"follower{n}", email=f"f{n}@example.org") for n in range(1000)])
     HashtagFollow.objects.bulk_create(
         [HashtagFollow(user=user, community=mecfs) for user in User.objects.filter(username__startswith="follower")]
@@ -266,14 +268,14 @@ def test_a_reply_in_a_hashtag_with_1000_followers_costs_the_same_as_with_none(
         django_assert_max_num_queries(len(without_followers.captured_queries)),
         django_capture_on_commit_callbacks(execute=True),
     ):
-        notifications.notify_reply_created(second.pk)
+        notify_reply_created(second.pk)
 
 
 # --- The list, the count, access lost ---------------------------------------------------------
 
 
 def test_the_list_shows_a_notification_and_marks_it_read(thread, member, other_member, discovery_urls):
-    notifications.notify_reply_created(make_reply(thread, other_member, "Hi").pk)
+    notify_reply_created(make_reply(thread, other_member, "Hi").pk)
     notification = Notification.objects.get(recipient=member)
     client = signed_in(member)
 
@@ -290,16 +292,16 @@ def test_the_list_shows_a_notification_and_marks_it_read(thread, member, other_m
 
 def test_mark_all_read_clears_the_count(thread, member, other_member, discovery_urls):
     for text in ("one", "two"):
-        notifications.notify_reply_created(make_reply(thread, other_member, text).pk)
-    assert notifications.unread_count(member) == 2
+        notify_reply_created(make_reply(thread, other_member, text).pk)
+    assert unread_count(member) == 2
 
     signed_in(member).post("/notifications/read-all/")
 
-    assert notifications.unread_count(member) == 0
+    assert unread_count(member) == 0
 
 
 def test_nobody_can_mark_anothers_notification(thread, member, other_member, outsider, discovery_urls):
-    notifications.notify_reply_created(make_reply(thread, other_member, "Hi").pk)
+    notify_reply_created(make_reply(thread, other_member, "Hi").pk)
     notification = Notification.objects.get(recipient=member)
 
     assert signed_in(outsider).post(f"/notifications/{notification.pk}/read/").status_code == 404
@@ -317,31 +319,31 @@ def test_the_list_needs_sign_in(discovery_urls):
 def test_a_notification_disappears_when_its_discussion_becomes_unreadable(thread, member, other_member, user_factory):
     dave = user_factory("dave")
     Discussion.objects.filter(pk=thread.pk).update(visibility=Visibility.MEMBERS)
-    notifications.notify_reply_created(make_reply(thread, other_member, "@dave see this").pk)
-    assert notifications.unread_count(dave) == 1
+    notify_reply_created(make_reply(thread, other_member, "@dave see this").pk)
+    assert unread_count(dave) == 1
 
     Discussion.objects.filter(pk=thread.pk).update(visibility=Visibility.COMMUNITY)
 
-    assert notifications.unread_count(dave) == 0
-    assert list(notifications.notification_list_visible_to(dave)) == []
+    assert unread_count(dave) == 0
+    assert list(notification_list_visible_to(dave)) == []
 
 
 def test_a_notification_disappears_when_its_discussion_or_reply_is_removed(thread, member, other_member):
     reply = make_reply(thread, other_member, "Hi")
-    notifications.notify_reply_created(reply.pk)
-    assert notifications.unread_count(member) == 1
+    notify_reply_created(reply.pk)
+    assert unread_count(member) == 1
 
     Reply.objects.filter(pk=reply.pk).update(status=Reply.Status.REMOVED)
-    assert notifications.unread_count(member) == 0
+    assert unread_count(member) == 0
 
     Reply.objects.filter(pk=reply.pk).update(status=Reply.Status.PUBLISHED)
     Discussion.objects.filter(pk=thread.pk).update(status=Discussion.Status.REMOVED)
-    assert notifications.unread_count(member) == 0
+    assert unread_count(member) == 0
 
 
 def test_opening_a_notification_goes_to_the_reply(thread, member, other_member, discovery_urls):
     reply = make_reply(thread, other_member, "Hi")
-    notifications.notify_reply_created(reply.pk)
+    notify_reply_created(reply.pk)
     notification = Notification.objects.get(recipient=member)
 
     response = signed_in(member).get(f"/notifications/{notification.pk}/")
@@ -353,7 +355,7 @@ def test_opening_a_notification_goes_to_the_reply(thread, member, other_member, 
 def test_the_bell_count_costs_at_most_one_query(thread, member, other_member, rf, django_assert_max_num_queries):
     from notifications.context_processors import notifications as bell
 
-    notifications.notify_reply_created(make_reply(thread, other_member, "Hi").pk)
+    notify_reply_created(make_reply(thread, other_member, "Hi").pk)
     request = rf.get("/")
     request.user = member
 
@@ -368,7 +370,7 @@ def test_the_bell_partial_renders_the_count(thread, member, other_member, rf, di
 
     from notifications.context_processors import notifications as bell
 
-    notifications.notify_reply_created(make_reply(thread, other_member, "Hi").pk)
+    notify_reply_created(make_reply(thread, other_member, "Hi").pk)
     request = rf.get("/")
     request.user = member
 
@@ -379,7 +381,7 @@ def test_the_bell_partial_renders_the_count(thread, member, other_member, rf, di
 
 
 def test_the_unread_endpoint_gives_the_exact_count(thread, member, other_member, discovery_urls):
-    notifications.notify_reply_created(make_reply(thread, other_member, "Hi").pk)
+    notify_reply_created(make_reply(thread, other_member, "Hi").pk)
 
     assert signed_in(member).get("/notifications/unread/").json() == {"unread": 1}
 
@@ -389,7 +391,7 @@ def test_the_unread_endpoint_gives_the_exact_count(thread, member, other_member,
 
 @pytest.mark.parametrize("kind", [Kind.VERIFICATION_DECISION, Kind.MODERATION_DECISION, Kind.JOIN_REQUEST_DECISION])
 def test_other_parts_of_the_site_can_notify_a_decision(member, kind, discovery_urls):
-    notification = notifications.notify(member, kind, message="Your request\r\nwas accepted.", url="/c/mecfs/")
+    notification = notify(member, kind, message="Your request\r\nwas accepted.", url="/c/mecfs/")
 
     assert notification.kind == kind
     assert notification.message == "Your request was accepted."
@@ -399,7 +401,7 @@ def test_other_parts_of_the_site_can_notify_a_decision(member, kind, discovery_u
 
 def test_a_decision_link_must_stay_on_the_site(member):
     with pytest.raises(ValueError):
-        notifications.notify(member, Kind.MODERATION_DECISION, message="x", url="https://evil.example/")
+        notify(member, Kind.MODERATION_DECISION, message="x", url="https://evil.example/")
 
 
 # --- Live -------------------------------------------------------------------------------------
@@ -417,14 +419,14 @@ def test_the_recipient_group_hears_the_new_unread_count(
     async_to_sync(layer.group_add)(user_group_name(member.pk), channel)
 
     with django_capture_on_commit_callbacks(execute=True):
-        notifications.notify_reply_created(make_reply(thread, other_member, "Hi").pk)
+        notify_reply_created(make_reply(thread, other_member, "Hi").pk)
 
     assert async_to_sync(layer.receive)(channel) == {"type": "notification.created"}
     channel_layers.backends.clear()
 
 
 def test_read_at_is_untouched_by_reading_the_list(thread, member, other_member, discovery_urls):
-    notifications.notify_reply_created(make_reply(thread, other_member, "Hi").pk)
+    notify_reply_created(make_reply(thread, other_member, "Hi").pk)
 
     signed_in(member).get("/notifications/")
 
@@ -440,13 +442,13 @@ def test_the_follow_button_partial_offers_the_right_action(member, mecfs, rf, di
 
     before = render_to_string(
         "notifications/_follow_button.html",
-        {**context, "following": notifications.is_following(member, mecfs)},
+        {**context, "following": is_following(member, mecfs)},
         request,
     )
-    notifications.hashtag_follow(user=member, community=mecfs)
+    hashtag_follow(user=member, community=mecfs)
     after = render_to_string(
         "notifications/_follow_button.html",
-        {**context, "following": notifications.is_following(member, mecfs)},
+        {**context, "following": is_following(member, mecfs)},
         request,
     )
 

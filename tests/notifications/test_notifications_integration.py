@@ -10,8 +10,9 @@ from django.core import mail
 import discussions.services as services
 from discussions.models import Visibility
 from discussions.search import search_discussions
-from notifications import services as notifications
 from notifications.models import Notification, NotificationPreference
+from notifications.preferences import preference_set
+from notifications.services import notify_reply_created
 from tests.helpers.discovery import discovery_urls, make_community, make_discussion, make_reply  # noqa: F401
 from tests.helpers.mail import HeldEmailBackend
 
@@ -56,13 +57,13 @@ def test_an_immediate_email_is_sent_after_the_request_and_arrives(
     member, other_member, mecfs, settings, discovery_urls, held_email
 ):
     settings.NOTIFICATIONS_EMAIL_INLINE = False
-    notifications.preference_set(
+    preference_set(
         user=member, kind=Kind.REPLY_TO_DISCUSSION, in_app=True, email=NotificationPreference.Email.IMMEDIATE
     )
     reply = make_reply(make_discussion(member, "Thread test", "x", communities=(mecfs,)), other_member, "hello")
     running = set(threading.enumerate())
 
-    notifications.notify_reply_created(reply.pk)
+    notify_reply_created(reply.pk)
 
     # The reply's work is done while the mail server still holds the email.
     assert held_email.started.wait(timeout=5)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pytest
 from django.test import Client
 
-from accounts import privacy_services
+from accounts.data_export import data_export_contents
 from accounts.models import User
 from community.models import Community, Membership
 from discussions import services
@@ -144,7 +144,7 @@ async def test_an_author_who_lost_access_keeps_their_words_only_through_export(c
     assert await db(_reply_as_author)(author, scene.discussion) == 404
     assert await on_live_thread(admission)(scene.author, scene.discussion.pk) is None
     # What they wrote is still theirs to take away.
-    archive = await db(privacy_services.data_export_contents)(scene.author)
+    archive = await db(data_export_contents)(scene.author)
     assert [d["title"] for d in archive["discussions"]] == [TITLE]
     assert [r["body"] for r in archive["replies"]] == [AUTHORS_REPLY]
 

@@ -4,9 +4,9 @@ blocker's discussions, and their mentions do not reach the blocker."""
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from accounts import privacy_services
 from accounts.models import Block
 from accounts.selectors import blocked_ids_for
+from accounts.services import block_create
 from discussions import services
 from discussions.models import Reply
 from discussions.selectors import can_reply
@@ -40,9 +40,9 @@ def test_visitors_cannot_block_and_nobody_sees_a_button_on_their_own_profile(wor
 def test_blocking_oneself_is_refused_and_blocking_twice_is_once(world):
     alice, dave = world.users["author"], world.users["blocked"]
     with pytest.raises(ValidationError):
-        privacy_services.block_create(blocker=alice, blocked=alice)
-    privacy_services.block_create(blocker=alice, blocked=dave)
-    privacy_services.block_create(blocker=alice, blocked=dave)
+        block_create(blocker=alice, blocked=alice)
+    block_create(blocker=alice, blocked=dave)
+    block_create(blocker=alice, blocked=dave)
     assert Block.objects.filter(blocker=alice, blocked=dave).count() == 1
 
 

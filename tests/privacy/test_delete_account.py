@@ -12,8 +12,9 @@ from django.db import models
 from django.test import Client
 from django.utils import timezone
 
-from accounts import privacy_services
+from accounts.data_export import data_export_request
 from accounts.models import DataExport, Profile, User
+from accounts.services import block_create
 from community.models import Membership
 from discussions import events
 from discussions.drafts import draft_save
@@ -75,15 +76,15 @@ def leaver(world, user_factory):
     Discussion.objects.filter(pk=world.posts["public"].pk).update(last_reply_number=2)
     profile = Profile.objects.create(user=user, bio=f"{POST_CANARY} bio", avatar_kind=Profile.AvatarKind.UPLOAD)
     profile.avatar.save("me.png", ContentFile(b"\x89PNG fake"), save=True)
-    export = privacy_services.data_export_request(user=user)
+    export = data_export_request(user=user)
     Notification.objects.create(recipient=user, kind=Notification.Kind.MENTION, discussion=world.posts["public"])
     Notification.objects.create(
         recipient=world.users["member"], kind=Notification.Kind.MENTION, actor=user, reply=reply
     )
     HashtagFollow.objects.create(user=user, community=world.community)
     draft_save(user=user, key="new", title=f"{POST_CANARY} draft title", body=f"{POST_CANARY} draft body")
-    privacy_services.block_create(blocker=user, blocked=world.users["blocked"])
-    privacy_services.block_create(blocker=world.users["member"], blocked=user)
+    block_create(blocker=user, blocked=world.users["blocked"])
+    block_create(blocker=world.users["member"], blocked=user)
     ModerationAction.objects.create(
         actor=world.users["mod_this"],
         kind=ModerationAction.Kind.choices[0][0],

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from accounts import privacy_services
+from accounts import data_export
 from accounts.models import Block, DataExport, ProfessionalVerification, Profile, VerificationEvent
 from discussions.models import Discussion, Reply, Revision, Visibility
 from moderation.models import Flag
@@ -73,7 +73,7 @@ def _archive(export: DataExport) -> dict:
 
 
 def test_the_archive_holds_everything_of_the_member(world, alice_data):
-    export = privacy_services.data_export_request(user=world.users["author"])
+    export = data_export.data_export_request(user=world.users["author"])
 
     assert export.status == DataExport.Status.READY
     archive = _archive(export)
@@ -102,7 +102,7 @@ def test_the_archive_holds_everything_of_the_member(world, alice_data):
 
 
 def test_the_archive_holds_nothing_of_anyone_else(world, alice_data):
-    export = privacy_services.data_export_request(user=world.users["author"])
+    export = data_export.data_export_request(user=world.users["author"])
 
     text = export.file.open("rb").read().decode()
     for canary in (*OTHERS_CANARIES, "zedidcnry", "rplpublicqx", "ttlanonymousqx", "Jo Staff", "faymt"):
@@ -112,7 +112,7 @@ def test_the_archive_holds_nothing_of_anyone_else(world, alice_data):
 
 def test_only_the_owner_can_see_and_download_an_export(world, alice_data):
     alice = world.client("author")
-    export = privacy_services.data_export_request(user=world.users["author"])
+    export = data_export.data_export_request(user=world.users["author"])
 
     status = alice.get(f"/settings/privacy/export/{export.pk}/")
     download = alice.get(f"/settings/privacy/export/{export.pk}/download/")
@@ -132,14 +132,14 @@ def test_only_the_owner_can_see_and_download_an_export(world, alice_data):
 
 
 def test_an_export_expires_after_seven_days(world):
-    export = privacy_services.data_export_request(user=world.users["author"])
+    export = data_export.data_export_request(user=world.users["author"])
     assert export.expires_at - export.finished_at == timedelta(days=7)
 
     DataExport.objects.filter(pk=export.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
 
     assert world.client("author").get(f"/settings/privacy/export/{export.pk}/download/").status_code == 404
     path = export.file.path
-    assert privacy_services.data_export_delete_expired() == 1
+    assert data_export.data_export_delete_expired() == 1
     assert not DataExport.objects.filter(pk=export.pk).exists()
     import os
 
@@ -168,16 +168,16 @@ def test_a_large_account_is_exported_after_the_request_in_the_background(
 ):
     settings.EXPORT_INLINE_MAX_POSTS = 0
     built = []
-    monkeypatch.setattr(privacy_services, "_build_in_thread", lambda export_id: built.append(export_id))
+    monkeypatch.setattr(data_export, "_build_in_thread", lambda export_id: built.append(export_id))
 
     with django_capture_on_commit_callbacks(execute=True):
-        export = privacy_services.data_export_request(user=world.users["author"])
+        export = data_export.data_export_request(user=world.users["author"])
         assert export.status == DataExport.Status.PENDING
 
     assert built == [export.pk]
     html = world.client("author").get(f"/settings/privacy/export/{export.pk}/").content.decode()
     assert 'http-equiv="refresh"' in html
-    privacy_services.data_export_build(export.pk)
+    data_export.data_export_build(export.pk)
     export.refresh_from_db()
     assert export.status == DataExport.Status.READY
     assert "Download my data" in world.client("author").get(f"/settings/privacy/export/{export.pk}/").content.decode()
@@ -197,7 +197,7 @@ def test_the_background_thread_builds_the_archive_on_its_own_connection(user_fac
     settings.EXPORT_INLINE_MAX_POSTS = -1
     alice = user_factory("threadalice")
 
-    export = privacy_services.data_export_request(user=alice)
+    export = data_export.data_export_request(user=alice)
 
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
@@ -212,7 +212,7 @@ def test_the_background_thread_builds_the_archive_on_its_own_connection(user_fac
 def test_the_daily_privacy_housekeeping_deletes_expired_archives(world, capsys):
     from django.core.management import call_command
 
-    export = privacy_services.data_export_request(user=world.users["author"])
+    export = data_export.data_export_request(user=world.users["author"])
     DataExport.objects.filter(pk=export.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
 
     call_command("privacy_housekeeping")

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from accounts.privacy_services import data_export_delete_expired
+from accounts.data_export import data_export_delete_expired
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from accounts.services import verification_expire_due, verification_warn_expiring
+from accounts.verification import verification_expire_due, verification_warn_expiring
 
 
 class Command(BaseCommand):

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.test.utils import override_settings
 
 from accounts.models import ProfessionalVerification, User
-from accounts.services import verification_apply, verification_approve
+from accounts.verification import verification_apply, verification_approve
 from community import services as community_services
 from community.models import Community, CommunityAlias, Membership
 from discussions.models import Discussion, Reply, Visibility

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from notifications.services import send_digests, send_leftover_immediate
+from notifications.emails import send_digests, send_leftover_immediate
 
 
 class Command(BaseCommand):

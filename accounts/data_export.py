@@ -1,9 +1,7 @@
-"""Writes for a member's privacy controls: blocking, exporting and erasing their data.
+"""A member's copy of their data: the archive, built in the request or after it, and its expiry.
 
-Exports are built outside the request (see ``data_export_request``) and stored in
-private storage, which has no URL; only the owner downloads them, through a view.
-Erasure removes or scrubs every row that names the member; what moderation must
-keep (the audit log) keeps the kinds of action, not the health content.
+Exports are built outside the request when the account is large (see ``data_export_request``)
+and stored in private storage, which has no URL; only the owner downloads them, through a view.
 """
 
 import json
@@ -11,18 +9,22 @@ import logging
 import threading
 from datetime import timedelta
 
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
 from django.conf import settings
-from django.contrib.admin.models import LogEntry
-from django.contrib.contenttypes.models import ContentType
-from django.contrib.sessions.models import Session
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import close_old_connections, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.models import Block, DataExport, Profile, User
+from accounts.models import Block, DataExport, ProfessionalVerification, Profile, User
+from community.models import Membership
+from discussions.drafts import draft_list_for_export
+from discussions.models import Discussion, Reply
+from moderation.models import Flag
+from notifications.models import HashtagFollow, Notification, NotificationPreference
 
 logger = logging.getLogger(__name__)
 
@@ -34,35 +36,7 @@ EXPORT_INLINE_MAX_POSTS = 200
 EXPORT_FORMAT_VERSION = 1
 
 
-class PostsChoice:
-    ANONYMISE = "anonymise"
-    DELETE = "delete"
-    values = (ANONYMISE, DELETE)
-
-
-# --- Blocking ---------------------------------------------------------------------
-
-
-def block_create(*, blocker: User, blocked: User) -> Block:
-    """``blocker`` blocks ``blocked``. Blocking twice is the same as once."""
-    if not (blocker.is_authenticated and blocker.is_active):
-        raise PermissionDenied("Sign in to block a member.")
-    if blocker.pk == blocked.pk:
-        raise ValidationError("You cannot block yourself.")
-    block, _ = Block.objects.get_or_create(blocker=blocker, blocked=blocked)
-    return block
-
-
-def block_delete(*, blocker: User, blocked: User) -> None:
-    Block.objects.filter(blocker=blocker, blocked=blocked).delete()
-
-
-# --- Export -------------------------------------------------------------------------
-
-
 def _post_count(user: User) -> int:
-    from discussions.models import Discussion, Reply
-
     return Discussion.objects.filter(author=user).count() + Reply.objects.filter(author=user).count()
 
 
@@ -131,16 +105,6 @@ def data_export_contents(user: User) -> dict:
     Posts of other members are left out entirely (not even the titles of the
     discussions the member replied in): a reply names its discussion by id and URL.
     """
-    from allauth.account.models import EmailAddress
-    from allauth.mfa.models import Authenticator
-
-    from accounts.models import ProfessionalVerification
-    from community.models import Membership
-    from discussions.drafts import draft_list_for_export
-    from discussions.models import Discussion, Reply
-    from moderation.models import Flag
-    from notifications.models import HashtagFollow, Notification, NotificationPreference
-
     profile = Profile.objects.filter(user=user).first()
     discussions = Discussion.objects.filter(author=user).prefetch_related("tags", "revisions").order_by("pk")
     replies = Reply.objects.filter(author=user).select_related("parent").prefetch_related("revisions").order_by("pk")
@@ -295,118 +259,3 @@ def data_export_delete_expired(*, now=None) -> int:
         export.delete()
         count += 1
     return count
-
-
-# --- Erasure --------------------------------------------------------------------------
-
-
-def _scrub_audit_log(user: User, discussion_ids: list[int], reply_ids: list[int]) -> None:
-    """Keep moderation actions (what was done, when, by whom) but not the member's text.
-
-    ModerationAction is append-only through save(); a queryset update is the one
-    sanctioned rewrite, and only ever blanks snapshots.
-    """
-    from moderation.models import ModerationAction
-
-    about_them = Q(target_user=user) | Q(discussion_id__in=discussion_ids) | Q(reply_id__in=reply_ids) | Q(actor=user)
-    ModerationAction.objects.filter(about_them).update(before={}, after={})
-    for action in ModerationAction.objects.filter(reason__icontains=user.username).only("pk", "reason"):
-        ModerationAction.objects.filter(pk=action.pk).update(
-            reason=_replace_ci(action.reason, user.username, "[former member]")
-        )
-
-
-def _replace_ci(text: str, old: str, new: str) -> str:
-    import re
-
-    return re.sub(re.escape(old), new, text, flags=re.IGNORECASE)
-
-
-def _end_sessions(user: User) -> None:
-    from allauth.usersessions.models import UserSession
-
-    keys = list(UserSession.objects.filter(user=user).values_list("session_key", flat=True))
-    UserSession.objects.filter(user=user).delete()
-    # Sessions allauth did not track (made before usersessions, or by the test client):
-    # only database sessions can be searched, and only those carrying this user's id.
-    user_id = str(user.pk)
-    for session in Session.objects.filter(expire_date__gt=timezone.now()).exclude(session_key__in=keys):
-        if session.get_decoded().get("_auth_user_id") == user_id:
-            keys.append(session.session_key)
-    Session.objects.filter(session_key__in=keys).delete()
-
-
-def _delete_files(user: User) -> None:
-    from accounts.models import VerificationEvidence
-
-    profile = Profile.objects.filter(user=user).first()
-    if profile is not None and profile.avatar:
-        profile.avatar.delete(save=False)
-    for export in DataExport.objects.filter(user=user):
-        if export.file:
-            export.file.delete(save=False)
-    for evidence in VerificationEvidence.objects.filter(application__applicant=user):
-        if evidence.file:
-            evidence.file.delete(save=False)
-
-
-def account_delete(*, user: User, posts: str) -> None:
-    """Erase a member.
-
-    Precondition: the caller has had the member reauthenticate just now (the view
-    uses allauth's ``reauthentication_required``, which rate-limits the password
-    and authenticator-code checks); this service checks no credentials itself.
-
-    ``posts``: "anonymise" keeps their discussions and replies, shown as written by a
-    former member; "delete" turns them into tombstones with no title or text (replies
-    keep their numbers so threads stay in order). Policy for a deleted discussion: it
-    is taken down like any discussion its author deletes, and other members' replies
-    in it are kept unchanged in the database (they are those members' data).
-    Sessions end at once and open sockets are told to re-check, which closes them.
-    """
-    from discussions import events
-    from discussions.models import Discussion, Reply, Revision
-    from discussions.search import search_index_update
-
-    if posts not in PostsChoice.values:
-        raise ValidationError({"posts": ["Choose what happens to your posts."]})
-
-    user_id = user.pk
-    with transaction.atomic():
-        discussions = Discussion.objects.filter(author=user)
-        replies = Reply.objects.filter(author=user)
-        discussion_ids = list(discussions.values_list("pk", flat=True))
-        reply_ids = list(replies.values_list("pk", flat=True))
-        touched = set(discussion_ids) | set(replies.values_list("discussion_id", flat=True))
-        if posts == PostsChoice.DELETE:
-            Revision.objects.filter(Q(discussion_id__in=discussion_ids) | Q(reply_id__in=reply_ids)).delete()
-            discussions.update(
-                status=Discussion.Status.DELETED,
-                title="",
-                body="",
-                body_html="",
-                content_warning="",
-                author=None,
-                as_professional=False,
-            )
-            replies.update(
-                status=Reply.Status.DELETED,
-                body="",
-                body_html="",
-                content_warning="",
-                author=None,
-                as_professional=False,
-            )
-        else:
-            discussions.update(author=None, as_professional=False)
-            replies.update(author=None, as_professional=False)
-        _scrub_audit_log(user, discussion_ids, reply_ids)
-        _delete_files(user)
-        _end_sessions(user)
-        LogEntry.objects.filter(content_type=ContentType.objects.get_for_model(User), object_id=str(user_id)).delete()
-        user.delete()
-        events.access_changed(user_id=user_id)
-        for discussion_id in touched:
-            events.discussion_changed(discussion_id=discussion_id)
-            # The search index holds the old text: rebuild it once the rows are blank.
-            transaction.on_commit(lambda pk=discussion_id: search_index_update(pk))

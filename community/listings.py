@@ -1,0 +1,101 @@
+"""Reads for the lists the community pages show: communities with their counts, and the
+discussions of a community or of the home page.
+
+They count and list discussions, so they build on the visibility rule
+(``discussions.selectors``) and add only counting and ordering: a count can never
+include what the list would not show. That puts this module above the rule, while
+``community.selectors``, which the rule itself uses, stays below it.
+"""
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Exists, F, Func, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from accounts.models import User
+from community.models import Community, CommunityAlias, Membership
+from community.selectors import community_list_visible_to
+from discussions.models import Discussion
+from discussions.selectors import discussion_list_visible_to, discussion_tags_known_to
+
+Viewer = User | AnonymousUser
+
+
+class _CountDistinct(Func):
+    # COUNT inside a correlated subquery, without the GROUP BY Django would add
+    # for an aggregate: one number per outer row, in the same SQL statement.
+    function = "COUNT"
+    template = "%(function)s(DISTINCT %(expressions)s)"
+    output_field = IntegerField()
+
+
+def _active_member_count() -> Coalesce:
+    members = Membership.objects.filter(community=OuterRef("pk"), status=Membership.Status.ACTIVE).order_by()
+    return Coalesce(Subquery(members.annotate(n=_CountDistinct(F("pk"))).values("n")), Value(0))
+
+
+def _visible_discussion_count(viewer: Viewer) -> Coalesce:
+    visible = discussion_list_visible_to(viewer).filter(tagged_items__tag=OuterRef("tag_id")).order_by()
+    return Coalesce(Subquery(visible.annotate(n=_CountDistinct(F("pk"))).values("n")), Value(0))
+
+
+def _accepted_aliases() -> Prefetch:
+    return Prefetch(
+        "aliases",
+        queryset=CommunityAlias.objects.filter(status=CommunityAlias.Status.ACCEPTED).order_by("name"),
+        to_attr="accepted_aliases",
+    )
+
+
+def community_list_for_directory(viewer: Viewer, *, query: str = "") -> QuerySet[Community]:
+    """The directory: communities the viewer may know of, each with its active members,
+    the discussions the viewer may read, the viewer's own membership status and its
+    accepted aliases; ``query`` matches the hashtag, the name or an accepted alias."""
+    communities = community_list_visible_to(viewer).annotate(
+        member_count=_active_member_count(),
+        discussion_count=_visible_discussion_count(viewer),
+    )
+    if viewer.is_authenticated:
+        communities = communities.annotate(
+            viewer_status=Subquery(
+                Membership.objects.filter(community=OuterRef("pk"), user=viewer).values("status")[:1]
+            )
+        )
+    communities = communities.prefetch_related(_accepted_aliases())
+    if query:
+        alias_matches = CommunityAlias.objects.filter(
+            community=OuterRef("pk"), status=CommunityAlias.Status.ACCEPTED, name__icontains=query
+        )
+        communities = communities.filter(Q(slug__icontains=query) | Q(name__icontains=query) | Exists(alias_matches))
+    return communities.order_by("slug")
+
+
+def community_list_for_home(viewer: Viewer) -> QuerySet[Community]:
+    """Communities for the home page: the viewer's own first (``is_mine``), then the busiest."""
+    communities = community_list_visible_to(viewer).annotate(member_count=_active_member_count())
+    if viewer.is_authenticated:
+        mine = Membership.objects.filter(community=OuterRef("pk"), user=viewer, status=Membership.Status.ACTIVE)
+        communities = communities.annotate(is_mine=Exists(mine))
+    else:
+        communities = communities.annotate(is_mine=Value(False))
+    return communities.order_by("-is_mine", "-member_count", "slug")
+
+
+def discussion_list_for_community(viewer: Viewer, community: Community) -> QuerySet[Discussion]:
+    """A community page's discussions the viewer may read: pinned first, then by activity."""
+    return (
+        discussion_list_visible_to(viewer)
+        .filter(tagged_items__tag=community.tag_id)
+        .select_related("author")
+        .prefetch_related(discussion_tags_known_to(viewer))
+        .order_by("-is_pinned", "-last_activity_at", "-pk")
+    )
+
+
+def discussion_list_for_home(viewer: Viewer) -> QuerySet[Discussion]:
+    """The home feed: every discussion the viewer may read, most recently active first."""
+    return (
+        discussion_list_visible_to(viewer)
+        .select_related("author")
+        .prefetch_related(discussion_tags_known_to(viewer))
+        .order_by("-last_activity_at", "-pk")
+    )

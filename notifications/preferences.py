@@ -1,0 +1,105 @@
+"""What each member wants to hear about: a preference per kind of notification, the
+defaults where they chose nothing, and the hashtags they follow.
+
+A kind in ``ALWAYS_ON`` is a duty, not a preference: no setting or link turns it off.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AnonymousUser
+
+from accounts.models import User
+from community.models import Community
+from notifications.models import HashtagFollow, Notification, NotificationPreference
+
+Kind = Notification.Kind
+Email = NotificationPreference.Email
+
+
+@dataclass(frozen=True)
+class Preference:
+    in_app: bool
+    email: str
+
+    @property
+    def wants_anything(self) -> bool:
+        return self.in_app or self.email != Email.OFF
+
+
+DEFAULTS: dict[str, Preference] = {
+    Kind.REPLY_TO_DISCUSSION: Preference(in_app=True, email=Email.DIGEST),
+    Kind.REPLY_TO_REPLY: Preference(in_app=True, email=Email.DIGEST),
+    Kind.MENTION: Preference(in_app=True, email=Email.DIGEST),
+    # Following a busy hashtag can be a flood; members switch this on deliberately.
+    Kind.FOLLOWED_HASHTAG: Preference(in_app=False, email=Email.OFF),
+    Kind.VERIFICATION_DECISION: Preference(in_app=True, email=Email.IMMEDIATE),
+    Kind.MODERATION_DECISION: Preference(in_app=True, email=Email.IMMEDIATE),
+    Kind.JOIN_REQUEST_DECISION: Preference(in_app=True, email=Email.IMMEDIATE),
+    Kind.CRISIS_ALERT: Preference(in_app=True, email=Email.IMMEDIATE),
+}
+# Someone may be in danger: a moderator's duty, not a preference. These go out at
+# once by bell and email whatever the member chose for everything else, and no
+# setting or one-click link turns them off.
+ALWAYS_ON = frozenset({Kind.CRISIS_ALERT})
+SWITCHABLE_KINDS = tuple(kind for kind in Kind.values if kind not in ALWAYS_ON)
+
+
+# --- Preferences ----------------------------------------------------------------------
+
+
+def preferences_for(user_ids: Iterable[int], kind: str) -> dict[int, Preference]:
+    """Each member's preference for one kind (the default where they chose nothing), in one query."""
+    ids = set(user_ids)
+    if kind in ALWAYS_ON:
+        return dict.fromkeys(ids, DEFAULTS[kind])
+    found = {
+        row.user_id: Preference(in_app=row.in_app, email=row.email)
+        for row in NotificationPreference.objects.filter(user_id__in=ids, kind=kind)
+    }
+    return {user_id: found.get(user_id, DEFAULTS[kind]) for user_id in ids}
+
+
+def preference_list(user: User) -> list[tuple[str, str, Preference]]:
+    """``(kind, label, preference)`` for every kind, for the settings page."""
+    chosen = {row.kind: Preference(row.in_app, row.email) for row in user.notification_preferences.all()}
+    return [(kind, label, chosen.get(kind, DEFAULTS[kind])) for kind, label in Kind.choices if kind not in ALWAYS_ON]
+
+
+def preference_set(*, user: User, kind: str, in_app: bool, email: str) -> NotificationPreference:
+    if kind not in SWITCHABLE_KINDS or email not in Email.values:
+        raise ValueError("unknown notification kind or email choice")
+    preference, _ = NotificationPreference.objects.update_or_create(
+        user=user, kind=kind, defaults={"in_app": in_app, "email": email}
+    )
+    return preference
+
+
+def email_unsubscribe(*, user: User, kinds: Iterable[str]) -> None:
+    """Stop email for these kinds (what the one-click link does); in-app stays as it was."""
+    kinds = [kind for kind in kinds if kind not in ALWAYS_ON]
+    for kind in kinds:
+        current = preferences_for([user.pk], kind)[user.pk]
+        preference_set(user=user, kind=kind, in_app=current.in_app, email=Email.OFF)
+    # Nothing already waiting for these kinds may still go out.
+    Notification.objects.filter(
+        recipient=user,
+        kind__in=list(kinds),
+        email_status__in=(Notification.EmailStatus.IMMEDIATE, Notification.EmailStatus.DIGEST),
+    ).update(email_status=Notification.EmailStatus.SKIPPED)
+
+
+# --- Followed hashtags ----------------------------------------------------------------
+
+
+def hashtag_follow(*, user: User, community: Community) -> HashtagFollow:
+    follow, _ = HashtagFollow.objects.get_or_create(user=user, community=community)
+    return follow
+
+
+def hashtag_unfollow(*, user: User, community: Community) -> None:
+    HashtagFollow.objects.filter(user=user, community=community).delete()
+
+
+def is_following(user: User | AnonymousUser, community: Community) -> bool:
+    return user.is_authenticated and HashtagFollow.objects.filter(user=user, community=community).exists()
