@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 
 from community.models import Community
+from moderation.crisis import validate_keyword_pattern
 
 
 class CrisisResource(models.Model):
@@ -297,6 +298,4 @@ class KeywordRule(models.Model):
         super().save(*args, **kwargs)
 
     def clean(self) -> None:
-        from moderation.crisis import validate_keyword_pattern
-
         validate_keyword_pattern(self.pattern, is_regex=self.is_regex)

@@ -22,6 +22,7 @@ from community.hashtags import split_hashtag_field
 from community.models import Community
 from community.selectors import community_list_visible_to
 from discussions.models import Discussion, Reply
+from discussions.selectors import discussion_get_visible_or_404, reply_list_visible_to
 from moderation import services as moderation
 from moderation.forms import (
     AppealDecisionForm,
@@ -343,8 +344,6 @@ def appeal_decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _flaggable_post_or_404(request: HttpRequest, kind: str, pk: int):
-    from discussions.selectors import discussion_get_visible_or_404, reply_list_visible_to
-
     if kind == "discussion":
         return discussion_get_visible_or_404(request.user, pk)
     if kind == "reply":
