@@ -40,7 +40,8 @@ from community.selectors import (
 )
 from discussions.models import Discussion
 from discussions.selectors import discussion_list_visible_to, discussion_tags_known_to, is_site_staff
-from moderation import services as moderation
+from moderation.audit import AlreadyHandled
+from moderation.member_actions import join_request_decide
 from notifications.services import is_following
 from spoonful.health import channel_layer_status, database_status
 from spoonful.ratelimits import rate_limit_check, rate_limited_response
@@ -387,12 +388,12 @@ def request_decide(request: HttpRequest, hashtag: str, membership_id: int) -> Ht
         return redirect(back)
     try:
         # The moderation layer wraps the membership service with its audit row.
-        moderation.join_request_decide(
+        join_request_decide(
             acting_user=request.user, membership=membership, accept=form.accepted, reason=form.cleaned_data["reason"]
         )
     except PermissionDenied as error:
         raise Http404("No such request.") from error
-    except moderation.AlreadyHandled as handled:
+    except AlreadyHandled as handled:
         messages.info(request, handled.message)
     else:
         verb = "accepted" if form.accepted else "declined"

@@ -1,7 +1,8 @@
 """Moderation and safety.
 
-Everything here is written through moderation/services.py, which takes the
-acting member and leaves a ModerationAction row in the same transaction.
+Everything here is written through the moderation services (``post_actions``,
+``member_actions``, ``services``, ``flags``, ``appeals``, ``screening``), which take the
+acting member and leave a ModerationAction row in the same transaction (``audit``).
 The tables keep the names they had in ``community`` (``db_table``).
 """
 

@@ -1,7 +1,8 @@
 """Moderation pages: the queue, the log, actions, and the member side (flags, notices, appeals).
 
 Not moderating the thing asked about is a 404, the same as it not existing.
-Every action is a POST that calls one service from moderation/services.py.
+Every action is a POST that calls one moderation service (post_actions, services,
+member_actions, flags, appeals).
 """
 
 from django.contrib import messages
@@ -23,7 +24,8 @@ from community.models import Community
 from community.selectors import community_list_visible_to
 from discussions.models import Discussion, Reply
 from discussions.selectors import discussion_get_visible_or_404, reply_list_visible_to
-from moderation import services as moderation
+from moderation import appeals, flags, member_actions, post_actions, services
+from moderation.audit import AlreadyHandled
 from moderation.forms import (
     AppealDecisionForm,
     AppealForm,
@@ -55,17 +57,17 @@ from moderation.selectors import (
 from spoonful.ratelimits import rate_limit_check, rate_limited_response
 
 POST_ACTIONS = {
-    "approve": (moderation.post_approve, "Approved."),
-    "hide": (moderation.post_hide, "Hidden while you review it."),
-    "remove": (moderation.post_remove, "Removed."),
-    "restore": (moderation.post_restore, "Restored."),
-    "dismiss": (moderation.flags_dismiss, "Flags dismissed; the post stays as it is."),
+    "approve": (post_actions.post_approve, "Approved."),
+    "hide": (post_actions.post_hide, "Hidden while you review it."),
+    "remove": (post_actions.post_remove, "Removed."),
+    "restore": (post_actions.post_restore, "Restored."),
+    "dismiss": (post_actions.flags_dismiss, "Flags dismissed; the post stays as it is."),
 }
 DISCUSSION_ACTIONS = {
-    "lock": (moderation.discussion_lock, "Locked."),
-    "unlock": (moderation.discussion_unlock, "Unlocked."),
-    "pin": (moderation.discussion_pin, "Pinned."),
-    "unpin": (moderation.discussion_unpin, "Unpinned."),
+    "lock": (services.discussion_lock, "Locked."),
+    "unlock": (services.discussion_unlock, "Unlocked."),
+    "pin": (services.discussion_pin, "Pinned."),
+    "unpin": (services.discussion_unpin, "Unpinned."),
 }
 TAKES_GUIDELINE = {"hide", "remove"}
 MEMBER_ACTIONS = {"warn", "mute", "ban", "suspend"}
@@ -92,7 +94,7 @@ def _community_filter(request: HttpRequest) -> Community | None:
     return get_object_or_404(communities_moderated_by(request.user), slug=slug[:40])
 
 
-def _seen(request: HttpRequest) -> moderation.Seen | None:
+def _seen(request: HttpRequest) -> post_actions.Seen | None:
     """The state the moderator's page showed, sent back by _post_actions.html."""
     status = request.POST.get("seen_status", "")
     had_flags = request.POST.get("seen_flags") == "1"
@@ -100,7 +102,7 @@ def _seen(request: HttpRequest) -> moderation.Seen | None:
         status = ""
     if not (status or had_flags):
         return None
-    return moderation.Seen(status=status, had_open_flags=had_flags)
+    return post_actions.Seen(status=status, had_open_flags=had_flags)
 
 
 def _first_error(error: ValidationError) -> str:
@@ -213,7 +215,7 @@ def post_action(request: HttpRequest, kind: str, pk: int, action: str) -> HttpRe
             context_forms["redact_form"] = form
             if not form.is_valid():
                 raise ValidationError("Paste the text to remove.")
-            moderation.post_redact(
+            post_actions.post_redact(
                 acting_user=request.user, post=post, span=form.cleaned_data["span"], reason=form.cleaned_data["reason"]
             )
             done = "Personal data removed."
@@ -222,7 +224,7 @@ def post_action(request: HttpRequest, kind: str, pk: int, action: str) -> HttpRe
             context_forms["retag_form"] = form
             if not form.is_valid():
                 raise ValidationError("Give at least one hashtag.")
-            moderation.discussion_retag(
+            services.discussion_retag(
                 acting_user=request.user,
                 discussion=post,
                 hashtags=split_hashtag_field(form.cleaned_data["hashtags"]),
@@ -233,7 +235,7 @@ def post_action(request: HttpRequest, kind: str, pk: int, action: str) -> HttpRe
             raise Http404("No such action.")
     except PermissionDenied:
         raise Http404("No such post.") from None
-    except moderation.AlreadyHandled as handled:
+    except AlreadyHandled as handled:
         messages.info(request, handled.message)
         return redirect(target)
     except ValidationError as error:
@@ -253,7 +255,9 @@ def post_reveal(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         context = _review_context(request, post, kind, reveal_form=form, error="Say why you need to know.")
         return render(request, "moderation/review.html", context, status=400)
     try:
-        author = moderation.post_reveal_author(acting_user=request.user, post=post, reason=form.cleaned_data["reason"])
+        author = post_actions.post_reveal_author(
+            acting_user=request.user, post=post, reason=form.cleaned_data["reason"]
+        )
     except PermissionDenied:
         raise Http404("No such post.") from None
     response = render(request, "moderation/reveal.html", {"post": post, "kind": kind, "author": author})
@@ -277,7 +281,9 @@ def member_action(request: HttpRequest, user_id: int, action: str) -> HttpRespon
     data = form.cleaned_data
     try:
         if action == "suspend":
-            moderation.member_suspend(acting_user=request.user, user=target, reason=data["reason"], days=data["days"])
+            member_actions.member_suspend(
+                acting_user=request.user, user=target, reason=data["reason"], days=data["days"]
+            )
         else:
             try:
                 community = member_action_community(
@@ -288,14 +294,14 @@ def member_action(request: HttpRequest, user_id: int, action: str) -> HttpRespon
                 return render(request, "moderation/member_action.html", context, status=400)
             common = {"acting_user": request.user, "user": target, "community": community, "reason": data["reason"]}
             if action == "warn":
-                moderation.member_warn(guideline=data["guideline"], **common)
+                member_actions.member_warn(guideline=data["guideline"], **common)
             elif action == "mute":
-                moderation.member_mute(guideline=data["guideline"], days=data["days"] or 7, **common)
+                member_actions.member_mute(guideline=data["guideline"], days=data["days"] or 7, **common)
             else:
-                moderation.member_ban(guideline=data["guideline"], days=data["days"], **common)
+                member_actions.member_ban(guideline=data["guideline"], days=data["days"], **common)
     except PermissionDenied:
         raise Http404("No such member.") from None
-    except moderation.AlreadyHandled as handled:
+    except AlreadyHandled as handled:
         messages.info(request, handled.message)
         return redirect(back)
     except ValidationError as error:
@@ -325,7 +331,7 @@ def appeal_decide(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "Choose whether the decision stands.")
         return redirect(back)
     try:
-        moderation.appeal_decide(
+        appeals.appeal_decide(
             acting_user=request.user,
             appeal=appeal,
             overturn=form.cleaned_data["decision"] == "overturned",
@@ -333,7 +339,7 @@ def appeal_decide(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except PermissionDenied:
         raise Http404("No such appeal.") from None
-    except moderation.AlreadyHandled as handled:
+    except AlreadyHandled as handled:
         messages.info(request, handled.message)
     else:
         messages.success(request, "Appeal answered; the member is told.")
@@ -371,7 +377,7 @@ def flag(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     if not form.is_valid():
         return render(request, "moderation/flag.html", context, status=400)
     try:
-        moderation.flag_create(
+        flags.flag_create(
             flagger=request.user,
             post=post,
             reason=form.cleaned_data["reason"],
@@ -418,7 +424,7 @@ def appeal(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return render(request, "moderation/appeal.html", context, status=400)
     try:
-        moderation.appeal_create(appellant=request.user, action=notice.action, text=form.cleaned_data["text"])
+        appeals.appeal_create(appellant=request.user, action=notice.action, text=form.cleaned_data["text"])
     except PermissionDenied:
         raise Http404("No such notice.") from None
     except ValidationError as error:
