@@ -14,7 +14,7 @@ from moderation.audit import AlreadyHandled, clean_reason, notify_member, reason
 from moderation.member_actions import sanction_lift
 from moderation.models import Appeal, ModerationAction, ModerationNotice, Sanction
 from moderation.post_actions import post_restore
-from moderation.selectors import can_decide_on
+from moderation.selectors import can_decide_appeal
 
 
 def appeal_create(*, appellant: User, action: ModerationAction, text: str) -> Appeal:
@@ -35,7 +35,7 @@ def appeal_create(*, appellant: User, action: ModerationAction, text: str) -> Ap
 
 def appeal_decide(*, acting_user: User, appeal: Appeal, overturn: bool, reason: str = "") -> ModerationAction:
     """Uphold or overturn. Overturning restores a removed or hidden post, or lifts the sanction."""
-    if not can_decide_on(acting_user, appeal.action):
+    if not can_decide_appeal(acting_user, appeal):
         raise PermissionDenied("No such appeal.")
     reason = clean_reason(reason)
     with transaction.atomic():

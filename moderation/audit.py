@@ -25,7 +25,7 @@ from discussions import events
 from discussions.models import Discussion, Reply
 from discussions.search import search_index_update
 from moderation.models import ModerationAction, ModerationNotice
-from moderation.selectors import can_moderate_post, communities_moderated_by, communities_of, post_kind
+from moderation.selectors import can_moderate_post, communities_of, moderation_scope_for, post_kind
 from notifications.models import Notification
 from notifications.services import notify, notify_discussion_created, notify_reply_created
 
@@ -50,7 +50,7 @@ def require_post_moderator(acting_user: User, post: Post) -> None:
 
 
 def require_community_moderator(acting_user: User, community: Community) -> None:
-    if not communities_moderated_by(acting_user).filter(pk=community.pk).exists():
+    if not moderation_scope_for(acting_user).moderates(community):
         raise PermissionDenied("Only this community's moderators can do that.")
 
 
@@ -141,7 +141,8 @@ def announce_change(post: Post, *, first_publication: bool = False) -> None:
 def log_community(acting_user: User, post: Post) -> Community | None:
     """The community an action on a post is filed under: one the actor moderates, if any."""
     communities = communities_of(post)
-    mine = communities.filter(pk__in=communities_moderated_by(acting_user).values("pk")).order_by("slug").first()
+    theirs = moderation_scope_for(acting_user).communities
+    mine = communities.filter(pk__in=theirs.values("pk")).order_by("slug").first()
     return mine or communities.order_by("slug").first()
 
 

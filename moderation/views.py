@@ -21,7 +21,6 @@ from accounts.models import User
 from accounts.selectors import is_moderator_anywhere
 from community.hashtags import split_hashtag_field
 from community.models import Community
-from community.selectors import community_list_visible_to
 from discussions.models import Discussion, Reply
 from discussions.selectors import discussion_get_visible_or_404, reply_list_visible_to
 from moderation import appeals, flags, member_actions, post_actions, services
@@ -36,21 +35,19 @@ from moderation.forms import (
     RetagForm,
     RevealForm,
 )
+from moderation.log import log_entries_shown_to, moderation_log_for
 from moderation.models import ModerationNotice
+from moderation.queue import moderation_queue_for, open_flags_on
 from moderation.selectors import (
     appeal_get_for_moderator_or_404,
-    communities_moderated_by,
     crisis_resources_for,
-    discussions_out_of_sight,
     flag_list_by,
     has_flagged,
     member_action_community,
-    moderation_log_for,
     moderation_post_get_or_404,
-    moderation_queue_for,
+    moderation_scope_for,
     notice_get_for_or_404,
     notice_list_for,
-    open_flags_on,
     post_communities_moderated_by,
     region_from_request,
 )
@@ -91,7 +88,7 @@ def _community_filter(request: HttpRequest) -> Community | None:
     slug = request.GET.get("community", "")
     if not slug:
         return None
-    return get_object_or_404(communities_moderated_by(request.user), slug=slug[:40])
+    return get_object_or_404(moderation_scope_for(request.user).communities, slug=slug[:40])
 
 
 def _seen(request: HttpRequest) -> post_actions.Seen | None:
@@ -121,7 +118,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     context = {
         "queue": moderation_queue_for(request.user, community),
         "community": community,
-        "moderated": communities_moderated_by(request.user).order_by("slug"),
+        "moderated": moderation_scope_for(request.user).communities.order_by("slug"),
     }
     return render(request, "moderation/queue.html", context)
 
@@ -133,27 +130,9 @@ def log(request: HttpRequest) -> HttpResponse:
     _require_moderator_anywhere(request)
     community = _community_filter(request)
     page = Paginator(moderation_log_for(request.user, community), 50).get_page(request.GET.get("page"))
-    _hide_unknown_communities(request.user, page.object_list)
-    context = {"page": page, "community": community, "moderated": communities_moderated_by(request.user)}
+    log_entries_shown_to(request.user, page.object_list)
+    context = {"page": page, "community": community}
     return render(request, "moderation/log.html", context)
-
-
-def _hide_unknown_communities(viewer, entries) -> None:
-    """An entry may concern a post that also sits in a private community the viewer does
-    not belong to (another community's moderator acted on it, or it was moved there
-    since): neither that community's name nor the post's title is theirs to learn.
-    Sets ``shown_community`` and ``shown_discussion`` and filters re-tag lists for the
-    template."""
-    known = set(community_list_visible_to(viewer).values_list("slug", flat=True))
-    discussion_ids = {entry.reply.discussion_id if entry.reply else entry.discussion_id for entry in entries}
-    hidden = discussions_out_of_sight(viewer, discussion_ids - {None})
-    for entry in entries:
-        discussion = entry.reply.discussion if entry.reply else entry.discussion
-        entry.shown_discussion = discussion if discussion is not None and discussion.pk not in hidden else None
-        entry.shown_community = entry.community if entry.community and entry.community.slug in known else None
-        for side in (entry.before, entry.after):
-            if isinstance(side, dict) and "hashtags" in side:
-                side["hashtags"] = [tag for tag in side["hashtags"] if tag in known]
 
 
 def _review_context(request: HttpRequest, post, kind: str, **forms) -> dict:

@@ -3,6 +3,7 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management import call_command
 from django.utils import timezone
 
 from community.models import Membership
@@ -307,8 +308,6 @@ def test_dismissing_flags_closes_them_with_an_outcome_the_flagger_sees(moderator
 
 
 def test_the_daily_housekeeping_command_purges_expired_redactions(moderator, discussion, capsys):
-    from django.core.management import call_command
-
     action = post_redact(acting_user=moderator, post=discussion, span="07700 900123", reason="Phone")
     ModerationAction.objects.filter(pk=action.pk).update(purge_after=timezone.now() - timedelta(days=1))
 
