@@ -40,7 +40,6 @@ from moderation.models import ModerationNotice
 from moderation.queue import moderation_queue_for, open_flags_on
 from moderation.selectors import (
     appeal_get_for_moderator_or_404,
-    crisis_resources_for,
     flag_list_by,
     has_flagged,
     member_action_community,
@@ -49,8 +48,8 @@ from moderation.selectors import (
     notice_get_for_or_404,
     notice_list_for,
     post_communities_moderated_by,
-    region_from_request,
 )
+from moderation.support import crisis_resources_for, region_from_request
 from spoonful.ratelimits import rate_limit_check, rate_limited_response
 
 POST_ACTIONS = {
