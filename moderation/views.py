@@ -163,10 +163,6 @@ def post_review(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     return render(request, "moderation/review.html", _review_context(request, post, kind))
 
 
-def _review_url(kind: str, pk: int) -> str:
-    return reverse("moderation:post_review", args=[kind, pk])
-
-
 @login_required
 @require_POST
 @privileged_action_requires_2fa
