@@ -34,7 +34,6 @@ from moderation.models import Flag, ModerationAction
 from moderation.selectors import communities_of, post_kind
 
 REDACTION_MARK = "[removed: personal data]"
-
 REDACTION_RETENTION_DAYS = getattr(settings, "MODERATION_REDACTION_RETENTION_DAYS", 90)
 
 
