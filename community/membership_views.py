@@ -23,7 +23,8 @@ from community.selectors import (
     membership_list_invited,
     membership_list_requested,
 )
-from moderation import services as moderation
+from moderation.audit import AlreadyHandled
+from moderation.member_actions import join_request_decide
 from spoonful.pagination import page_of
 from spoonful.ratelimits import rate_limit_check, rate_limited_response
 
@@ -93,12 +94,12 @@ def request_decide(request: HttpRequest, hashtag: str, membership_id: int) -> Ht
         return redirect(back)
     try:
         # The moderation layer wraps the membership service with its audit row.
-        moderation.join_request_decide(
+        join_request_decide(
             acting_user=request.user, membership=membership, accept=form.accepted, reason=form.cleaned_data["reason"]
         )
     except PermissionDenied as error:
         raise Http404("No such request.") from error
-    except moderation.AlreadyHandled as handled:
+    except AlreadyHandled as handled:
         messages.info(request, handled.message)
     else:
         verb = "accepted" if form.accepted else "declined"

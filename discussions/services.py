@@ -29,8 +29,9 @@ from discussions.markdown import (
 from discussions.models import AuthorAction, Discussion, Reply, Revision, Visibility
 from discussions.search import search_index_update
 from discussions.selectors import can_moderate, can_see_discussion, is_wider, reply_list_visible_to, reply_refusal
+from moderation.screening import screen_post, screening_record
 from moderation.selectors import communities_of, posting_refusal
-from moderation.services import discussion_narrow_visibility, screen_post, screening_record
+from moderation.services import discussion_narrow_visibility
 from notifications.services import notify_discussion_created, notify_reply_created
 
 MAX_HASHTAGS = 5

@@ -48,7 +48,7 @@ from discussions.selectors import (
     reply_refusal,
     revision_list_of,
 )
-from moderation import services as moderation
+from moderation.audit import AlreadyHandled
 from spoonful.ratelimits import rate_limit_check, rate_limited_response
 
 # Replies per window: enough to read, few enough that 5,000 replies open fast.
@@ -715,7 +715,7 @@ def discussion_visibility(request: HttpRequest, pk: int) -> HttpResponse:
                 )
             except services.AudienceConfirmationRequired:
                 return _confirm_wider_audience(request, discussion, visibility)
-            except moderation.AlreadyHandled as already:
+            except AlreadyHandled as already:
                 messages.info(request, str(already))
                 return redirect(discussion.get_absolute_url())
             except ValidationError as error:

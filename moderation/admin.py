@@ -1,17 +1,18 @@
 """Admin for moderation models (found by the admin's autodiscovery).
 
-Read-only (accounts.admin_base): moderators act through moderation/services.py,
-which audits every action; the audit log is read-only everywhere. Two exceptions
-until staff have screens of their own for them: crisis resources, which are the
-site's reference data (helplines), not anything a member wrote; and adding a
-keyword rule, which goes through the audited service.
+Read-only (accounts.admin_base): moderators act through the moderation services
+(post_actions, member_actions, services and the rest), which audit every action; the
+audit log is read-only everywhere. Two exceptions until staff have screens of their
+own for them: crisis resources, which are the site's reference data (helplines), not
+anything a member wrote; and adding a keyword rule, which goes through the audited
+service.
 """
 
 from django.contrib import admin
 from django.http import HttpRequest
 
 from accounts.admin_base import ReadOnlyModelAdmin
-from moderation import services
+from moderation import screening
 from moderation.models import Appeal, CrisisResource, Flag, KeywordRule, ModerationAction, Sanction
 
 
@@ -34,7 +35,7 @@ class KeywordRuleAdmin(ReadOnlyModelAdmin):
     def save_model(self, request: HttpRequest, obj: KeywordRule, form, change: bool) -> None:
         # The form has validated the pattern (KeywordRule.clean); the service checks the
         # right to add it and writes the moderation log row.
-        rule = services.keyword_rule_create(
+        rule = screening.keyword_rule_create(
             acting_user=request.user,
             community=obj.community,
             pattern=obj.pattern,

@@ -35,6 +35,8 @@ Keyword rule patterns
 import re
 import unicodedata
 from dataclasses import dataclass
+from re import _constants as c  # type: ignore[attr-defined]
+from re import _parser  # type: ignore[attr-defined]
 
 from django.core.exceptions import ValidationError
 
@@ -196,20 +198,8 @@ def suggests_crisis(text: str) -> bool:
 _PATTERN_ALLOWED = re.compile(r"[\w\s.\\|()\[\]?{},^$\-':]*")
 
 
-def _parse(pattern: str):
-    # The standard library's own parser (re._parser, sre_parse before 3.11) gives
-    # the structure of the pattern, so the checks below see what re will run.
-    try:
-        from re import _parser as sre_parse  # type: ignore[attr-defined]
-    except ImportError:  # pragma: no cover - Python < 3.11
-        import sre_parse  # type: ignore[no-redef]
-    return sre_parse, sre_parse.parse(pattern)
-
-
-def _check_subpattern(sre_parse, items, *, inside_repeat: bool) -> int:
+def _check_subpattern(items, *, inside_repeat: bool) -> int:
     """Walk the parsed pattern; return its backtracking budget or raise ValidationError."""
-    from re import _constants as c  # type: ignore[attr-defined]
-
     budget = 1
     single_char = {c.LITERAL, c.NOT_LITERAL, c.ANY, c.IN, c.CATEGORY}
     for op, arg in items:
@@ -222,13 +212,13 @@ def _check_subpattern(sre_parse, items, *, inside_repeat: bool) -> int:
             budget *= high - low + 1
         elif op == c.BRANCH:
             _, branches = arg
-            widths = [_check_subpattern(sre_parse, branch, inside_repeat=inside_repeat) for branch in branches]
+            widths = [_check_subpattern(branch, inside_repeat=inside_repeat) for branch in branches]
             budget *= sum(widths)
         elif op == c.SUBPATTERN:
             _group, add_flags, del_flags, body = arg
             if add_flags or del_flags:
                 raise ValidationError("Inline flags are not allowed; rules already ignore case.")
-            budget *= _check_subpattern(sre_parse, body, inside_repeat=inside_repeat)
+            budget *= _check_subpattern(body, inside_repeat=inside_repeat)
         elif op in (c.GROUPREF, c.GROUPREF_EXISTS):
             raise ValidationError("Backreferences are not allowed.")
         elif op in (c.ASSERT, c.ASSERT_NOT):
@@ -257,10 +247,12 @@ def validate_keyword_pattern(pattern: str, *, is_regex: bool) -> None:
     if re.search(r"\\[1-9]|\(\?P=|\(\?[=!<>#(]|\(\?[aiLmsux]", pattern):
         raise ValidationError("Backreferences, lookarounds, comments and inline flags are not allowed.")
     try:
-        sre_parse, parsed = _parse(pattern)
+        # The standard library's own parser gives the structure of the pattern, so the
+        # checks see what re will run.
+        parsed = _parser.parse(pattern)
     except re.error as error:
         raise ValidationError(f"This is not a valid pattern: {error.msg}.") from None
-    _check_subpattern(sre_parse, list(parsed), inside_repeat=False)
+    _check_subpattern(list(parsed), inside_repeat=False)
 
 
 def compile_keyword_pattern(pattern: str, *, is_regex: bool) -> re.Pattern:

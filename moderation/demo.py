@@ -12,6 +12,7 @@ from taggit.models import Tag
 from accounts.models import User
 from community.models import Community, Membership
 from discussions.models import Discussion, Reply, Visibility
+from discussions.services import discussion_create, reply_create
 from moderation.models import CrisisResource, Flag, KeywordRule
 
 MECFS_GUIDELINES = "\n".join(
@@ -56,8 +57,6 @@ def _membership(user: User, community: Community, role: str = Membership.Role.ME
 
 @transaction.atomic
 def seed_moderation_demo() -> None:
-    from discussions.services import discussion_create, reply_create
-
     users = {user.username: user for user in User.objects.filter(username__in=["maya", "theo", "dr_okafor", "sam_mod"])}
     if len(users) < 4:
         return  # the demo members come first; seed_demo creates them

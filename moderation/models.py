@@ -1,7 +1,8 @@
 """Moderation and safety.
 
-Everything here is written through moderation/services.py, which takes the
-acting member and leaves a ModerationAction row in the same transaction.
+Everything here is written through the moderation services (``post_actions``,
+``member_actions``, ``services``, ``flags``, ``appeals``, ``screening``), which take the
+acting member and leave a ModerationAction row in the same transaction (``audit``).
 The tables keep the names they had in ``community`` (``db_table``).
 """
 
@@ -9,6 +10,7 @@ from django.conf import settings
 from django.db import models
 
 from community.models import Community
+from moderation.crisis import validate_keyword_pattern
 
 
 class CrisisResource(models.Model):
@@ -297,6 +299,4 @@ class KeywordRule(models.Model):
         super().save(*args, **kwargs)
 
     def clean(self) -> None:
-        from moderation.crisis import validate_keyword_pattern
-
         validate_keyword_pattern(self.pattern, is_regex=self.is_regex)

@@ -1,16 +1,18 @@
-"""Reads for moderation: who may moderate what, who may post, the queue and the log.
+"""Reads for moderation: who moderates what (the one moderation scope), who may post,
+and a member's own flags and notices. The queue is in ``moderation.queue``, the log in
+``moderation.log``; both read through the scope defined here.
 
 Moderation views are the one place where held, hidden and removed posts are
 shown; they are reached only through ``moderation_post_get_or_404``, which
-answers 404 to anyone who does not moderate one of the post's communities.
+answers 404 to anyone whose moderation scope does not hold the post.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -18,16 +20,13 @@ from accounts.models import User
 from accounts.selectors import is_signed_in_member
 from community.models import Community, Membership
 from discussions.models import Discussion, DiscussionTag, Reply
-from moderation.models import Appeal, CrisisResource, Flag, ModerationAction, ModerationNotice, Sanction
+from moderation.models import Appeal, Flag, ModerationAction, ModerationNotice, Sanction
 
 Viewer = User | AnonymousUser
 Post = Discussion | Reply
 
-QUEUE_FLAG_LIMIT = 300
-QUEUE_SECTION_LIMIT = 100
 
-
-# --- Who moderates what -----------------------------------------------------------
+# --- Who moderates what: the one moderation scope ---------------------------------------
 
 
 def communities_moderated_by(viewer: Viewer) -> QuerySet[Community]:
@@ -52,9 +51,12 @@ def communities_of(post: Post) -> QuerySet[Community]:
     return Community.objects.filter(tag_id__in=tag_ids)
 
 
-def private_tags_unknown_to(viewer: Viewer) -> QuerySet:
-    """Tags of private communities the viewer is not an active member of. A post in one
-    is theirs to moderate only through that community's own moderators (or staff)."""
+def post_kind(post: Post) -> str:
+    return "reply" if isinstance(post, Reply) else "discussion"
+
+
+def _private_tags_unknown_to(viewer: User) -> QuerySet:
+    """Tags of the private communities the viewer is not an active member of."""
     return (
         Community.objects.filter(policy=Community.Policy.PRIVATE)
         .exclude(memberships__user=viewer, memberships__status=Membership.Status.ACTIVE)
@@ -62,31 +64,154 @@ def private_tags_unknown_to(viewer: Viewer) -> QuerySet:
     )
 
 
-def discussions_out_of_sight(viewer: Viewer, discussion_ids: set[int]) -> set[int]:
-    """Those of the discussions that now sit in a private community the viewer may not
-    know of (moved there after the viewer acted on them, say): their titles are not the
-    viewer's to read, even in the moderation log. Staff know every community."""
-    if not discussion_ids or (is_signed_in_member(viewer) and viewer.is_staff):
-        return set()
-    return set(
-        DiscussionTag.objects.filter(
-            content_object_id__in=discussion_ids, tag_id__in=private_tags_unknown_to(viewer)
-        ).values_list("content_object_id", flat=True)
+@dataclass(frozen=True)
+class ModerationScope:
+    """What one person may moderate. The queue, the log, the review page, appeals and
+    every moderation action ask this one object, so their filters cannot drift apart.
+
+    - ``communities``: the communities they moderate (staff: all of them), or the one
+      community a queue or log page is narrowed to.
+    - A post is theirs when its discussion sits in one of those communities and in no
+      private community they are not an active member of: that community's own
+      moderators, or staff, act there. Staff know every community; unnarrowed they have
+      every post, one in no community included.
+    - A log entry is theirs when it was filed under one of their communities or is about
+      one of their posts; the log shows which post only when the post is theirs.
+    - An appeal is theirs when the decision it answers was filed under one of their
+      communities and, when that decision was about a post, the post is still theirs
+      (overturning acts on it).
+
+    Nothing is read until a method asks; each method is one query or a lazy QuerySet.
+    """
+
+    viewer: Viewer
+    communities: QuerySet[Community]
+    knows_every_community: bool = False
+    every_post: bool = False
+
+    def narrowed_to(self, community: Community) -> "ModerationScope":
+        """The same person's scope within one of their communities (a filtered queue or log)."""
+        return replace(self, communities=self.communities.filter(pk=community.pk), every_post=False)
+
+    def moderates(self, community: Community) -> bool:
+        return self.communities.filter(pk=community.pk).exists()
+
+    def discussions(self) -> QuerySet[Discussion]:
+        """The discussions, in any status, whose posts are theirs."""
+        if self.every_post:
+            return Discussion.objects.all()
+        if not is_signed_in_member(self.viewer):
+            return Discussion.objects.none()
+        theirs = DiscussionTag.objects.filter(tag_id__in=self.communities.values("tag_id"))
+        discussions = Discussion.objects.filter(pk__in=theirs.values("content_object_id"))
+        if self.knows_every_community:
+            return discussions
+        unknown = DiscussionTag.objects.filter(tag_id__in=_private_tags_unknown_to(self.viewer))
+        return discussions.exclude(pk__in=unknown.values("content_object_id"))
+
+    def replies(self) -> QuerySet[Reply]:
+        if self.every_post:
+            return Reply.objects.all()
+        return Reply.objects.filter(discussion__in=self.discussions().values("pk"))
+
+    def covers(self, post: Post) -> bool:
+        if self.every_post:
+            return True
+        discussion_id = post.discussion_id if isinstance(post, Reply) else post.pk
+        return self.discussions().filter(pk=discussion_id).exists()
+
+    def flags(self) -> QuerySet[Flag]:
+        if self.every_post:
+            return Flag.objects.all()
+        discussions = self.discussions().values("pk")
+        return Flag.objects.filter(Q(discussion__in=discussions) | Q(reply__discussion__in=discussions))
+
+    def join_requests(self) -> QuerySet[Membership]:
+        return Membership.objects.filter(status=Membership.Status.REQUESTED, community__in=self.communities)
+
+    def log_entries(self) -> QuerySet[ModerationAction]:
+        if self.every_post:
+            return ModerationAction.objects.all()
+        discussions = self.discussions().values("pk")
+        return ModerationAction.objects.filter(
+            Q(community__in=self.communities) | Q(discussion__in=discussions) | Q(reply__discussion__in=discussions)
+        )
+
+    def appeals(self) -> QuerySet[Appeal]:
+        if self.every_post:
+            return Appeal.objects.all()
+        discussions = self.discussions().values("pk")
+        about_no_post = Q(action__discussion__isnull=True, action__reply__isnull=True)
+        about_their_post = Q(action__discussion__in=discussions) | Q(action__reply__discussion__in=discussions)
+        return Appeal.objects.filter(action__community__in=self.communities).filter(about_no_post | about_their_post)
+
+
+def moderation_scope_for(viewer: Viewer) -> ModerationScope:
+    is_staff = is_signed_in_member(viewer) and viewer.is_staff
+    return ModerationScope(
+        viewer=viewer,
+        communities=communities_moderated_by(viewer),
+        knows_every_community=is_staff,
+        every_post=is_staff,
     )
 
 
 def can_moderate_post(viewer: Viewer, post: Post) -> bool:
     """Staff, or an active moderator of one of the communities the post sits in who
     may also know of every private community it sits in."""
-    if not is_signed_in_member(viewer):
-        return False
-    if viewer.is_staff:
-        return True
-    counts = communities_of(post).aggregate(
-        moderated=Count("pk", filter=Q(pk__in=communities_moderated_by(viewer).values("pk"))),
-        unknown=Count("pk", filter=Q(tag_id__in=private_tags_unknown_to(viewer))),
-    )
-    return counts["moderated"] > 0 and counts["unknown"] == 0
+    return moderation_scope_for(viewer).covers(post)
+
+
+def moderation_post_get_or_404(viewer: Viewer, kind: str, pk: int) -> Post:
+    """A post in the viewer's scope, held, hidden and removed ones included; 404 otherwise."""
+    scope = moderation_scope_for(viewer)
+    if kind == "discussion":
+        post = scope.discussions().select_related("author").filter(pk=pk).first()
+    elif kind == "reply":
+        post = scope.replies().select_related("author", "discussion").filter(pk=pk).first()
+    else:
+        post = None
+    if post is None:
+        raise Http404("No such post.")
+    return post
+
+
+def post_communities_moderated_by(viewer: Viewer, post: Post) -> list[Community]:
+    """The post's communities this moderator moderates, by hashtag."""
+    communities = moderation_scope_for(viewer).communities
+    return list(communities.filter(pk__in=communities_of(post).values("pk")).order_by("slug"))
+
+
+def member_action_community(viewer: Viewer, *, slug: str, post: Post | None = None) -> Community:
+    """The community a warning, mute or ban applies to: the hashtag typed, which the
+    moderator must moderate, or, left empty when acting from a post, that post's
+    community the moderator moderates. ValidationError (for the form) otherwise."""
+    moderated = moderation_scope_for(viewer).communities
+    if slug:
+        community = moderated.filter(slug=slug).first()
+        if community is None:
+            # The same words whether it exists or not: a private community stays unnamed.
+            raise ValidationError(f"You don't moderate a community called #{slug}. Type its hashtag without #.")
+        return community
+    candidates = post_communities_moderated_by(viewer, post) if post is not None else []
+    if len(candidates) == 1:
+        return candidates[0]
+    if candidates:
+        names = ", ".join(f"#{community.slug}" for community in candidates)
+        raise ValidationError(f"This post is in {names}: name the community this applies to.")
+    raise ValidationError("Name the community this applies to: its hashtag, without #.")
+
+
+def can_decide_appeal(viewer: Viewer, appeal: Appeal) -> bool:
+    return moderation_scope_for(viewer).appeals().filter(pk=appeal.pk).exists()
+
+
+def appeal_get_for_moderator_or_404(viewer: User, pk: int) -> Appeal:
+    appeals = moderation_scope_for(viewer).appeals().select_related("action", "action__community", "appellant")
+    appeal = appeals.filter(pk=pk).first()
+    if appeal is None:
+        raise Http404("No such appeal.")
+    return appeal
 
 
 def crisis_alert_recipients(post: Post, *, exclude_user_ids=()) -> list[User]:
@@ -110,48 +235,6 @@ def crisis_alert_recipients(post: Post, *, exclude_user_ids=()) -> list[User]:
     if found:
         return found
     return list(User.objects.filter(is_active=True, is_staff=True).exclude(pk__in=excluded).order_by("pk"))
-
-
-def moderation_post_get_or_404(viewer: Viewer, kind: str, pk: int) -> Post:
-    model = {"discussion": Discussion, "reply": Reply}.get(kind)
-    if model is None:
-        raise Http404("No such post.")
-    queryset = model.objects.all()
-    if model is Reply:
-        queryset = queryset.select_related("discussion")
-    post = queryset.filter(pk=pk).select_related("author").first()
-    if post is None or not can_moderate_post(viewer, post):
-        raise Http404("No such post.")
-    return post
-
-
-def post_communities_moderated_by(viewer: Viewer, post: Post) -> list[Community]:
-    """The post's communities this moderator moderates, by hashtag."""
-    return list(communities_moderated_by(viewer).filter(pk__in=communities_of(post).values("pk")).order_by("slug"))
-
-
-def member_action_community(viewer: Viewer, *, slug: str, post: Post | None = None) -> Community:
-    """The community a warning, mute or ban applies to: the hashtag typed, which the
-    moderator must moderate, or, left empty when acting from a post, that post's
-    community the moderator moderates. ValidationError (for the form) otherwise."""
-    moderated = communities_moderated_by(viewer)
-    if slug:
-        community = moderated.filter(slug=slug).first()
-        if community is None:
-            # The same words whether it exists or not: a private community stays unnamed.
-            raise ValidationError(f"You don't moderate a community called #{slug}. Type its hashtag without #.")
-        return community
-    candidates = post_communities_moderated_by(viewer, post) if post is not None else []
-    if len(candidates) == 1:
-        return candidates[0]
-    if candidates:
-        names = ", ".join(f"#{community.slug}" for community in candidates)
-        raise ValidationError(f"This post is in {names}: name the community this applies to.")
-    raise ValidationError("Name the community this applies to: its hashtag, without #.")
-
-
-def post_kind(post: Post) -> str:
-    return "reply" if isinstance(post, Reply) else "discussion"
 
 
 # --- Who may post ------------------------------------------------------------------
@@ -265,214 +348,3 @@ def unread_notice_count(user: Viewer) -> int:
     if not user.is_authenticated:
         return 0
     return ModerationNotice.objects.filter(user=user, read_at__isnull=True).count()
-
-
-# --- The queue ------------------------------------------------------------------------
-
-
-@dataclass
-class FlaggedPost:
-    post: Post
-    kind: str
-    flags: list[Flag] = field(default_factory=list)
-
-    @property
-    def count(self) -> int:
-        return len(self.flags)
-
-    @property
-    def has_crisis(self) -> bool:
-        return any(flag.is_crisis for flag in self.flags)
-
-    @property
-    def oldest(self) -> datetime:
-        return min(flag.created_at for flag in self.flags)
-
-    @property
-    def reasons(self) -> list[tuple[str, int]]:
-        counts: dict[str, int] = {}
-        for flag in self.flags:
-            label = flag.get_reason_display()
-            if flag.reason == Flag.Reason.GUIDELINE and flag.guideline:
-                label = f"Guideline {flag.guideline}"
-            counts[label] = counts.get(label, 0) + 1
-        return sorted(counts.items(), key=lambda item: -item[1])
-
-    @property
-    def details(self) -> list[str]:
-        return [flag.detail for flag in self.flags if flag.detail]
-
-
-@dataclass
-class Queue:
-    communities: list[Community]
-    flagged: list[FlaggedPost]
-    held: list[tuple[str, Post]]
-    join_requests: list[Membership]
-    appeals: list[Appeal]
-
-    @property
-    def is_empty(self) -> bool:
-        return not (self.flagged or self.held or self.join_requests or self.appeals)
-
-
-def _tag_ids(communities: list[Community]) -> list[int]:
-    return [community.tag_id for community in communities]
-
-
-def moderation_queue_for(viewer: User, community: Community | None = None) -> Queue:
-    """What waits for this moderator: per community they moderate, everything for staff.
-
-    Oldest first within each section; flagged posts with a crisis flag come first.
-    """
-    moderated = list(communities_moderated_by(viewer))
-    if community is not None:
-        moderated = [c for c in moderated if c.pk == community.pk]
-    tag_ids = _tag_ids(moderated)
-    everything = viewer.is_staff and community is None
-
-    discussions_in_scope = Q(discussion__tagged_items__tag_id__in=tag_ids)
-    replies_in_scope = Q(reply__discussion__tagged_items__tag_id__in=tag_ids)
-    flags = Flag.objects.filter(status=Flag.Status.OPEN)
-    if not everything:
-        unknown = private_tags_unknown_to(viewer)
-        flags = (
-            flags.filter(discussions_in_scope | replies_in_scope)
-            .exclude(discussion__tagged_items__tag_id__in=unknown)
-            .exclude(reply__discussion__tagged_items__tag_id__in=unknown)
-        )
-    flags = (
-        flags.select_related("discussion", "discussion__author", "reply", "reply__discussion", "reply__author")
-        .order_by("created_at")
-        .distinct()[:QUEUE_FLAG_LIMIT]
-    )
-    grouped: dict[tuple[str, int], FlaggedPost] = {}
-    for flag in flags:
-        post = flag.post
-        key = (post_kind(post), post.pk)
-        grouped.setdefault(key, FlaggedPost(post=post, kind=key[0])).flags.append(flag)
-    flagged = sorted(grouped.values(), key=lambda item: (not item.has_crisis, item.oldest))
-
-    pending = (Discussion.Status.HELD, Discussion.Status.HIDDEN)
-    held_discussions = Discussion.objects.filter(status__in=pending).select_related("author")
-    held_replies = Reply.objects.filter(status__in=pending).select_related("author", "discussion")
-    if not everything:
-        unknown = private_tags_unknown_to(viewer)
-        held_discussions = held_discussions.filter(tagged_items__tag_id__in=tag_ids).exclude(
-            tagged_items__tag_id__in=unknown
-        )
-        held_replies = held_replies.filter(discussion__tagged_items__tag_id__in=tag_ids).exclude(
-            discussion__tagged_items__tag_id__in=unknown
-        )
-    held: list[tuple[str, Post]] = [
-        ("discussion", post) for post in held_discussions.distinct().order_by("created_at")[:QUEUE_SECTION_LIMIT]
-    ]
-    held += [("reply", post) for post in held_replies.distinct().order_by("created_at")[:QUEUE_SECTION_LIMIT]]
-    held.sort(key=lambda item: item[1].created_at)
-
-    join_requests = (
-        Membership.objects.filter(status=Membership.Status.REQUESTED, community__in=moderated)
-        .select_related("user", "community")
-        .order_by("created_at")[:QUEUE_SECTION_LIMIT]
-    )
-
-    appeals = Appeal.objects.filter(status=Appeal.Status.OPEN)
-    if not everything:
-        appeals = appeals.filter(action__community__in=moderated)
-    appeals = appeals.select_related(
-        "action", "action__community", "action__discussion", "action__reply", "appellant"
-    ).order_by("created_at")
-
-    return Queue(
-        communities=moderated,
-        flagged=flagged,
-        held=held,
-        join_requests=list(join_requests),
-        appeals=list(appeals[:QUEUE_SECTION_LIMIT]),
-    )
-
-
-def open_flags_on(post: Post) -> QuerySet[Flag]:
-    lookup = {"reply": post} if isinstance(post, Reply) else {"discussion": post}
-    return Flag.objects.filter(status=Flag.Status.OPEN, **lookup).select_related("flagger")
-
-
-def appeal_get_for_moderator_or_404(viewer: User, pk: int) -> Appeal:
-    appeal = Appeal.objects.select_related("action", "action__community", "appellant").filter(pk=pk).first()
-    if appeal is None or not can_decide_on(viewer, appeal.action):
-        raise Http404("No such appeal.")
-    return appeal
-
-
-def can_decide_on(viewer: Viewer, action: ModerationAction) -> bool:
-    if not is_signed_in_member(viewer):
-        return False
-    if viewer.is_staff:
-        return True
-    if action.community_id is None:
-        return False
-    return communities_moderated_by(viewer).filter(pk=action.community_id).exists()
-
-
-# --- The audit log ------------------------------------------------------------------
-
-
-def moderation_log_for(viewer: User, community: Community | None = None) -> QuerySet[ModerationAction]:
-    """Moderators see the actions in (or on posts in) their communities; staff see all."""
-    actions = ModerationAction.objects.select_related(
-        "actor", "community", "discussion", "reply", "reply__discussion", "target_user"
-    )
-    if viewer.is_staff and community is None:
-        return actions
-    moderated = communities_moderated_by(viewer)
-    if community is not None:
-        moderated = moderated.filter(pk=community.pk)
-    tag_ids = list(moderated.values_list("tag_id", flat=True))
-    in_scope = (
-        Q(community__in=moderated)
-        | Q(discussion__tagged_items__tag_id__in=tag_ids)
-        | Q(reply__discussion__tagged_items__tag_id__in=tag_ids)
-    )
-    ids = ModerationAction.objects.filter(in_scope).values("pk")
-    return actions.filter(pk__in=ids)
-
-
-# --- Crisis resources ---------------------------------------------------------------
-
-DEFAULT_CRISIS_RESOURCES = (
-    {
-        "name": "Emergency services",
-        "description": "If you might act on these thoughts, or you are in danger now, call your local emergency "
-        "number (112 in Europe, 999 in the UK, 911 in North America).",
-        "phone": "",
-        "url": "",
-    },
-    {
-        "name": "Find a helpline",
-        "description": "Free, confidential support lines in your country, by phone, text or chat.",
-        "phone": "",
-        "url": "https://findahelpline.com/",
-    },
-)
-
-
-def region_from_request(request) -> str:
-    """The country part of the browser's first language ("en-GB" gives "GB"), or ""."""
-    header = request.META.get("HTTP_ACCEPT_LANGUAGE", "")[:200]
-    for part in header.split(","):
-        tag = part.split(";")[0].strip()
-        pieces = tag.replace("_", "-").split("-")
-        if len(pieces) >= 2 and len(pieces[1]) == 2 and pieces[1].isalpha():
-            return pieces[1].upper()
-    return ""
-
-
-def crisis_resources_for(region: str = "") -> list[dict]:
-    """Resources for the region first, then the site-wide ones; built-in defaults when none are configured."""
-    rows = CrisisResource.objects.filter(Q(region=region.upper()[:2]) | Q(region="")) if region else None
-    if rows is None:
-        rows = CrisisResource.objects.filter(region="")
-    found = sorted(rows, key=lambda row: (row.region == "", row.order, row.name))
-    if not found:
-        return [dict(resource) for resource in DEFAULT_CRISIS_RESOURCES]
-    return [{"name": row.name, "description": row.description, "phone": row.phone, "url": row.url} for row in found]

@@ -1,7 +1,8 @@
 """Moderation pages: the queue, the log, actions, and the member side (flags, notices, appeals).
 
 Not moderating the thing asked about is a 404, the same as it not existing.
-Every action is a POST that calls one service from moderation/services.py.
+Every action is a POST that calls one moderation service (post_actions, services,
+member_actions, flags, appeals).
 """
 
 from django.contrib import messages
@@ -20,9 +21,10 @@ from accounts.models import User
 from accounts.selectors import is_moderator_anywhere
 from community.hashtags import split_hashtag_field
 from community.models import Community
-from community.selectors import community_list_visible_to
 from discussions.models import Discussion, Reply
-from moderation import services as moderation
+from discussions.selectors import discussion_get_visible_or_404, reply_list_visible_to
+from moderation import appeals, flags, member_actions, post_actions, services
+from moderation.audit import AlreadyHandled
 from moderation.forms import (
     AppealDecisionForm,
     AppealForm,
@@ -33,38 +35,35 @@ from moderation.forms import (
     RetagForm,
     RevealForm,
 )
+from moderation.log import log_entries_shown_to, moderation_log_for
 from moderation.models import ModerationNotice
+from moderation.queue import moderation_queue_for, open_flags_on
 from moderation.selectors import (
     appeal_get_for_moderator_or_404,
-    communities_moderated_by,
-    crisis_resources_for,
-    discussions_out_of_sight,
     flag_list_by,
     has_flagged,
     member_action_community,
-    moderation_log_for,
     moderation_post_get_or_404,
-    moderation_queue_for,
+    moderation_scope_for,
     notice_get_for_or_404,
     notice_list_for,
-    open_flags_on,
     post_communities_moderated_by,
-    region_from_request,
 )
+from moderation.support import crisis_resources_for, region_from_request
 from spoonful.ratelimits import rate_limit_check, rate_limited_response
 
 POST_ACTIONS = {
-    "approve": (moderation.post_approve, "Approved."),
-    "hide": (moderation.post_hide, "Hidden while you review it."),
-    "remove": (moderation.post_remove, "Removed."),
-    "restore": (moderation.post_restore, "Restored."),
-    "dismiss": (moderation.flags_dismiss, "Flags dismissed; the post stays as it is."),
+    "approve": (post_actions.post_approve, "Approved."),
+    "hide": (post_actions.post_hide, "Hidden while you review it."),
+    "remove": (post_actions.post_remove, "Removed."),
+    "restore": (post_actions.post_restore, "Restored."),
+    "dismiss": (post_actions.flags_dismiss, "Flags dismissed; the post stays as it is."),
 }
 DISCUSSION_ACTIONS = {
-    "lock": (moderation.discussion_lock, "Locked."),
-    "unlock": (moderation.discussion_unlock, "Unlocked."),
-    "pin": (moderation.discussion_pin, "Pinned."),
-    "unpin": (moderation.discussion_unpin, "Unpinned."),
+    "lock": (services.discussion_lock, "Locked."),
+    "unlock": (services.discussion_unlock, "Unlocked."),
+    "pin": (services.discussion_pin, "Pinned."),
+    "unpin": (services.discussion_unpin, "Unpinned."),
 }
 TAKES_GUIDELINE = {"hide", "remove"}
 MEMBER_ACTIONS = {"warn", "mute", "ban", "suspend"}
@@ -88,10 +87,10 @@ def _community_filter(request: HttpRequest) -> Community | None:
     slug = request.GET.get("community", "")
     if not slug:
         return None
-    return get_object_or_404(communities_moderated_by(request.user), slug=slug[:40])
+    return get_object_or_404(moderation_scope_for(request.user).communities, slug=slug[:40])
 
 
-def _seen(request: HttpRequest) -> moderation.Seen | None:
+def _seen(request: HttpRequest) -> post_actions.Seen | None:
     """The state the moderator's page showed, sent back by _post_actions.html."""
     status = request.POST.get("seen_status", "")
     had_flags = request.POST.get("seen_flags") == "1"
@@ -99,7 +98,7 @@ def _seen(request: HttpRequest) -> moderation.Seen | None:
         status = ""
     if not (status or had_flags):
         return None
-    return moderation.Seen(status=status, had_open_flags=had_flags)
+    return post_actions.Seen(status=status, had_open_flags=had_flags)
 
 
 def _first_error(error: ValidationError) -> str:
@@ -118,7 +117,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     context = {
         "queue": moderation_queue_for(request.user, community),
         "community": community,
-        "moderated": communities_moderated_by(request.user).order_by("slug"),
+        "moderated": moderation_scope_for(request.user).communities.order_by("slug"),
     }
     return render(request, "moderation/queue.html", context)
 
@@ -130,27 +129,9 @@ def log(request: HttpRequest) -> HttpResponse:
     _require_moderator_anywhere(request)
     community = _community_filter(request)
     page = Paginator(moderation_log_for(request.user, community), 50).get_page(request.GET.get("page"))
-    _hide_unknown_communities(request.user, page.object_list)
-    context = {"page": page, "community": community, "moderated": communities_moderated_by(request.user)}
+    log_entries_shown_to(request.user, page.object_list)
+    context = {"page": page, "community": community}
     return render(request, "moderation/log.html", context)
-
-
-def _hide_unknown_communities(viewer, entries) -> None:
-    """An entry may concern a post that also sits in a private community the viewer does
-    not belong to (another community's moderator acted on it, or it was moved there
-    since): neither that community's name nor the post's title is theirs to learn.
-    Sets ``shown_community`` and ``shown_discussion`` and filters re-tag lists for the
-    template."""
-    known = set(community_list_visible_to(viewer).values_list("slug", flat=True))
-    discussion_ids = {entry.reply.discussion_id if entry.reply else entry.discussion_id for entry in entries}
-    hidden = discussions_out_of_sight(viewer, discussion_ids - {None})
-    for entry in entries:
-        discussion = entry.reply.discussion if entry.reply else entry.discussion
-        entry.shown_discussion = discussion if discussion is not None and discussion.pk not in hidden else None
-        entry.shown_community = entry.community if entry.community and entry.community.slug in known else None
-        for side in (entry.before, entry.after):
-            if isinstance(side, dict) and "hashtags" in side:
-                side["hashtags"] = [tag for tag in side["hashtags"] if tag in known]
 
 
 def _review_context(request: HttpRequest, post, kind: str, **forms) -> dict:
@@ -182,10 +163,6 @@ def post_review(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     return render(request, "moderation/review.html", _review_context(request, post, kind))
 
 
-def _review_url(kind: str, pk: int) -> str:
-    return reverse("moderation:post_review", args=[kind, pk])
-
-
 @login_required
 @require_POST
 @privileged_action_requires_2fa
@@ -212,7 +189,7 @@ def post_action(request: HttpRequest, kind: str, pk: int, action: str) -> HttpRe
             context_forms["redact_form"] = form
             if not form.is_valid():
                 raise ValidationError("Paste the text to remove.")
-            moderation.post_redact(
+            post_actions.post_redact(
                 acting_user=request.user, post=post, span=form.cleaned_data["span"], reason=form.cleaned_data["reason"]
             )
             done = "Personal data removed."
@@ -221,7 +198,7 @@ def post_action(request: HttpRequest, kind: str, pk: int, action: str) -> HttpRe
             context_forms["retag_form"] = form
             if not form.is_valid():
                 raise ValidationError("Give at least one hashtag.")
-            moderation.discussion_retag(
+            services.discussion_retag(
                 acting_user=request.user,
                 discussion=post,
                 hashtags=split_hashtag_field(form.cleaned_data["hashtags"]),
@@ -232,7 +209,7 @@ def post_action(request: HttpRequest, kind: str, pk: int, action: str) -> HttpRe
             raise Http404("No such action.")
     except PermissionDenied:
         raise Http404("No such post.") from None
-    except moderation.AlreadyHandled as handled:
+    except AlreadyHandled as handled:
         messages.info(request, handled.message)
         return redirect(target)
     except ValidationError as error:
@@ -252,7 +229,9 @@ def post_reveal(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         context = _review_context(request, post, kind, reveal_form=form, error="Say why you need to know.")
         return render(request, "moderation/review.html", context, status=400)
     try:
-        author = moderation.post_reveal_author(acting_user=request.user, post=post, reason=form.cleaned_data["reason"])
+        author = post_actions.post_reveal_author(
+            acting_user=request.user, post=post, reason=form.cleaned_data["reason"]
+        )
     except PermissionDenied:
         raise Http404("No such post.") from None
     response = render(request, "moderation/reveal.html", {"post": post, "kind": kind, "author": author})
@@ -276,7 +255,9 @@ def member_action(request: HttpRequest, user_id: int, action: str) -> HttpRespon
     data = form.cleaned_data
     try:
         if action == "suspend":
-            moderation.member_suspend(acting_user=request.user, user=target, reason=data["reason"], days=data["days"])
+            member_actions.member_suspend(
+                acting_user=request.user, user=target, reason=data["reason"], days=data["days"]
+            )
         else:
             try:
                 community = member_action_community(
@@ -287,14 +268,14 @@ def member_action(request: HttpRequest, user_id: int, action: str) -> HttpRespon
                 return render(request, "moderation/member_action.html", context, status=400)
             common = {"acting_user": request.user, "user": target, "community": community, "reason": data["reason"]}
             if action == "warn":
-                moderation.member_warn(guideline=data["guideline"], **common)
+                member_actions.member_warn(guideline=data["guideline"], **common)
             elif action == "mute":
-                moderation.member_mute(guideline=data["guideline"], days=data["days"] or 7, **common)
+                member_actions.member_mute(guideline=data["guideline"], days=data["days"] or 7, **common)
             else:
-                moderation.member_ban(guideline=data["guideline"], days=data["days"], **common)
+                member_actions.member_ban(guideline=data["guideline"], days=data["days"], **common)
     except PermissionDenied:
         raise Http404("No such member.") from None
-    except moderation.AlreadyHandled as handled:
+    except AlreadyHandled as handled:
         messages.info(request, handled.message)
         return redirect(back)
     except ValidationError as error:
@@ -324,7 +305,7 @@ def appeal_decide(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "Choose whether the decision stands.")
         return redirect(back)
     try:
-        moderation.appeal_decide(
+        appeals.appeal_decide(
             acting_user=request.user,
             appeal=appeal,
             overturn=form.cleaned_data["decision"] == "overturned",
@@ -332,7 +313,7 @@ def appeal_decide(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except PermissionDenied:
         raise Http404("No such appeal.") from None
-    except moderation.AlreadyHandled as handled:
+    except AlreadyHandled as handled:
         messages.info(request, handled.message)
     else:
         messages.success(request, "Appeal answered; the member is told.")
@@ -343,8 +324,6 @@ def appeal_decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _flaggable_post_or_404(request: HttpRequest, kind: str, pk: int):
-    from discussions.selectors import discussion_get_visible_or_404, reply_list_visible_to
-
     if kind == "discussion":
         return discussion_get_visible_or_404(request.user, pk)
     if kind == "reply":
@@ -372,7 +351,7 @@ def flag(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     if not form.is_valid():
         return render(request, "moderation/flag.html", context, status=400)
     try:
-        moderation.flag_create(
+        flags.flag_create(
             flagger=request.user,
             post=post,
             reason=form.cleaned_data["reason"],
@@ -419,7 +398,7 @@ def appeal(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return render(request, "moderation/appeal.html", context, status=400)
     try:
-        moderation.appeal_create(appellant=request.user, action=notice.action, text=form.cleaned_data["text"])
+        appeals.appeal_create(appellant=request.user, action=notice.action, text=form.cleaned_data["text"])
     except PermissionDenied:
         raise Http404("No such notice.") from None
     except ValidationError as error:

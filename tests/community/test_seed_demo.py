@@ -75,7 +75,7 @@ def _mecfs() -> Community:
 
 
 def ban_maya_from_mecfs():
-    from moderation.services import member_ban
+    from moderation.member_actions import member_ban
 
     member_ban(acting_user=_demo("sam_mod"), user=_demo("maya"), community=_mecfs(), reason="demo ban")
 
@@ -90,13 +90,13 @@ def ban_maya_briefly_and_let_it_expire():
 
 
 def mute_theo_in_mecfs():
-    from moderation.services import member_mute
+    from moderation.member_actions import member_mute
 
     member_mute(acting_user=_demo("sam_mod"), user=_demo("theo"), community=_mecfs(), days=7, reason="demo mute")
 
 
 def suspend_dr_okafor():
-    from moderation.services import member_suspend
+    from moderation.member_actions import member_suspend
 
     member_suspend(acting_user=_staff(), user=_demo("dr_okafor"), reason="demo suspension")
 

@@ -9,8 +9,9 @@ from django.utils import timezone
 from community.models import Membership
 from discussions.models import Discussion, Visibility
 from discussions.selectors import reply_refusal
-from moderation import services as moderation
+from moderation.member_actions import member_ban, member_mute, member_suspend
 from moderation.models import KeywordRule
+from moderation.services import discussion_lock
 
 
 @pytest.fixture
@@ -50,7 +51,7 @@ def test_it_tells_the_author_of_a_held_discussion_that_replies_open_once_a_moder
 def test_it_tells_a_muted_member_why_they_cannot_reply_and_until_when(client, joined, mecfs, mecfs_moderator):
     author, other = joined
     discussion = _start(author)
-    moderation.member_mute(acting_user=mecfs_moderator, user=other, community=mecfs, days=3, reason="Shouting")
+    member_mute(acting_user=mecfs_moderator, user=other, community=mecfs, days=3, reason="Shouting")
     until = timezone.localtime(timezone.now() + timedelta(days=3))
 
     client.force_login(other)
@@ -68,7 +69,7 @@ def test_it_tells_a_muted_member_why_they_cannot_reply_and_until_when(client, jo
 def test_it_tells_a_suspended_member_until_when(client, joined, staff):
     author, other = joined
     discussion = _start(author)
-    moderation.member_suspend(acting_user=staff, user=other, days=10, reason="Spam")
+    member_suspend(acting_user=staff, user=other, days=10, reason="Spam")
     until = timezone.localtime(timezone.now() + timedelta(days=10))
 
     client.force_login(other)
@@ -80,7 +81,7 @@ def test_it_tells_a_suspended_member_until_when(client, joined, staff):
 def test_it_tells_a_banned_member_and_says_when_a_ban_ends(joined, mecfs, mecfs_moderator):
     author, other = joined
     discussion = _start(author)
-    moderation.member_ban(acting_user=mecfs_moderator, user=other, community=mecfs, days=5)
+    member_ban(acting_user=mecfs_moderator, user=other, community=mecfs, days=5)
     until = timezone.localtime(timezone.now() + timedelta(days=5))
     refusal = reply_refusal(other, discussion)
     assert "banned you from #mecfs" in refusal and f"until {until:%-d %B %Y}" in refusal
@@ -89,7 +90,7 @@ def test_it_tells_a_banned_member_and_says_when_a_ban_ends(joined, mecfs, mecfs_
 def test_it_tells_everyone_a_locked_discussion_takes_no_replies(client, joined, mecfs_moderator):
     author, other = joined
     discussion = _start(author)
-    moderation.discussion_lock(acting_user=mecfs_moderator, discussion=discussion)
+    discussion_lock(acting_user=mecfs_moderator, discussion=discussion)
     client.force_login(other)
     assert "locked" in page(client, discussion)
     assert "locked" in reply_refusal(other, discussion)

@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from community.models import Membership
 from discussions import services
 from discussions.models import Discussion, Reply, Revision, Visibility
-from moderation import services as moderation
+from moderation.services import discussion_lock, discussion_pin
 
 
 @pytest.fixture
@@ -185,7 +185,7 @@ def test_a_racing_duplicate_returns_the_reply_that_won(start, other_member, monk
 def test_a_locked_discussion_refuses_replies(start, other_member, moderator, mecfs, add_member):
     discussion = start()
     add_member(moderator, mecfs, role=Membership.Role.MODERATOR)
-    moderation.discussion_lock(acting_user=moderator, discussion=discussion)
+    discussion_lock(acting_user=moderator, discussion=discussion)
 
     with pytest.raises(PermissionDenied, match="locked"):
         services.reply_create(author=other_member, discussion=discussion, body="Too late")
@@ -282,11 +282,11 @@ def test_an_author_can_delete_their_discussion(start, member):
 def test_only_moderators_pin_and_lock(start, member, moderator, staff, mecfs, add_member):
     discussion = start()
     with pytest.raises(PermissionDenied):
-        moderation.discussion_pin(acting_user=member, discussion=discussion)
+        discussion_pin(acting_user=member, discussion=discussion)
     add_member(moderator, mecfs, role=Membership.Role.MODERATOR)
 
-    moderation.discussion_pin(acting_user=moderator, discussion=discussion)
-    moderation.discussion_lock(acting_user=staff, discussion=discussion)
+    discussion_pin(acting_user=moderator, discussion=discussion)
+    discussion_lock(acting_user=staff, discussion=discussion)
 
     discussion.refresh_from_db()
     assert discussion.is_pinned and discussion.is_locked

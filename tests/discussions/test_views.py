@@ -9,7 +9,7 @@ from django.utils import timezone
 from community.models import Membership
 from discussions import services
 from discussions.models import Discussion, Reply, Visibility
-from moderation import services as moderation
+from moderation.services import discussion_lock, discussion_pin
 from tests.helpers.privacy import normalised
 
 
@@ -210,8 +210,8 @@ def test_visitors_get_a_sign_in_link_instead_of_a_reply_box(client, start):
 def test_the_page_marks_pinned_locked_edited_and_content_warnings(client, member, staff, start):
     discussion = start(content_warning="blood tests")
     services.discussion_edit(acting_user=member, discussion=discussion, title="Pacing", body="Edited text")
-    moderation.discussion_pin(acting_user=staff, discussion=discussion)
-    moderation.discussion_lock(acting_user=staff, discussion=discussion)
+    discussion_pin(acting_user=staff, discussion=discussion)
+    discussion_lock(acting_user=staff, discussion=discussion)
 
     html = client.get(discussion.get_absolute_url()).content.decode()
 
@@ -270,7 +270,7 @@ def test_a_double_submitted_reply_gives_one_reply(as_other, start):
 
 def test_a_locked_discussion_refuses_the_reply_and_keeps_the_text(as_other, staff, start):
     discussion = start()
-    moderation.discussion_lock(acting_user=staff, discussion=discussion)
+    discussion_lock(acting_user=staff, discussion=discussion)
 
     response = as_other.post(f"/d/{discussion.pk}/reply/", reply_form(body="My careful long reply"))
 

@@ -12,8 +12,12 @@ import pytest
 from django.db import connection, connections
 
 from discussions.models import Reply
-from moderation import services as moderation
+from moderation import member_actions, post_actions
+from moderation.audit import AlreadyHandled, record_action
+from moderation.flags import flag_create
+from moderation.member_actions import member_ban
 from moderation.models import Flag, ModerationAction
+from moderation.post_actions import Seen, flags_dismiss, post_approve, post_remove
 
 pytestmark = [
     pytest.mark.postgres,
@@ -27,13 +31,14 @@ pytestmark = [
 
 def race(monkeypatch, *calls):
     """Run the calls in threads that start together; each holds its row lock a moment before writing."""
-    original_record = moderation._record
 
     def slow_record(**kwargs):
         time.sleep(0.3)  # keep the lock held so the other thread really waits on it
-        return original_record(**kwargs)
+        return record_action(**kwargs)
 
-    monkeypatch.setattr(moderation, "_record", slow_record)
+    # Where the raced actions look the audit step up.
+    monkeypatch.setattr(post_actions, "record_action", slow_record)
+    monkeypatch.setattr(member_actions, "record_action", slow_record)
     barrier = threading.Barrier(len(calls))
     outcomes: list = [None] * len(calls)
 
@@ -57,11 +62,11 @@ def race(monkeypatch, *calls):
 def test_two_moderators_removing_the_same_reply_one_wins(monkeypatch, moderator, other_moderator, reply):
     outcomes = race(
         monkeypatch,
-        lambda: moderation.post_remove(acting_user=moderator, post=Reply.objects.get(pk=reply.pk), reason="A"),
-        lambda: moderation.post_remove(acting_user=other_moderator, post=Reply.objects.get(pk=reply.pk), reason="B"),
+        lambda: post_remove(acting_user=moderator, post=Reply.objects.get(pk=reply.pk), reason="A"),
+        lambda: post_remove(acting_user=other_moderator, post=Reply.objects.get(pk=reply.pk), reason="B"),
     )
     winners = [outcome for outcome in outcomes if isinstance(outcome, ModerationAction)]
-    losers = [outcome for outcome in outcomes if isinstance(outcome, moderation.AlreadyHandled)]
+    losers = [outcome for outcome in outcomes if isinstance(outcome, AlreadyHandled)]
     assert len(winners) == 1 and len(losers) == 1, outcomes
     assert "Already handled" in losers[0].message
     assert ModerationAction.objects.count() == 1
@@ -69,15 +74,15 @@ def test_two_moderators_removing_the_same_reply_one_wins(monkeypatch, moderator,
 
 
 def test_remove_and_dismiss_of_the_same_flag_at_once_one_wins(monkeypatch, moderator, other_moderator, member, reply):
-    moderation.flag_create(flagger=member, post=reply, reason=Flag.Reason.SPAM)
-    seen = moderation.Seen(status="published", had_open_flags=True)
+    flag_create(flagger=member, post=reply, reason=Flag.Reason.SPAM)
+    seen = Seen(status="published", had_open_flags=True)
     outcomes = race(
         monkeypatch,
-        lambda: moderation.post_remove(acting_user=moderator, post=Reply.objects.get(pk=reply.pk), seen=seen),
-        lambda: moderation.flags_dismiss(acting_user=other_moderator, post=Reply.objects.get(pk=reply.pk), seen=seen),
+        lambda: post_remove(acting_user=moderator, post=Reply.objects.get(pk=reply.pk), seen=seen),
+        lambda: flags_dismiss(acting_user=other_moderator, post=Reply.objects.get(pk=reply.pk), seen=seen),
     )
     winners = [outcome for outcome in outcomes if isinstance(outcome, ModerationAction)]
-    losers = [outcome for outcome in outcomes if isinstance(outcome, moderation.AlreadyHandled)]
+    losers = [outcome for outcome in outcomes if isinstance(outcome, AlreadyHandled)]
     assert len(winners) == 1 and len(losers) == 1, outcomes
     flag = Flag.objects.get()
     entry = ModerationAction.objects.get()
@@ -92,14 +97,14 @@ def test_remove_and_dismiss_of_the_same_flag_at_once_one_wins(monkeypatch, moder
 
 def test_approve_and_remove_of_a_held_post_at_once_one_wins(monkeypatch, moderator, other_moderator, reply):
     Reply.objects.filter(pk=reply.pk).update(status=Reply.Status.HELD)
-    seen = moderation.Seen(status="held")
+    seen = Seen(status="held")
     outcomes = race(
         monkeypatch,
-        lambda: moderation.post_approve(acting_user=moderator, post=Reply.objects.get(pk=reply.pk), seen=seen),
-        lambda: moderation.post_remove(acting_user=other_moderator, post=Reply.objects.get(pk=reply.pk), seen=seen),
+        lambda: post_approve(acting_user=moderator, post=Reply.objects.get(pk=reply.pk), seen=seen),
+        lambda: post_remove(acting_user=other_moderator, post=Reply.objects.get(pk=reply.pk), seen=seen),
     )
     assert sum(isinstance(outcome, ModerationAction) for outcome in outcomes) == 1, outcomes
-    assert sum(isinstance(outcome, moderation.AlreadyHandled) for outcome in outcomes) == 1, outcomes
+    assert sum(isinstance(outcome, AlreadyHandled) for outcome in outcomes) == 1, outcomes
     assert ModerationAction.objects.count() == 1
 
 
@@ -107,9 +112,9 @@ def test_two_bans_of_the_same_member_at_once_make_one_sanction(monkeypatch, mode
     author, _ = members
     outcomes = race(
         monkeypatch,
-        lambda: moderation.member_ban(acting_user=moderator, user=author, community=mecfs),
-        lambda: moderation.member_ban(acting_user=other_moderator, user=author, community=mecfs),
+        lambda: member_ban(acting_user=moderator, user=author, community=mecfs),
+        lambda: member_ban(acting_user=other_moderator, user=author, community=mecfs),
     )
-    assert sum(isinstance(outcome, moderation.AlreadyHandled) for outcome in outcomes) == 1, outcomes
+    assert sum(isinstance(outcome, AlreadyHandled) for outcome in outcomes) == 1, outcomes
     assert author.sanctions.count() == 1
     assert ModerationAction.objects.count() == 1

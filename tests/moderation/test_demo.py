@@ -2,7 +2,7 @@ from accounts.models import User
 from community.management.commands.seed_demo import Command
 from moderation.demo import seed_moderation_demo
 from moderation.models import Flag
-from moderation.selectors import moderation_queue_for
+from moderation.queue import moderation_queue_for
 
 
 def test_the_demo_moderator_has_a_non_empty_queue_and_seeding_twice_converges(db):

@@ -7,9 +7,9 @@ from django.utils import timezone
 
 from discussions import services
 from discussions.models import Discussion, Visibility
-from moderation import services as moderation
 from moderation.crisis import keyword_matches, validate_keyword_pattern
 from moderation.models import Flag, KeywordRule
+from moderation.screening import keyword_rule_create, screen_post, screening_record
 
 CATASTROPHIC = [
     "(a+)+$",
@@ -62,11 +62,11 @@ def test_matching_the_worst_allowed_pattern_on_huge_text_is_fast():
 
 
 def _screen(author, communities, body, title="A question"):
-    return moderation.screen_post(author=author, communities=communities, title=title, body=body)
+    return screen_post(author=author, communities=communities, title=title, body=body)
 
 
 def test_a_refuse_rule_refuses_with_its_message(members, mecfs, moderator):
-    moderation.keyword_rule_create(
+    keyword_rule_create(
         acting_user=moderator, community=mecfs, pattern="miracle cure", action="refuse", message="No cure claims."
     )
     screening = _screen(members[0], [mecfs], "I found a miracle cure!")
@@ -74,10 +74,8 @@ def test_a_refuse_rule_refuses_with_its_message(members, mecfs, moderator):
 
 
 def test_hold_and_flag_rules_and_site_wide_rules(members, mecfs, moderator, staff):
-    moderation.keyword_rule_create(
-        acting_user=moderator, community=mecfs, pattern=r"buy\s{1,3}now", is_regex=True, action="hold"
-    )
-    moderation.keyword_rule_create(acting_user=staff, community=None, pattern="casino", action="flag")
+    keyword_rule_create(acting_user=moderator, community=mecfs, pattern=r"buy\s{1,3}now", is_regex=True, action="hold")
+    keyword_rule_create(acting_user=staff, community=None, pattern="casino", action="flag")
     screening = _screen(members[0], [mecfs], "Buy now at the casino")
     assert screening.hold and not screening.refused
     assert [reason for reason, _ in screening.flags] == [Flag.Reason.OTHER, Flag.Reason.OTHER]
@@ -85,7 +83,7 @@ def test_hold_and_flag_rules_and_site_wide_rules(members, mecfs, moderator, staf
 
 def test_only_staff_make_site_wide_rules_and_other_communities_rules_do_not_apply(moderator, members, mecfs, pots):
     with pytest.raises(Exception, match="staff"):
-        moderation.keyword_rule_create(acting_user=moderator, community=None, pattern="x")
+        keyword_rule_create(acting_user=moderator, community=None, pattern="x")
     KeywordRule.objects.create(community=pots, pattern="salt", action="refuse")
     assert not _screen(members[0], [mecfs], "salt loading").refused
 
@@ -117,7 +115,7 @@ def test_crisis_words_never_block_but_flag_for_the_top_of_the_queue(members, mec
     discussion = services.discussion_create(
         author=members[0], title="Tonight", body="I want to die.", hashtags=["mecfs"], visibility=Visibility.COMMUNITY
     )
-    flags = moderation.screening_record(post=discussion, screening=screening)
+    flags = screening_record(post=discussion, screening=screening)
     assert [flag.reason for flag in flags] == [Flag.Reason.CRISIS]
     assert flags[0].is_system
     assert Discussion.objects.get(pk=discussion.pk).status == Discussion.Status.PUBLISHED

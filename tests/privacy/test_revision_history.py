@@ -6,8 +6,9 @@ import pytest
 
 from discussions import services
 from discussions.models import AuthorAction, Discussion, Revision
-from moderation import services as moderation
+from moderation.flags import flag_create
 from moderation.models import ModerationAction
+from moderation.post_actions import REDACTION_MARK, post_redact
 from tests.helpers.users import enable_two_factor
 
 pytestmark = pytest.mark.django_db
@@ -141,12 +142,12 @@ def test_the_reply_author_sees_and_purges_their_replys_earlier_version(world, ed
 def test_what_a_moderator_redacted_stays_in_the_log_for_its_retention_after_a_purge(world, edited):
     author = world.users["author"]
     services.discussion_edit(acting_user=author, discussion=edited, title=edited.title, body="call me on cnryphone")
-    redaction = moderation.post_redact(acting_user=world.users["mod_this"], post=edited, span="cnryphone")
+    redaction = post_redact(acting_user=world.users["mod_this"], post=edited, span="cnryphone")
     kept_until = redaction.purge_after
     edited.refresh_from_db()
     services.discussion_edit(acting_user=author, discussion=edited, title=edited.title, body="call me later")
     redacted_version = Revision.objects.filter(discussion=edited).count()
-    assert moderation.REDACTION_MARK in Revision.objects.filter(discussion=edited).latest("pk").body
+    assert REDACTION_MARK in Revision.objects.filter(discussion=edited).latest("pk").body
 
     assert world.client("author").post(_purge(edited, redacted_version)).status_code == 302
 
@@ -157,7 +158,7 @@ def test_what_a_moderator_redacted_stays_in_the_log_for_its_retention_after_a_pu
 
 
 def test_a_reported_post_keeps_its_earlier_versions_until_a_moderator_has_reviewed_it(world, edited):
-    moderation.flag_create(flagger=world.users["member"], post=edited, reason="harassment")
+    flag_create(flagger=world.users["member"], post=edited, reason="harassment")
     author = world.client("author")
 
     response = author.post(_purge(edited, 1), follow=True)

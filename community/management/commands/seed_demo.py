@@ -25,8 +25,9 @@ from community.models import Community, CommunityAlias, Membership
 from discussions.models import Discussion, Reply, Visibility
 from discussions.services import discussion_create, reply_create
 from moderation.demo import seed_moderation_demo
+from moderation.member_actions import sanction_lift
 from moderation.models import Sanction
-from moderation.services import post_remove, sanction_lift
+from moderation.post_actions import post_remove
 
 DEMO_PASSWORD = "spoonful-demo-pass"
 REPAIR_REASON = "The demo was seeded again (seed_demo)."

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from moderation.services import moderation_purge_expired
+from moderation.post_actions import moderation_purge_expired
 
 
 class Command(BaseCommand):

@@ -1,0 +1,145 @@
+"""Screening at posting time: the keyword rules moderators keep, and the checks a post
+passes before it is saved (rules, new-account holds, crisis words); then the system
+flags it files once the post exists.
+"""
+
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import User
+from community.models import Community
+from discussions.models import Discussion, DiscussionTag, Reply
+from moderation.audit import Post, post_lookup, record_action, require_community_moderator
+from moderation.crisis import MAX_SCREENED_CHARS, compile_keyword_pattern, find_crisis_phrases
+from moderation.crisis_alerts import crisis_alert_on_commit
+from moderation.models import Flag, KeywordRule, ModerationAction
+
+logger = logging.getLogger(__name__)
+
+
+# --- Keyword rules ------------------------------------------------------------------------
+
+
+def keyword_rule_create(
+    *,
+    acting_user: User,
+    community: Community | None,
+    pattern: str,
+    is_regex: bool = False,
+    action: str = KeywordRule.Action.FLAG,
+    message: str = "",
+) -> KeywordRule:
+    """Moderators add rules for their community; site-wide rules are staff only."""
+    if community is None:
+        if not acting_user.is_staff:
+            raise PermissionDenied("Only staff can add site-wide rules.")
+    else:
+        require_community_moderator(acting_user, community)
+    with transaction.atomic():
+        rule = KeywordRule(
+            community=community,
+            pattern=pattern.strip(),
+            is_regex=is_regex,
+            action=action,
+            message=message.strip()[:300],
+            created_by=acting_user,
+        )
+        rule.save()
+        record_action(
+            acting_user=acting_user,
+            kind=ModerationAction.Kind.KEYWORD_RULE,
+            community=community,
+            after={"rule_id": rule.pk, "pattern": rule.pattern, "is_regex": is_regex, "action": action},
+        )
+    return rule
+
+
+# --- Screening a post ---------------------------------------------------------------------
+
+
+@dataclass
+class Screening:
+    """What the posting-time checks decided about a post that is about to be written."""
+
+    refused: bool = False
+    refusal_message: str = ""
+    hold: bool = False
+    hold_reasons: list[str] = field(default_factory=list)
+    # (Flag.Reason, detail) pairs filed as system flags once the post exists.
+    flags: list[tuple[str, str]] = field(default_factory=list)
+    crisis: bool = False
+
+
+DEFAULT_REFUSAL = "This post can't be published as written. Please check the community guidelines."
+
+
+def _posts_by_in(author: User, community: Community) -> int:
+    tagged = DiscussionTag.objects.filter(tag_id=community.tag_id).values("content_object_id")
+    discussions = Discussion.objects.filter(author=author, pk__in=tagged).count()
+    replies = Reply.objects.filter(author=author, discussion_id__in=tagged).count()
+    return discussions + replies
+
+
+def screen_post(*, author: User, communities, title: str = "", body: str) -> Screening:
+    """Check a post before it is saved: keyword rules, new-account holds, crisis words.
+
+    Crisis words never refuse or hold a post; they mark it for the top of the
+    queue and tell the caller to show the poster crisis resources.
+    """
+    communities = list(communities)
+    text = f"{title}\n{body}"[:MAX_SCREENED_CHARS]
+    screening = Screening()
+
+    rules = KeywordRule.objects.filter(Q(community__isnull=True) | Q(community__in=communities)).order_by("pk")
+    for rule in rules:
+        try:
+            matcher = compile_keyword_pattern(rule.pattern, is_regex=rule.is_regex)
+        except ValidationError:
+            logger.warning("keyword rule %s is not safe and was skipped", rule.pk)
+            continue
+        if matcher.search(text) is None:
+            continue
+        if rule.action == KeywordRule.Action.REFUSE:
+            screening.refused = True
+            screening.refusal_message = rule.message or DEFAULT_REFUSAL
+            return screening
+        if rule.action == KeywordRule.Action.HOLD:
+            screening.hold = True
+            screening.hold_reasons.append("keyword rule")
+            screening.flags.append((Flag.Reason.OTHER, f"Held by keyword rule {rule.pk}: {rule.pattern}"[:500]))
+        else:
+            screening.flags.append((Flag.Reason.OTHER, f"Keyword rule {rule.pk}: {rule.pattern}"[:500]))
+
+    now = timezone.now()
+    for community in communities:
+        holds, days = community.new_account_hold_posts, community.new_account_days
+        if not holds or not days or author.date_joined <= now - timedelta(days=days):
+            continue
+        if _posts_by_in(author, community) < holds:
+            screening.hold = True
+            screening.hold_reasons.append("new account")
+            break
+
+    matches = find_crisis_phrases(text)
+    if matches:
+        screening.crisis = True
+        phrases = ", ".join(sorted({match.phrase for match in matches}))
+        screening.flags.append((Flag.Reason.CRISIS, f"Crisis words: {phrases}"[:500]))
+    return screening
+
+
+def screening_record(*, post: Post, screening: Screening) -> list[Flag]:
+    """File the screening's system flags for a post just created (call in the same
+    transaction); crisis words also alert the moderators once it commits."""
+    if any(reason == Flag.Reason.CRISIS for reason, _ in screening.flags):
+        crisis_alert_on_commit(post)
+    return [
+        Flag.objects.create(flagger=None, reason=reason, detail=detail, **post_lookup(post))
+        for reason, detail in screening.flags
+    ]
