@@ -12,7 +12,11 @@ def test_it_reports_healthy_when_database_and_channel_layer_answer(client):
     response = client.get("/healthz")
 
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "checks": {"database": "ok", "channel_layer": "ok"}}
+    assert response.json() == {
+        "status": "ok",
+        "checks": {"database": "ok", "channel_layer": "ok"},
+        "workers": {"status": "no heartbeat yet", "last_heartbeat_age_seconds": None},
+    }
     assert "no-cache" in response["Cache-Control"]
 
 

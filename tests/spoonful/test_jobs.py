@@ -108,7 +108,7 @@ def test_the_daily_digest_fires_at_its_time_once_even_with_two_workers(db, durab
     _frozen(monkeypatch, digest.next_run.replace(minute=0, second=30))
     scheduler()  # the first worker's scheduler takes the turn
     scheduler()  # the second worker's finds nothing due
-    assert queued_job_names().count("notifications.services.send_digests") == 1
+    assert queued_job_names().count("notifications.emails.send_digests") == 1
 
     run_queued_jobs()
     run_queued_jobs()
