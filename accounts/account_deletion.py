@@ -21,6 +21,7 @@ from discussions import events
 from discussions.models import Discussion, Reply, Revision
 from discussions.search import search_index_update
 from moderation.models import ModerationAction
+from spoonful import jobs
 
 
 class PostsChoice:
@@ -125,5 +126,5 @@ def account_delete(*, user: User, posts: str) -> None:
         events.access_changed(user_id=user_id)
         for discussion_id in touched:
             events.discussion_changed(discussion_id=discussion_id)
-            # The search index holds the old text: rebuild it once the rows are blank.
-            transaction.on_commit(lambda pk=discussion_id: search_index_update(pk))
+            # The search index holds the old text: rebuilt from the blanked rows.
+            jobs.enqueue(search_index_update, discussion_id)

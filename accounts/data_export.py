@@ -6,7 +6,6 @@ and stored in private storage, which has no URL; only the owner downloads them, 
 
 import json
 import logging
-import threading
 from datetime import timedelta
 
 from allauth.account.models import EmailAddress
@@ -15,7 +14,6 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import close_old_connections, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -25,6 +23,7 @@ from discussions.drafts import draft_list_for_export
 from discussions.models import Discussion, Reply
 from moderation.models import Flag
 from notifications.models import HashtagFollow, Notification, NotificationPreference
+from spoonful import jobs
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +42,7 @@ def _post_count(user: User) -> int:
 def data_export_request(*, user: User) -> DataExport:
     """Start an export of everything the member gave us. The caller has reauthenticated them.
 
-    Small accounts are built now (a few queries); larger ones after commit, in a thread.
+    Small accounts are built now (a few queries); larger ones by a job queued with the request.
     """
     if not (user.is_authenticated and user.is_active):
         raise PermissionDenied("Sign in to export your data.")
@@ -52,22 +51,8 @@ def data_export_request(*, user: User) -> DataExport:
         data_export_build(export.pk)
         export.refresh_from_db()
     else:
-        transaction.on_commit(lambda: _build_in_thread(export.pk))
+        jobs.enqueue(data_export_build, export.pk)
     return export
-
-
-def _build_in_thread(export_id: int) -> threading.Thread:
-    def run() -> None:
-        close_old_connections()
-        try:
-            data_export_build(export_id)
-        finally:
-            # A thread has its own connection; leaving it open would leak one per export.
-            connection.close()
-
-    thread = threading.Thread(target=run, name=f"data-export-{export_id}", daemon=True)
-    thread.start()
-    return thread
 
 
 def data_export_build(export_id: int) -> None:

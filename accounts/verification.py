@@ -24,6 +24,7 @@ from accounts.models import (
     User,
     VerificationEvent,
     VerificationEvidence,
+    private_storage,
 )
 from accounts.selectors import is_verified_professional
 from accounts.uploads import EVIDENCE_MAX_FILES, CheckedFile, check_evidence
@@ -31,6 +32,7 @@ from community.models import Membership
 from discussions import events
 from notifications.models import Notification
 from notifications.services import notify
+from spoonful import jobs
 
 logger = logging.getLogger(__name__)
 
@@ -165,9 +167,13 @@ def _delete_evidence(application: ProfessionalVerification) -> None:
         evidence.deleted_at = now
         evidence.save(update_fields=["file", "deleted_at"])
         if name:
-            storage = evidence.file.storage
-            # Delete after commit: a rolled-back decision still has its evidence.
-            transaction.on_commit(lambda storage=storage, name=name: storage.delete(name))
+            # A job, so a rolled-back decision still has its evidence and a failed delete is retried.
+            jobs.enqueue(evidence_file_delete, name)
+
+
+def evidence_file_delete(name: str) -> None:
+    """A job: remove one evidence file from private storage (nothing to do if it is gone)."""
+    private_storage().delete(name)
 
 
 def verification_approve(

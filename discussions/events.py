@@ -2,12 +2,15 @@
 
 Services call these after they change something; each schedules its publish
 for after the transaction commits, so a rolled-back change is never announced.
+This is the only place that waits for a commit to publish; follow-up work that
+must not be lost is a job (``spoonful.jobs``), queued with the change itself.
 Events carry identifiers and numbers only; what a socket finally receives is
 decided (and rendered once per audience) by the receiving process in
 ``discussions.live.hub``, which re-reads the database.
 """
 
 import logging
+from collections.abc import Iterable
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -34,12 +37,14 @@ def _publish_after_commit(event: dict) -> None:
     transaction.on_commit(send)
 
 
-def _send_to_group_after_commit(group: str, event: dict) -> None:
+def _send_to_groups_after_commit(groups: list[str], event: dict) -> None:
     def send() -> None:
         try:
-            async_to_sync(get_channel_layer().group_send)(group, event)
+            layer = get_channel_layer()
+            for group in groups:
+                async_to_sync(layer.group_send)(group, event)
         except Exception:
-            logger.warning("live update to %s could not be sent", group, exc_info=True)
+            logger.warning("live update %s to %d group(s) could not be sent", event["type"], len(groups), exc_info=True)
 
     transaction.on_commit(send)
 
@@ -70,4 +75,9 @@ def access_changed(*, user_id: int, ended_session_key: str | None = None) -> Non
     if ended_session_key:
         event["ended_session"] = transport.session_fingerprint(ended_session_key)
     _publish_after_commit(event)
-    _send_to_group_after_commit(user_group_name(user_id), event)
+    _send_to_groups_after_commit([user_group_name(user_id)], event)
+
+
+def bells_changed(*, user_ids: Iterable[int]) -> None:
+    """New notifications: each member's bell asks for its count again (a frame with no count in it)."""
+    _send_to_groups_after_commit([user_group_name(user_id) for user_id in user_ids], {"type": "notification.created"})

@@ -12,10 +12,7 @@ wins; the second gets ``AlreadyHandled`` saying what happened, and nothing of it
 is written. (SQLite ignores the lock but serialises writers anyway.)
 """
 
-from functools import partial
-
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
@@ -28,6 +25,7 @@ from moderation.models import ModerationAction, ModerationNotice
 from moderation.selectors import can_moderate_post, communities_of, moderation_scope_for, post_kind
 from notifications.models import Notification
 from notifications.services import notify, notify_discussion_created, notify_reply_created
+from spoonful import jobs
 
 Post = Discussion | Reply
 MAX_REASON_LENGTH = 500
@@ -120,19 +118,20 @@ def already_handled(post: Post, what: str) -> AlreadyHandled:
 
 
 def announce_change(post: Post, *, first_publication: bool = False) -> None:
-    """Live update, search index and, on first publication, notifications (all after commit)."""
+    """The live update (after commit), and jobs queued with the change: the search index and,
+    on first publication, notifications."""
     discussion_id = post.discussion_id if isinstance(post, Reply) else post.pk
-    transaction.on_commit(partial(search_index_update, discussion_id), robust=True)
+    jobs.enqueue(search_index_update, discussion_id)
     if isinstance(post, Reply):
         if first_publication:
             events.reply_created(discussion_id=post.discussion_id, number=post.number)
-            transaction.on_commit(partial(notify_reply_created, post.pk), robust=True)
+            jobs.enqueue(notify_reply_created, post.pk)
         else:
             events.reply_changed(discussion_id=post.discussion_id, number=post.number)
     else:
         events.discussion_changed(discussion_id=post.pk)
         if first_publication:
-            transaction.on_commit(partial(notify_discussion_created, post.pk), robust=True)
+            jobs.enqueue(notify_discussion_created, post.pk)
 
 
 # --- The audit row and the member told ----------------------------------------------------

@@ -7,7 +7,7 @@ from accounts.models import User
 from discussions.models import Reply
 from discussions.selectors import can_see_discussion, reply_list_visible_to
 from moderation.audit import Post, check_guideline, post_lookup
-from moderation.crisis_alerts import crisis_alert_on_commit
+from moderation.crisis_alerts import crisis_alert_enqueue
 from moderation.models import Flag
 from moderation.selectors import communities_of, discussion_of
 
@@ -42,7 +42,7 @@ def flag_create(*, flagger: User, post: Post, reason: str, guideline: int | None
     try:
         with transaction.atomic():
             if reason == Flag.Reason.CRISIS:
-                crisis_alert_on_commit(post, exclude_user_ids=(flagger.pk,))
+                crisis_alert_enqueue(post, exclude_user_ids=(flagger.pk,))
             return Flag.objects.create(
                 flagger=flagger, reason=reason, guideline=guideline, detail=detail, **post_lookup(post)
             )

@@ -71,6 +71,9 @@ class Flag(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
+    # For a crisis flag: when its moderators were alerted. The alert job sets it in the
+    # transaction that writes the alerts, so a second run of the job alerts nobody twice.
+    alerted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

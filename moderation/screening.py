@@ -17,7 +17,7 @@ from community.models import Community
 from discussions.models import Discussion, DiscussionTag, Reply
 from moderation.audit import Post, post_lookup, record_action, require_community_moderator
 from moderation.crisis import MAX_SCREENED_CHARS, compile_keyword_pattern, find_crisis_phrases
-from moderation.crisis_alerts import crisis_alert_on_commit
+from moderation.crisis_alerts import crisis_alert_enqueue
 from moderation.models import Flag, KeywordRule, ModerationAction
 
 logger = logging.getLogger(__name__)
@@ -138,7 +138,7 @@ def screening_record(*, post: Post, screening: Screening) -> list[Flag]:
     """File the screening's system flags for a post just created (call in the same
     transaction); crisis words also alert the moderators once it commits."""
     if any(reason == Flag.Reason.CRISIS for reason, _ in screening.flags):
-        crisis_alert_on_commit(post)
+        crisis_alert_enqueue(post)
     return [
         Flag.objects.create(flagger=None, reason=reason, detail=detail, **post_lookup(post))
         for reason, detail in screening.flags

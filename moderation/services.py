@@ -3,8 +3,6 @@ communities (re-tag), and let fewer people read it. Each is audited
 (``moderation.audit``); the author is told where the action concerns their words.
 """
 
-from functools import partial
-
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
@@ -32,6 +30,7 @@ from moderation.audit import record_action as _record
 from moderation.audit import require_post_moderator as _require_post_moderator
 from moderation.models import ModerationAction
 from moderation.selectors import communities_moderated_by, communities_of
+from spoonful import jobs
 
 # As at posting (discussions.services.MAX_HASHTAGS).
 MAX_HASHTAGS = 5
@@ -275,6 +274,6 @@ def discussion_narrow_visibility(
             )
         # Sockets of readers who lost access re-check and close; search forgets it for them.
         events.discussion_changed(discussion_id=locked.pk)
-        transaction.on_commit(partial(search_index_update, locked.pk), robust=True)
+        jobs.enqueue(search_index_update, locked.pk)
     discussion.visibility = visibility
     return action

@@ -1,23 +1,27 @@
 """Notification emails: immediate ones, the daily digest, and one-click unsubscribe links.
 
-Email never runs in the request: immediate emails go out on a short-lived daemon thread
-(``send_soon``), and ``manage.py send_notification_digests`` (run by a scheduler) sends
-the daily digests and anything the thread did not finish. Each notification moves
-IMMEDIATE/DIGEST -> SENDING -> SENT exactly once, so no email is sent twice. Emails
-re-check access at send time; an email about a post that is not public carries neither
-its title nor its text.
+Email never runs in the request. ``send_immediate`` is a job (``spoonful.jobs``) queued
+with the notifications it sends; ``send_digests`` runs every hour (``spoonful.schedules``)
+and sends each member's digest once a day, at the hour they chose in their time zone.
+Each notification moves IMMEDIATE/DIGEST -> SENDING -> SENT once, so a job that runs
+twice sends nothing twice. A worker that dies between sending and recording may send
+one email again; it carries the same Message-ID, which mail clients fold into one.
+Emails re-check access at send time; an email about a post that is not public carries
+neither its title nor its text.
 """
 
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from threading import Thread
+from datetime import date, datetime, timedelta
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
-from django.db import close_old_connections, connection
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -26,8 +30,8 @@ from accounts.models import User
 from accounts.selectors import is_moderator_anywhere
 from discussions.models import Discussion, Reply
 from discussions.selectors import can_see_discussion
-from notifications.models import Notification, NotificationPreference
-from notifications.preferences import ALWAYS_ON, preferences_for
+from notifications.models import DigestTime, Notification, NotificationPreference
+from notifications.preferences import ALWAYS_ON, digest_time_for, preferences_for
 
 logger = logging.getLogger(__name__)
 
@@ -141,30 +145,54 @@ def email_item(notification: Notification) -> EmailItem | None:
     )
 
 
-def _deliver(user: User, subject: str, context: dict, kinds: Iterable[str], template: str) -> None:
+class DeliveryFailed(Exception):
+    """Some emails could not be handed to the mail server; the job is tried again later."""
+
+
+def _message_id(what: str) -> str:
+    """The same id every time the same email is sent, so a rare resend is folded by mail clients."""
+    host = urlsplit(settings.SITE_URL).hostname or "localhost"
+    return f"<{what}@{host}>"
+
+
+def _deliver(user: User, subject: str, context: dict, kinds: Iterable[str], template: str, *, message_id: str) -> None:
     kinds = list(kinds)
     # An always-on email offers no unsubscribe: the link could not keep its promise.
     unsubscribe = "" if set(kinds) <= ALWAYS_ON else _unsubscribe_url(user, kinds)
     context = {**context, "user": user, "unsubscribe_url": unsubscribe, "site_url": settings.SITE_URL}
     text = render_to_string(f"email/{template}.txt", context)
     html = render_to_string(f"email/{template}.html", context)
-    headers = {}
+    headers = {"Message-ID": message_id}
     if unsubscribe:
-        headers = {"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+        headers |= {"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
     message = EmailMultiAlternatives(subject=_clean_subject(subject), body=text, to=[user.email], headers=headers)
     message.attach_alternative(html, "text/html")
     message.send()
 
 
-def _claim(pks: Iterable[int], from_status: str) -> list[Notification]:
-    """Move rows to SENDING one by one; only the worker whose update counted may send them."""
+# Longer than a job may run (Q_CLUSTER timeout): a claim this old belongs to a worker that died.
+CLAIM_LEASE = timedelta(minutes=15)
+
+
+def _claim(pks: Iterable[int], claimable: Q) -> list[Notification]:
+    """Move rows to SENDING one by one; only the run whose update counted may send them."""
     claimed = []
+    now = timezone.now()
     for pk in pks:
-        if Notification.objects.filter(pk=pk, email_status=from_status).update(
-            email_status=Notification.EmailStatus.SENDING
+        if (
+            Notification.objects.filter(claimable, pk=pk)
+            .exclude(email_status=Notification.EmailStatus.SENDING, email_claimed_at__gte=now - CLAIM_LEASE)
+            .update(email_status=Notification.EmailStatus.SENDING, email_claimed_at=now)
         ):
             claimed.append(pk)
     return list(Notification.objects.filter(pk__in=claimed).select_related("recipient", "discussion", "reply", "actor"))
+
+
+def _waiting(status: str) -> Q:
+    """Rows waiting in ``status``, or stuck in SENDING by a run that died (older than the lease)."""
+    return Q(email_status=status) | Q(
+        email_status=Notification.EmailStatus.SENDING, email_claimed_at__lt=timezone.now() - CLAIM_LEASE
+    )
 
 
 def _finish(rows: list[Notification], status: str) -> None:
@@ -180,43 +208,83 @@ def _email_still_wanted(notification: Notification, mode: str) -> bool:
     return preferences_for([recipient.pk], notification.kind)[recipient.pk].email == mode
 
 
-def send_immediate(pks: Iterable[int]) -> int:
-    """Email each of these notifications now, once. Returns how many emails went out."""
+def send_immediate(pks: list[int]) -> int:
+    """A job: email each of these notifications now, once. Returns how many emails went out.
+
+    A run that died after claiming left its rows in SENDING; this job's next attempt is
+    the only run that holds these ids, so it takes them back at once.
+    """
     sent = 0
-    for notification in _claim(pks, Notification.EmailStatus.IMMEDIATE):
+    failed = []
+    retaken = Q(email_status=Notification.EmailStatus.IMMEDIATE) | Q(email_status=Notification.EmailStatus.SENDING)
+    for notification in _claim(pks, retaken & Q(pk__in=pks)) if pks else []:
         item = email_item(notification) if _email_still_wanted(notification, Email.IMMEDIATE) else None
         if item is None:
             _finish([notification], Notification.EmailStatus.SKIPPED)
             continue
         try:
-            _deliver(notification.recipient, item.headline, {"item": item}, [notification.kind], "notification")
+            _deliver(
+                notification.recipient,
+                item.headline,
+                {"item": item},
+                [notification.kind],
+                "notification",
+                message_id=_message_id(f"notification-{notification.pk}"),
+            )
         except Exception:
-            # Logged without content; the next digest run tries again.
+            # Logged without content; the job's next attempt tries again.
             logger.warning("notification email %s could not be sent", notification.pk, exc_info=True)
             _finish([notification], Notification.EmailStatus.IMMEDIATE)
+            failed.append(notification.pk)
             continue
         _finish([notification], Notification.EmailStatus.SENT)
         sent += 1
+    if failed:
+        raise DeliveryFailed(f"{len(failed)} of {len(pks)} notification emails were not accepted")
     return sent
 
 
-def send_digests() -> int:
-    """One email per member with everything waiting for the digest. Idempotent: each
-    notification is claimed before sending and never goes back to waiting once sent."""
+def _local_now(time_zone: str, now: datetime) -> datetime:
+    try:
+        return now.astimezone(ZoneInfo(time_zone))
+    except (KeyError, ValueError):
+        return now.astimezone(ZoneInfo("UTC"))
+
+
+def _take_todays_digest(user_id: int, now: datetime) -> date | None:
+    """The member's local date if their digest is due and this run may send it (one run a day
+    wins, whichever worker), else None. Returns the date the claim replaced, for a failed send."""
+    chosen = digest_time_for(user_id)
+    local = _local_now(chosen.time_zone, now)
+    if local.hour < chosen.hour:
+        return None
+    DigestTime.objects.get_or_create(user_id=user_id, defaults={"hour": chosen.hour, "time_zone": chosen.time_zone})
+    taken = (
+        DigestTime.objects.filter(user_id=user_id)
+        .filter(Q(last_sent_on__isnull=True) | Q(last_sent_on__lt=local.date()))
+        .update(last_sent_on=local.date())
+    )
+    return local.date() if taken else None
+
+
+def send_digests(now: datetime | None = None) -> int:
+    """Run every hour: each member whose chosen hour has come gets one email with everything
+    waiting for the digest, at most once per local day. Returns how many digests went out."""
+    now = now or timezone.now()
     sent = 0
+    failed = []
     waiting = (
-        Notification.objects.filter(email_status=Notification.EmailStatus.DIGEST)
+        Notification.objects.filter(_waiting(Notification.EmailStatus.DIGEST))
         .values_list("recipient_id", flat=True)
         .distinct()
         .order_by("recipient_id")
     )
     for recipient_id in list(waiting):
-        pks = Notification.objects.filter(
-            recipient_id=recipient_id, email_status=Notification.EmailStatus.DIGEST
-        ).values_list("pk", flat=True)
-        rows = _claim(list(pks), Notification.EmailStatus.DIGEST)
-        if not rows:
+        today = _take_todays_digest(recipient_id, now)
+        if today is None:
             continue
+        pks = Notification.objects.filter(_waiting(Notification.EmailStatus.DIGEST), recipient_id=recipient_id)
+        rows = _claim(list(pks.values_list("pk", flat=True)), _waiting(Notification.EmailStatus.DIGEST))
         items, used = [], []
         for row in sorted(rows, key=lambda row: row.created_at):
             item = email_item(row) if _email_still_wanted(row, Email.DIGEST) else None
@@ -232,39 +300,22 @@ def send_digests() -> int:
         links = [(Kind(kind).label, _unsubscribe_url(user, [kind])) for kind in kinds]
         subject = "Your daily Spoonful digest" if len(items) > 1 else items[0].headline
         try:
-            _deliver(user, subject, {"items": items, "kind_links": links}, kinds, "digest")
+            _deliver(
+                user,
+                subject,
+                {"items": items, "kind_links": links},
+                kinds,
+                "digest",
+                message_id=_message_id(f"digest-{recipient_id}-{today:%Y%m%d}"),
+            )
         except Exception:
             logger.warning("digest for member %s could not be sent", recipient_id, exc_info=True)
             _finish(used, Notification.EmailStatus.DIGEST)
+            DigestTime.objects.filter(user_id=recipient_id, last_sent_on=today).update(last_sent_on=None)
+            failed.append(recipient_id)
             continue
         _finish(used, Notification.EmailStatus.SENT)
         sent += 1
+    if failed:
+        raise DeliveryFailed(f"{len(failed)} digest(s) were not accepted; {sent} went out")
     return sent
-
-
-def send_leftover_immediate(*, older_than_seconds: int = 300) -> int:
-    """Immediate emails a crashed or slow thread left behind."""
-    cutoff = timezone.now() - timezone.timedelta(seconds=older_than_seconds)
-    pks = Notification.objects.filter(
-        email_status=Notification.EmailStatus.IMMEDIATE, created_at__lt=cutoff
-    ).values_list("pk", flat=True)
-    return send_immediate(list(pks))
-
-
-def send_soon(pks: list[int]) -> None:
-    """Immediate emails off the request: inline when settings say so (tests, scripts),
-    otherwise on a daemon thread with its own database connection."""
-    if getattr(settings, "NOTIFICATIONS_EMAIL_INLINE", False):
-        send_immediate(pks)
-        return
-
-    def run() -> None:
-        try:
-            send_immediate(pks)
-        except Exception:
-            logger.warning("notification email thread failed; the digest command retries", exc_info=True)
-        finally:
-            close_old_connections()
-            connection.close()
-
-    Thread(target=run, name="notification-email", daemon=True).start()

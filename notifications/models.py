@@ -5,6 +5,7 @@ with state-only migrations, so an existing database changes nothing.
 """
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 
 from discussions.models import Discussion, Reply
@@ -51,6 +52,9 @@ class Notification(models.Model):
     read_at = models.DateTimeField(null=True, blank=True)
     email_status = models.CharField(max_length=10, choices=EmailStatus.choices, default=EmailStatus.NONE)
     emailed_at = models.DateTimeField(null=True, blank=True)
+    # When a job moved it to SENDING: a digest run takes over a claim older than its lease
+    # (a worker died mid-send) instead of leaving the email unsent for ever.
+    email_claimed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
@@ -91,6 +95,22 @@ class NotificationPreference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.kind}: in_app={self.in_app} email={self.email}"
+
+
+class DigestTime(models.Model):
+    """When a member's daily digest goes out: an hour in their own time zone. No row means
+    the defaults (``notifications.preferences.DEFAULT_DIGEST_HOUR``, UTC)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="digest_time"
+    )
+    hour = models.PositiveSmallIntegerField(default=8, validators=[MaxValueValidator(23)])
+    time_zone = models.CharField(max_length=64, default="UTC")
+    # The member's local date of the last digest: one a day, whichever worker gets there first.
+    last_sent_on = models.DateField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.hour:02d}:00 {self.time_zone}"
 
 
 class HashtagFollow(models.Model):

@@ -6,12 +6,13 @@ A kind in ``ALWAYS_ON`` is a duty, not a preference: no setting or link turns it
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from zoneinfo import available_timezones
 
 from django.contrib.auth.models import AnonymousUser
 
 from accounts.models import User
 from community.models import Community
-from notifications.models import HashtagFollow, Notification, NotificationPreference
+from notifications.models import DigestTime, HashtagFollow, Notification, NotificationPreference
 
 Kind = Notification.Kind
 Email = NotificationPreference.Email
@@ -87,6 +88,33 @@ def email_unsubscribe(*, user: User, kinds: Iterable[str]) -> None:
         kind__in=list(kinds),
         email_status__in=(Notification.EmailStatus.IMMEDIATE, Notification.EmailStatus.DIGEST),
     ).update(email_status=Notification.EmailStatus.SKIPPED)
+
+
+# --- When the daily digest goes out ------------------------------------------------------
+
+DEFAULT_DIGEST_HOUR = 8
+DEFAULT_DIGEST_TIME_ZONE = "UTC"
+TIME_ZONES = tuple(sorted(zone for zone in available_timezones() if "/" in zone or zone == "UTC"))
+
+
+@dataclass(frozen=True)
+class DigestHour:
+    hour: int
+    time_zone: str
+
+
+def digest_time_for(user_id: int) -> DigestHour:
+    row = DigestTime.objects.filter(user_id=user_id).only("hour", "time_zone").first()
+    if row is None:
+        return DigestHour(DEFAULT_DIGEST_HOUR, DEFAULT_DIGEST_TIME_ZONE)
+    return DigestHour(row.hour, row.time_zone)
+
+
+def digest_time_set(*, user: User, hour: int, time_zone: str) -> DigestTime:
+    if not 0 <= hour <= 23 or time_zone not in TIME_ZONES:
+        raise ValueError("the digest hour is 0 to 23, in a known time zone")
+    row, _ = DigestTime.objects.update_or_create(user=user, defaults={"hour": hour, "time_zone": time_zone})
+    return row
 
 
 # --- Followed hashtags ----------------------------------------------------------------

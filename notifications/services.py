@@ -2,8 +2,8 @@
 
 How work is split so that posting stays fast:
 
-- ``notify_reply_created`` / ``notify_discussion_created`` run after the post's
-  transaction commits (services schedule them with ``transaction.on_commit``). They
+- ``notify_reply_created`` / ``notify_discussion_created`` are jobs (``spoonful.jobs``)
+  that services enqueue with the post, so they run once it has committed. They
   write every notification with one ``bulk_create`` and announce new unread counts in
   a bounded number of queries, whatever the number of recipients: a reply's recipients
   are capped (its discussion's author, the parent reply's author, at most
@@ -17,20 +17,19 @@ import logging
 import re
 from collections.abc import Iterable
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.db import transaction
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Block, User
-from discussions.events import user_group_name
+from discussions import events
 from discussions.models import Discussion, Reply
 from discussions.selectors import can_see_discussion
-from notifications.emails import send_soon
+from notifications.emails import send_immediate
 from notifications.models import HashtagFollow, Notification, NotificationPreference
 from notifications.preferences import preferences_for
+from spoonful import jobs
 
 logger = logging.getLogger(__name__)
 
@@ -66,16 +65,24 @@ def recipients_who_blocked(author_id: int | None, user_ids: Iterable[int]) -> se
 # --- Creating notifications ---------------------------------------------------------------
 
 
+# What a publication fans out to; a second run of the same job finds these and writes nothing.
+REPLY_FAN_OUT = (Kind.MENTION, Kind.REPLY_TO_REPLY, Kind.REPLY_TO_DISCUSSION)
+DISCUSSION_FAN_OUT = (Kind.MENTION, Kind.FOLLOWED_HASHTAG)
+
+
+@transaction.atomic
 def notify_reply_created(reply_id: int) -> list[Notification]:
     """Tell the discussion's author, the parent reply's author and anyone @mentioned.
 
-    Call after the reply's transaction commits. Nobody hears of their own reply; a
-    mention of someone who cannot see the discussion, or who blocked the author, does
-    nothing; an anonymous reply never names its author. Bounded queries: the number of
-    candidates is capped by MAX_MENTIONS + 2.
+    A job, enqueued with the reply. Nobody hears of their own reply; a mention of someone
+    who cannot see the discussion, or who blocked the author, does nothing; an anonymous
+    reply never names its author. Bounded queries: the number of candidates is capped by
+    MAX_MENTIONS + 2. Idempotent: the rows and the check for them commit together.
     """
     reply = Reply.objects.select_related("discussion", "parent").filter(pk=reply_id).first()
     if reply is None or not reply.is_published or not reply.discussion.is_published:
+        return []
+    if Notification.objects.filter(reply_id=reply_id, kind__in=REPLY_FAN_OUT).exists():
         return []
     discussion = reply.discussion
     candidates: dict[int, str] = {}
@@ -98,15 +105,21 @@ def notify_reply_created(reply_id: int) -> list[Notification]:
     )
 
 
+@transaction.atomic
 def notify_discussion_created(discussion_id: int) -> list[Notification]:
     """Tell followers of the discussion's hashtags (and anyone @mentioned in it).
 
+    A job, enqueued with the discussion; idempotent as ``notify_reply_created`` is.
     Followers are written set-wise without a per-follower access check: every
     surface (list, count, email) applies the visibility rule when it reads, so a
     follower who cannot see the discussion never learns of it.
     """
     discussion = Discussion.objects.filter(pk=discussion_id, status=Discussion.Status.PUBLISHED).first()
     if discussion is None:
+        return []
+    if Notification.objects.filter(
+        discussion_id=discussion_id, reply__isnull=True, kind__in=DISCUSSION_FAN_OUT
+    ).exists():
         return []
     actor_id = None if discussion.is_anonymous else discussion.author_id
 
@@ -224,11 +237,9 @@ def _create(
     if live:
         _announce_unread(live)
     immediate = [row.pk for row in created if row.email_status == Notification.EmailStatus.IMMEDIATE]
-    if immediate and all(pk is not None for pk in immediate):
-        transaction.on_commit(lambda: send_soon(immediate))
-    elif immediate:
-        # A backend that does not return ids from bulk_create: the digest command sends them.
-        logger.info("immediate notification emails left to send_notification_digests")
+    if immediate:
+        # Both supported databases return the new ids from bulk_create.
+        jobs.enqueue(send_immediate, immediate)
     return created
 
 
@@ -244,24 +255,10 @@ def _initial_email_status(choice: str) -> str:
 
 
 def _announce_unread(user_ids: set[int]) -> None:
-    """Nudge each recipient's bell after commit: ``{"type": "notification.created"}``.
-
-    The frame carries no count: a raw count would include notifications about posts
-    the member may not read (a follower outside a community-only discussion), and
-    filtering per recipient here would cost a query each. The bell's script asks
-    /notifications/unread/, which applies the visibility rule.
-    """
-
-    def send() -> None:
-        try:
-            layer = get_channel_layer()
-            for user_id in user_ids:
-                async_to_sync(layer.group_send)(user_group_name(user_id), {"type": "notification.created"})
-        except Exception:
-            # Live is an enhancement: the bell is right on the next page load.
-            logger.warning("live notification counts could not be sent", exc_info=True)
-
-    transaction.on_commit(send)
+    """Nudge each recipient's bell after commit. The frame carries no count: a raw count
+    would include notifications about posts the member may not read, and the bell's script
+    asks /notifications/unread/, which applies the visibility rule."""
+    events.bells_changed(user_ids=user_ids)
 
 
 # --- Marking read ---------------------------------------------------------------------------

@@ -11,9 +11,13 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from community.selectors import community_get_visible_or_404
 from notifications.emails import unsubscribe_token_read
+from notifications.forms import DigestTimeForm
 from notifications.models import Notification, NotificationPreference
 from notifications.preferences import (
     SWITCHABLE_KINDS,
+    Preference,
+    digest_time_for,
+    digest_time_set,
     email_unsubscribe,
     hashtag_follow,
     hashtag_unfollow,
@@ -100,20 +104,46 @@ def mark_all_read(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def preferences(request: HttpRequest) -> HttpResponse:
+    chosen = digest_time_for(request.user.pk)
+    digest_form = DigestTimeForm(
+        request.POST if request.method == "POST" else None,
+        initial={"digest_hour": chosen.hour, "digest_time_zone": chosen.time_zone},
+    )
     if request.method == "POST":
+        if not digest_form.is_valid():
+            return _render_preferences(request, digest_form, status=400)
         for kind in SWITCHABLE_KINDS:
             email = request.POST.get(f"{kind}-email", NotificationPreference.Email.OFF)
             if email not in NotificationPreference.Email.values:
                 email = NotificationPreference.Email.OFF
             preference_set(user=request.user, kind=kind, in_app=request.POST.get(f"{kind}-in_app") == "on", email=email)
+        digest_time_set(
+            user=request.user,
+            hour=digest_form.cleaned_data["digest_hour"],
+            time_zone=digest_form.cleaned_data["digest_time_zone"],
+        )
         messages.success(request, "Your notification settings are saved.")
         return redirect("notifications:settings")
+    return _render_preferences(request, digest_form)
+
+
+def _render_preferences(request: HttpRequest, digest_form: DigestTimeForm, status: int = 200) -> HttpResponse:
     rows = preference_list(request.user)
-    return render(
-        request,
-        "notifications/settings.html",
-        {"rows": rows, "email_choices": NotificationPreference.Email.choices},
-    )
+    if request.method == "POST":
+        # A refused form shows what the member chose, not what was saved before.
+        rows = [
+            (
+                kind,
+                label,
+                Preference(
+                    in_app=request.POST.get(f"{kind}-in_app") == "on",
+                    email=request.POST.get(f"{kind}-email", pref.email),
+                ),
+            )
+            for kind, label, pref in rows
+        ]
+    context = {"rows": rows, "email_choices": NotificationPreference.Email.choices, "digest_form": digest_form}
+    return render(request, "notifications/settings.html", context, status=status)
 
 
 @login_required

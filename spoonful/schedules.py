@@ -28,8 +28,8 @@ SCHEDULES = (
     Scheduled(
         "notification-digests",
         "notifications.emails.send_digests",
-        "0 8 * * *",
-        "daily email digests; a member is sent one digest a day at most",
+        "2 * * * *",
+        "daily email digests, each at the hour its member chose in their time zone; one a day at most",
     ),
     Scheduled(
         "verification-expiry",

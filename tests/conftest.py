@@ -32,8 +32,6 @@ def _test_settings(settings):
     settings.SECURE_SSL_REDIRECT = False
     settings.ACCOUNT_RATE_LIMITS = False
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    # Notification emails go out on a thread in production; inline, tests can read mail.outbox.
-    settings.NOTIFICATIONS_EMAIL_INLINE = True
     # Each job runs in this process once its transaction commits (spoonful/jobs.py).
     settings.JOBS_IMMEDIATE = True
     _plain_static_storage(settings)

@@ -156,5 +156,4 @@ def needs_postgres():
 
 @pytest.fixture
 def discovery_urls(settings):
-    """Immediate notification emails are sent inline so tests can read mail.outbox."""
-    settings.NOTIFICATIONS_EMAIL_INLINE = True
+    """Immediate notification emails are jobs; in tests they run once the change commits."""

@@ -1,16 +1,27 @@
 # ruff: noqa: F811 - pytest fixtures imported from tests.helpers.discovery are redefined as parameters
 """Email: immediate and daily digests, idempotency, unsubscribe links, and no private text."""
 
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core import mail
 from django.core.management import call_command
 from django.test import Client
+from django.utils import timezone
 
+import notifications.preferences
 from discussions.models import Discussion, Reply, Visibility
-from notifications.emails import send_digests, send_immediate, unsubscribe_token, unsubscribe_token_read
+from notifications.emails import (
+    DeliveryFailed,
+    send_digests,
+    send_immediate,
+    unsubscribe_token,
+    unsubscribe_token_read,
+)
 from notifications.models import Notification, NotificationPreference
-from notifications.preferences import preference_set, preferences_for
+from notifications.preferences import DigestHour, digest_time_for, digest_time_set, preference_set, preferences_for
 from notifications.services import notify, notify_reply_created
 from tests.helpers.discovery import discovery_urls, make_community, make_discussion, make_reply  # noqa: F401
 
@@ -20,8 +31,10 @@ Email = NotificationPreference.Email
 
 
 @pytest.fixture(autouse=True)
-def _inline_email(settings, discovery_urls):
-    settings.NOTIFICATIONS_EMAIL_INLINE = True
+def _digests_due_whenever_the_tests_run(settings, discovery_urls, monkeypatch):
+    """Members who chose no hour get their digest from midnight UTC, so a digest is due at any
+    time of day these tests run; the tests of the chosen hour set their own."""
+    monkeypatch.setattr(notifications.preferences, "DEFAULT_DIGEST_HOUR", 0)
     settings.SITE_URL = "https://spoonful.example"
 
 
@@ -141,12 +154,8 @@ def test_access_is_checked_again_when_the_email_is_sent(member, other_member, me
     dave = user_factory("dave")
     immediate(dave, Kind.MENTION)
     discussion = post(member, "mem", Visibility.MEMBERS, mecfs)
-    settings.NOTIFICATIONS_EMAIL_INLINE = False
-    # The email waits (as if the thread had not run yet) while the discussion becomes community-only.
-    from unittest import mock
-
-    with mock.patch("notifications.emails.Thread"):
-        notify_reply_created(make_reply(discussion, other_member, "@dave look").pk)
+    # The email job waits in the queue while the discussion becomes community-only.
+    notify_reply_created(make_reply(discussion, other_member, "@dave look").pk)
     Discussion.objects.filter(pk=discussion.pk).update(visibility=Visibility.COMMUNITY)
 
     send_immediate(Notification.objects.values_list("pk", flat=True))
@@ -175,7 +184,9 @@ def test_a_failed_send_is_retried_later_without_duplicates(member, other_member,
     settings.EMAIL_BACKEND = "tests.discussions.test_digest.BrokenBackend"
 
     notify_reply_created(reply_to(discussion, other_member).pk)
-    send_immediate(Notification.objects.values_list("pk", flat=True))
+    # The job fails, so the workers try it again later (spoonful.jobs).
+    with pytest.raises(DeliveryFailed):
+        send_immediate(list(Notification.objects.values_list("pk", flat=True)))
     assert Notification.objects.get().email_status == Notification.EmailStatus.IMMEDIATE
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -302,12 +313,31 @@ def test_settings_page_saves_choices(member, discovery_urls):
     data = {f"{kind}-email": Email.OFF for kind in Kind.values}
     data[f"{Kind.MENTION}-in_app"] = "on"
     data[f"{Kind.MENTION}-email"] = Email.IMMEDIATE
+    data |= {"digest_hour": "19", "digest_time_zone": "Europe/London"}
 
     assert client.get("/notifications/settings/").status_code == 200
-    client.post("/notifications/settings/", data)
+    assert client.post("/notifications/settings/", data).status_code == 302
 
     assert preferences_for([member.pk], Kind.MENTION)[member.pk].email == Email.IMMEDIATE
     assert preferences_for([member.pk], Kind.REPLY_TO_REPLY)[member.pk].in_app is False
+    assert digest_time_for(member.pk) == DigestHour(19, "Europe/London")
+
+
+def test_an_unknown_time_zone_is_refused_with_a_reason_and_the_choices_kept(member, discovery_urls):
+    client = Client()
+    client.force_login(member)
+    data = {f"{kind}-email": Email.OFF for kind in Kind.values}
+    data[f"{Kind.MENTION}-email"] = Email.IMMEDIATE
+    data |= {"digest_hour": "7", "digest_time_zone": "Mars/Olympus_Mons"}
+
+    response = client.post("/notifications/settings/", data)
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Choose a time zone from the list" in page
+    assert f'<option value="{Email.IMMEDIATE}" selected>' in page
+    assert preferences_for([member.pk], Kind.MENTION)[member.pk].email != Email.IMMEDIATE
+    assert digest_time_for(member.pk) == DigestHour(0, "UTC")
 
 
 def test_public_check_uses_the_visibility_rule(member, mecfs):
@@ -316,19 +346,33 @@ def test_public_check_uses_the_visibility_rule(member, mecfs):
     assert can_see_discussion(AnonymousUser(), post(member, "pub", Visibility.PUBLIC, mecfs))
 
 
-def test_the_command_retries_old_immediate_emails_and_can_leave_digests_waiting(member, other_member, mecfs):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    immediate(member)
-    preference_set(user=other_member, kind=Kind.MENTION, in_app=True, email=Email.DIGEST)
+def test_a_digest_goes_out_at_the_members_hour_in_their_time_zone_once_a_day(member, other_member, mecfs):
+    digest_time_set(user=member, hour=20, time_zone="Europe/London")
+    preference_set(user=member, kind=Kind.REPLY_TO_DISCUSSION, in_app=True, email=Email.DIGEST)
     discussion = post(member, "pub", Visibility.PUBLIC, mecfs)
-    notify_reply_created(make_reply(discussion, other_member, "hi").pk)
-    notify_reply_created(make_reply(discussion, member, "@carol thanks").pk)
-    Notification.objects.update(created_at=timezone.now() - timedelta(minutes=10))
+    notify_reply_created(reply_to(discussion, other_member).pk)
+    london = ZoneInfo("Europe/London")
 
-    call_command("send_notification_digests", "--immediate-only")
+    assert send_digests(now=datetime(2026, 7, 1, 19, 59, tzinfo=london)) == 0
+    assert send_digests(now=datetime(2026, 7, 1, 20, 2, tzinfo=london)) == 1
+    notify_reply_created(make_reply(discussion, other_member, "another").pk)
+    assert send_digests(now=datetime(2026, 7, 1, 23, 2, tzinfo=london)) == 0, "one digest a day"
+    assert send_digests(now=datetime(2026, 7, 2, 20, 2, tzinfo=london)) == 1
+    assert [message.to for message in mail.outbox] == [[member.email], [member.email]]
+    ids = [message.extra_headers["Message-ID"] for message in mail.outbox]
+    assert ids == [
+        f"<digest-{member.pk}-20260701@spoonful.example>",
+        f"<digest-{member.pk}-20260702@spoonful.example>",
+    ]
 
-    assert [message.to for message in mail.outbox] == [["alice@example.org"]]
-    assert Notification.objects.get(recipient=other_member).email_status == Notification.EmailStatus.DIGEST
+
+def test_a_digest_claim_left_by_a_worker_that_died_is_taken_over_after_its_lease(member, other_member, mecfs):
+    preference_set(user=member, kind=Kind.REPLY_TO_DISCUSSION, in_app=True, email=Email.DIGEST)
+    notify_reply_created(reply_to(post(member, "pub", Visibility.PUBLIC, mecfs), other_member).pk)
+    # A run claimed the row and died before sending.
+    Notification.objects.update(email_status=Notification.EmailStatus.SENDING, email_claimed_at=timezone.now())
+    assert send_digests() == 0, "a fresh claim belongs to a run that may still be sending"
+
+    Notification.objects.update(email_claimed_at=timezone.now() - timedelta(minutes=16))
+    assert send_digests() == 1
+    assert Notification.objects.get().email_status == Notification.EmailStatus.SENT

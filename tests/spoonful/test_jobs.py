@@ -3,7 +3,7 @@ given-up jobs shown to staff, schedules declared in code and fired by the worker
 
 import pickle
 import pydoc
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import django_q.models
 import django_q.scheduler
@@ -15,6 +15,7 @@ from django_q.models import OrmQ, Schedule
 from django_q.scheduler import scheduler
 
 from notifications.models import Notification
+from notifications.preferences import digest_time_set
 from spoonful import jobs
 from spoonful.schedules import PREFIX, SCHEDULES, schedules_sync
 from tests.helpers import sample_jobs
@@ -93,7 +94,7 @@ def _frozen(monkeypatch, when: datetime) -> None:
 
 
 def test_the_daily_digest_fires_at_its_time_once_even_with_two_workers(db, durable, monkeypatch, settings, member):
-    settings.NOTIFICATIONS_EMAIL_INLINE = True
+    digest_time_set(user=member, hour=0, time_zone="UTC")  # due whatever the hour the test runs at
     schedules_sync()
     digest = Schedule.objects.get(name=PREFIX + "notification-digests")
     waiting = Notification.objects.create(
@@ -105,7 +106,7 @@ def test_the_daily_digest_fires_at_its_time_once_even_with_two_workers(db, durab
         in_app=True,
     )
 
-    _frozen(monkeypatch, digest.next_run.replace(minute=0, second=30))
+    _frozen(monkeypatch, digest.next_run + timedelta(seconds=30))
     scheduler()  # the first worker's scheduler takes the turn
     scheduler()  # the second worker's finds nothing due
     assert queued_job_names().count("notifications.emails.send_digests") == 1
