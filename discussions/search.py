@@ -40,9 +40,10 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from accounts.models import User
+from accounts.models import ProfessionalVerification, User
 from community.selectors import community_resolve
 from discussions.models import Discussion, DiscussionTag, Reply
+from discussions.related import related_candidates_update
 from discussions.selectors import discussion_list_visible_to
 
 Viewer = User | AnonymousUser
@@ -111,8 +112,6 @@ def _verified_clinician_replied() -> Exists:
     """A published, signed (not anonymous) professional reply by a member who holds an
     approved, unexpired verification right now: accounts.selectors.is_verified_professional
     as a subquery. Anonymous replies never count, so the filter cannot unmask anyone."""
-    from accounts.models import ProfessionalVerification
-
     verified_now = ProfessionalVerification.objects.filter(
         status=ProfessionalVerification.Status.APPROVED,
         expires_at__gt=timezone.now(),
@@ -311,8 +310,6 @@ def search_index_update(discussion_id: int) -> None:
     Call after commit whenever a discussion is created or edited, its hashtags or
     status change, or one of its replies is created, edited, hidden, removed or restored.
     """
-    from discussions.related import related_candidates_update
-
     if is_postgres():
         reply_text = (
             Reply.objects.filter(discussion=OuterRef("pk"), status=Reply.Status.PUBLISHED)
