@@ -7,11 +7,12 @@ imports a view (views and ``discussions.live.frames`` import this module).
 """
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from html import unescape
 from urllib.parse import urlencode
 
-from django.db.models import BooleanField, ExpressionWrapper, F, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, F, QuerySet, prefetch_related_objects
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -20,7 +21,7 @@ from django.utils.html import strip_tags
 from accounts.selectors import attach_badges, blocked_ids_for
 from community.selectors import tag_known_to
 from discussions.models import Discussion, Reply
-from discussions.selectors import Viewer, can_moderate, is_signed_in_member, reply_list_visible_to
+from discussions.selectors import Viewer, can_moderate, can_see_author, is_signed_in_member, reply_list_visible_to
 
 # Replies per window: enough to read, few enough that 5,000 replies open fast.
 REPLY_WINDOW = 50
@@ -36,19 +37,49 @@ THREAD_PATH = re.compile(r"[0-9]{1,9}(?:\.[0-9]{1,9}){0,40}")
 # --- Authors ---------------------------------------------------------------------------
 
 
+# The one set of words for who wrote a post, on every surface (pages, lists, moderation,
+# notifications and their emails, live frames).
+ANONYMOUS_MEMBER = "Anonymous member"
+OWN_ANONYMOUS_POST = "you (anonymous)"
+FORMER_MEMBER = "Former member"
+
+
+@dataclass(frozen=True)
+class AuthorLabel:
+    """What to call a post's author for one viewer. ``username`` is set only when the
+    viewer may know who it is and the account still exists: the label then links to
+    their profile."""
+
+    name: str
+    username: str = ""
+
+
 def viewer_id(viewer: Viewer) -> int | None:
     return viewer.pk if is_signed_in_member(viewer) else None
 
 
-def author_label(post: Discussion | Reply, viewer_id: int | None) -> tuple[str, bool]:
-    """What to call the author, and whether naming (and linking) them is allowed."""
+def author_label(post: Discussion | Reply, viewer: Viewer) -> AuthorLabel:
+    """What ``viewer`` is told about who wrote ``post``, by ``can_see_author``: an
+    anonymous post names its author to the author alone ("you (anonymous)"), and an
+    account deleted with its posts kept is a former member."""
+    if not can_see_author(viewer, post):
+        return AuthorLabel(ANONYMOUS_MEMBER)
     if post.is_anonymous:
-        if viewer_id is not None and post.author_id == viewer_id:
-            return "you (anonymous)", False
-        return "Anonymous member", False
-    if post.author is None:
-        return "A former member", False
-    return post.author.public_name, True
+        return AuthorLabel(OWN_ANONYMOUS_POST)
+    if post.author_id is None:
+        return AuthorLabel(FORMER_MEMBER)
+    return AuthorLabel(post.author.public_name, username=post.author.username)
+
+
+def attach_author_labels(posts: Iterable[Discussion | Reply], viewer: Viewer) -> list[Discussion | Reply]:
+    """Set ``author_label`` on each post for this viewer, reading the authors of all
+    of them in at most one query per kind of post; ``{% post_author %}`` shows it."""
+    posts = list(posts)
+    for model in (Discussion, Reply):
+        prefetch_related_objects([post for post in posts if isinstance(post, model)], "author")
+    for post in posts:
+        post.author_label = author_label(post, viewer)
+    return posts
 
 
 def by_blocked_member(post: Discussion | Reply, blocked_ids: set[int]) -> bool:
@@ -61,7 +92,7 @@ def present_discussion(discussion: Discussion, *, viewer: Viewer, blocked_ids: s
     whether the viewer blocked the author. One query (the badge)."""
     discussion.by_blocked = by_blocked_member(discussion, blocked_ids)
     attach_badges([discussion])
-    discussion.author_label, discussion.show_author = author_label(discussion, viewer_id(viewer))
+    discussion.author_label = author_label(discussion, viewer)
     return discussion
 
 
@@ -87,7 +118,7 @@ def present_replies(
         blocked_ids = blocked_ids_for(viewer) if replies else set()
     attach_badges([reply for reply in replies if not reply.is_tombstone])
     for reply in replies:
-        reply.author_label, reply.show_author = author_label(reply, reader_id)
+        reply.author_label = author_label(reply, viewer)
         reply.is_discussion_author = (
             not reply.is_anonymous
             and not discussion.is_anonymous

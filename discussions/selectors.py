@@ -124,7 +124,8 @@ def reply_list_visible_to(viewer: Viewer, discussion: Discussion) -> QuerySet[Re
 
 def can_see_author(viewer: Viewer, post: Discussion | Reply) -> bool:
     """Whether the viewer may know who wrote a post. Anonymous posts name their
-    author to the author alone; moderators reveal through an audited action."""
+    author to the author alone; moderators reveal through an audited action.
+    ``discussions.presenters.author_label`` words it for every surface."""
     if not post.is_anonymous:
         return True
     return is_signed_in_member(viewer) and post.author_id == viewer.pk

@@ -380,7 +380,11 @@ def moderation_queue_for(viewer: User, community: Community | None = None) -> Qu
     if not everything:
         appeals = appeals.filter(action__community__in=moderated)
     appeals = appeals.select_related(
-        "action", "action__community", "action__discussion", "action__reply", "appellant"
+        "action",
+        "action__community",
+        "action__discussion__author",
+        "action__reply__author",
+        "appellant",
     ).order_by("created_at")
 
     return Queue(

@@ -42,6 +42,7 @@ from accounts.selectors import is_moderator_anywhere
 from community.models import Community
 from discussions.events import user_group_name
 from discussions.models import Discussion, Reply
+from discussions.presenters import author_label
 from discussions.selectors import can_see_discussion, discussion_list_visible_to
 from notifications.models import HashtagFollow, Notification, NotificationPreference
 
@@ -483,7 +484,6 @@ def email_item(notification: Notification) -> EmailItem | None:
     public = discussion is not None and can_see_discussion(AnonymousUser(), discussion)
     reply = notification.reply
     about = reply if reply is not None else discussion
-    anonymous = about is not None and about.is_anonymous
     if notification.kind == Kind.CRISIS_ALERT:
         if not is_moderator_anywhere(recipient):
             return None
@@ -497,9 +497,8 @@ def email_item(notification: Notification) -> EmailItem | None:
             link=absolute(reverse("moderation:queue")),
             message=notification.message,
         )
-    actor_name = ""
-    if public and not anonymous and notification.actor is not None:
-        actor_name = notification.actor.public_name
+    # Named only where the discussion is public, and then as the site names them.
+    actor_name = author_label(about, recipient).name if public and about is not None else ""
     return EmailItem(
         kind=notification.kind,
         kind_label=Kind(notification.kind).label,
