@@ -1,11 +1,23 @@
 """Where a discussion may sit: in which communities, and so who may read it.
 
-One rule for starting a discussion and for moving one later: a community is named
-by its hashtag (aliases resolved) and must be one the person placing it may know
-of; one to ``MAX_HASHTAGS`` communities; nobody drops a discussion into a community
-they could not post in; a private community holds a discussion alone and makes it
-community-only; and nobody makes a community-only discussion they could not read.
-A read-only rule: it raises ``ValidationError`` and writes nothing.
+One rule for starting a discussion (``discussions.services.discussion_create``) and
+for moving one later (``moderation.services.discussion_retag``), so a move can never
+put a discussion where it could not have been posted:
+
+- Communities are named by hashtag (aliases resolved) as the person placing the
+  discussion may know of them: a private community they are not in reads as none.
+- One to ``MAX_HASHTAGS`` communities.
+- Whoever places it may post in each community it enters: not banned there, and a
+  member of any community that is not open to all (staff excepted).
+- Its author may post there too: a community that banned the author never receives
+  their discussion, whoever moves it.
+- A private community holds a discussion alone and makes it community-only.
+- An author may not post a community-only discussion they could not read themselves.
+  A moderator's move may take it out of its author's reach (they keep their words
+  through their data export); that is why moves are audited and the author told.
+
+A read-only rule: it raises ``ValidationError`` (keyed ``hashtags`` or ``visibility``)
+and writes nothing.
 """
 
 from dataclasses import dataclass
@@ -28,9 +40,10 @@ class Placement:
     visibility: str
 
 
-def resolve_communities(*, author: User, typed: list[str], title: str, body: str) -> list[Community]:
-    """Communities named in the hashtag field (all must exist) plus those typed in
-    the title or body (only the ones that resolve; the rest stay plain text)."""
+def communities_named(viewer: User, typed: list[str], *, text: str = "") -> list[Community]:
+    """The communities named in the hashtag field (each must be one ``viewer`` may know
+    of) and those typed in ``text`` (only the ones that resolve; the rest stay plain
+    text), one to ``MAX_HASHTAGS`` of them."""
     unknown: list[str] = []
     invalid: list[str] = []
     communities: dict[int, Community] = {}
@@ -40,7 +53,7 @@ def resolve_communities(*, author: User, typed: list[str], title: str, body: str
         except InvalidHashtag as error:
             invalid.append(str(error))
             continue
-        community = community_resolve(name, viewer=author)
+        community = community_resolve(name, viewer=viewer)
         if community is None:
             unknown.append(f"#{name}")
         else:
@@ -53,19 +66,23 @@ def resolve_communities(*, author: User, typed: list[str], title: str, body: str
             + ", ".join(dict.fromkeys(unknown))
             + ". Check the spelling, or choose a hashtag from the suggestions."
         )
-        if author.is_staff:
+        if viewer.is_staff:
             message += f" As staff, you can create it first at /c/new/?hashtag={unknown[0].lstrip('#')}"
         raise ValidationError({"hashtags": message})
-    for name in dict.fromkeys(hashtags_in_text(f"{title}\n{body}")):
-        community = community_resolve(name, viewer=author)
+    for name in dict.fromkeys(hashtags_in_text(text)):
+        community = community_resolve(name, viewer=viewer)
         if community is not None:
             communities.setdefault(community.pk, community)
     found = list(communities.values())
-    if not found:
-        raise ValidationError({"hashtags": "Please add at least one community hashtag, such as #mecfs."})
-    if len(found) > MAX_HASHTAGS:
-        raise ValidationError({"hashtags": f"A discussion can sit in at most {MAX_HASHTAGS} communities."})
+    _check_count(found)
     return found
+
+
+def _check_count(communities: list[Community]) -> None:
+    if not communities:
+        raise ValidationError({"hashtags": "Please add at least one community hashtag, such as #mecfs."})
+    if len(communities) > MAX_HASHTAGS:
+        raise ValidationError({"hashtags": f"A discussion can sit in at most {MAX_HASHTAGS} communities."})
 
 
 def community_only_refusal(*, member: User, communities: list[Community]) -> str | None:
@@ -87,21 +104,54 @@ def community_only_refusal(*, member: User, communities: list[Community]) -> str
     )
 
 
-def place(*, author: User, communities: list[Community], visibility: str) -> Placement:
-    """Check the author may post in each community, and settle the audience."""
-    memberships = {
+def _memberships(user: User, communities: list[Community]) -> dict[int, Membership]:
+    return {
         membership.community_id: membership
-        for membership in Membership.objects.filter(user=author, community__in=communities)
+        for membership in Membership.objects.filter(user=user, community__in=communities)
     }
+
+
+def _entry_refusals(*, placer: User, author: User | None, entering: list[Community]) -> list[str]:
+    """Why the discussion may not enter these communities: the placer or its author may not post there."""
     refused: list[str] = []
-    for community in communities:
-        membership = memberships.get(community.pk)
+    placer_memberships = _memberships(placer, entering)
+    author_memberships = {} if author is None or author.pk == placer.pk else _memberships(author, entering)
+    for community in entering:
+        membership = placer_memberships.get(community.pk)
         if membership is not None and membership.is_banned:
             refused.append(f"You cannot post in #{community.slug}: you have been banned from it.")
             continue
         gated = community.policy != Community.Policy.OPEN or community.professionals_only
-        if gated and not author.is_staff and not (membership is not None and membership.is_active):
+        if gated and not placer.is_staff and not (membership is not None and membership.is_active):
             refused.append(f"Only members of #{community.slug} can post there. Join it first.")
+            continue
+        authors = author_memberships.get(community.pk)
+        if authors is not None and authors.is_banned:
+            refused.append(f"This discussion cannot go into #{community.slug}: its author is banned there.")
+    return refused
+
+
+def placement_for(
+    *,
+    author: User | None,
+    communities: list[Community],
+    visibility: str,
+    mover: User | None = None,
+    entering: list[Community] | None = None,
+) -> Placement:
+    """Check a discussion may sit in ``communities`` and settle who reads it.
+
+    Posting: the author places it, in every one of ``communities``. A move: ``mover``
+    places it, and ``entering`` (default: all of ``communities``) are the communities
+    it is new to; it may stay where it already is. ``author`` is None once their
+    account is gone. Raises ValidationError; returns the communities and the audience
+    (community-only in a private community, whatever was asked).
+    """
+    placer = mover if mover is not None else author
+    if placer is None:
+        raise ValueError("a discussion is placed by its author or by a moderator moving it")
+    _check_count(communities)
+    refused = _entry_refusals(placer=placer, author=author, entering=communities if entering is None else entering)
     if refused:
         raise ValidationError({"hashtags": refused})
 
@@ -116,8 +166,8 @@ def place(*, author: User, communities: list[Community], visibility: str) -> Pla
             )
         # Private communities are read by their members only, whatever was chosen.
         visibility = Visibility.COMMUNITY
-    if visibility == Visibility.COMMUNITY:
-        refusal = community_only_refusal(member=author, communities=communities)
+    if visibility == Visibility.COMMUNITY and mover is None:
+        refusal = community_only_refusal(member=placer, communities=communities)
         if refusal:
             raise ValidationError({"visibility": refusal})
     return Placement(communities=communities, visibility=visibility)

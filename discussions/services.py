@@ -19,7 +19,7 @@ from accounts.models import User
 from discussions import events
 from discussions.markdown import render_markdown
 from discussions.models import Discussion, Reply, Revision
-from discussions.placement import place, resolve_communities
+from discussions.placement import communities_named, placement_for
 from discussions.post_checks import (
     check_badge_choice,
     checked_body,
@@ -86,8 +86,8 @@ def discussion_create(
             "visibility": lambda: checked_visibility(visibility),
         }
     )
-    communities = resolve_communities(author=author, typed=list(hashtags), title=cleaned["title"], body=cleaned["body"])
-    placement = place(author=author, communities=communities, visibility=cleaned["visibility"])
+    communities = communities_named(author, list(hashtags), text=f"{cleaned['title']}\n{cleaned['body']}")
+    placement = placement_for(author=author, communities=communities, visibility=cleaned["visibility"])
     refusal = posting_refusal(author, placement.communities)
     if refusal:
         raise PermissionDenied(refusal)

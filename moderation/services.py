@@ -24,10 +24,10 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from accounts.models import User
-from community.hashtags import InvalidHashtag, normalise_hashtag
 from community.models import Community, Membership
 from discussions import events
 from discussions.models import Discussion, DiscussionTag, Reply, Revision, Visibility
+from discussions.placement import communities_named, placement_for
 from moderation.crisis import MAX_SCREENED_CHARS, compile_keyword_pattern, find_crisis_phrases
 from moderation.models import Appeal, Flag, KeywordRule, ModerationAction, ModerationNotice, Sanction
 from moderation.selectors import (
@@ -45,8 +45,6 @@ Post = Discussion | Reply
 REDACTION_MARK = "[removed: personal data]"
 REDACTION_RETENTION_DAYS = getattr(settings, "MODERATION_REDACTION_RETENTION_DAYS", 90)
 MAX_REASON_LENGTH = 500
-# As at posting (discussions.services.MAX_HASHTAGS).
-MAX_HASHTAGS = 5
 
 
 class AlreadyHandled(Exception):
@@ -572,56 +570,12 @@ def discussion_unpin(*, acting_user: User, discussion: Discussion, reason: str =
     )
 
 
-def _communities_named(acting_user: User, raw: list[str]) -> list[Community]:
-    """The communities a moderator's hashtags name (aliases resolved), as at posting:
-    every hashtag must be a community they may know of; a private one they are not in
-    reads exactly like a missing one."""
-    from community.selectors import community_resolve
-
-    communities: dict[int, Community] = {}
-    unknown: list[str] = []
-    for item in raw:
-        try:
-            name = normalise_hashtag(item)
-        except InvalidHashtag as error:
-            raise ValidationError(str(error)) from None
-        community = community_resolve(name, viewer=acting_user)
-        if community is None:
-            unknown.append(f"#{name}")
-        else:
-            communities.setdefault(community.pk, community)
-    if unknown:
-        raise ValidationError(f"There is no community for {', '.join(dict.fromkeys(unknown))}. Check the spelling.")
-    if not communities:
-        raise ValidationError("A discussion needs at least one community hashtag.")
-    if len(communities) > MAX_HASHTAGS:
-        raise ValidationError(f"A discussion can sit in at most {MAX_HASHTAGS} communities.")
-    return list(communities.values())
-
-
-def _check_move(acting_user: User, *, leaving: list[Community], entering: list[Community], final) -> None:
-    """The placement rules of posting, applied to the moderator who moves a discussion."""
+def _check_leaving(acting_user: User, leaving: list[Community]) -> None:
+    """Only a community's moderators (or staff) take a discussion out of it."""
     moderated = set(communities_moderated_by(acting_user).values_list("pk", flat=True))
     for community in leaving:
         if community.pk not in moderated:
             raise ValidationError(f"Only the moderators of #{community.slug} can take a discussion out of it.")
-    memberships = {
-        membership.community_id: membership
-        for membership in Membership.objects.filter(user=acting_user, community__in=entering)
-    }
-    for community in entering:
-        membership = memberships.get(community.pk)
-        if membership is not None and membership.is_banned:
-            raise ValidationError(f"You cannot move a discussion into #{community.slug}: you are banned there.")
-        gated = community.policy != Community.Policy.OPEN or community.professionals_only
-        is_member = membership is not None and membership.is_active
-        if gated and not acting_user.is_staff and not is_member and community.pk not in moderated:
-            raise ValidationError(f"Only members of #{community.slug} can post there, so you cannot move it there.")
-    private = [community for community in final if community.is_private]
-    if private and len(final) > 1:
-        raise ValidationError(
-            f"#{private[0].slug} is a private community: a discussion there cannot also be in other communities."
-        )
 
 
 def discussion_retag(
@@ -630,15 +584,15 @@ def discussion_retag(
     """Move a discussion between communities or change its hashtags, audited, the
     author told.
 
-    A moderator of the discussion may, under the placement rules of posting: take it
-    out of communities they moderate (staff: any); put it into communities they could
-    post in themselves (not a private or members-only one they are not in, not one
-    that banned them); a private community holds it alone and makes it community-only.
-    Refusals are ValidationErrors for the form, never a 404.
+    A moderator of the discussion may take it out of communities they moderate (staff:
+    any), and put it only where it could have been posted (``discussions.placement``,
+    the rule posting uses): into communities they and its author could post in, a
+    private one alone (making it community-only). Refusals are ValidationErrors for
+    the form, never a 404.
     """
     _require_post_moderator(acting_user, discussion)
     reason = _clean_reason(reason)
-    communities = _communities_named(acting_user, hashtags)
+    communities = communities_named(acting_user, hashtags)
     with transaction.atomic():
         locked = _lock(discussion)
         current = list(communities_of(locked))
@@ -646,18 +600,20 @@ def discussion_retag(
         wanted_ids = {community.pk for community in communities}
         if current_ids == wanted_ids and set(locked.tags.names()) == {c.tag.name for c in communities}:
             raise _already(locked, "it already has these hashtags")
-        _check_move(
-            acting_user,
-            leaving=[community for community in current if community.pk not in wanted_ids],
+        _check_leaving(acting_user, [community for community in current if community.pk not in wanted_ids])
+        placement = placement_for(
+            author=locked.author,
+            communities=communities,
+            visibility=locked.visibility,
+            mover=acting_user,
             entering=[community for community in communities if community.pk not in current_ids],
-            final=communities,
         )
         before = _post_snapshot(locked)
-        locked.tags.set([community.tag for community in communities])
-        if any(community.is_private for community in communities) and locked.visibility != Visibility.COMMUNITY:
+        locked.tags.set([community.tag for community in placement.communities])
+        if placement.visibility != locked.visibility:
             # As at posting: a private community's discussions are read by its members only.
             before["visibility"] = locked.visibility
-            locked.visibility = Visibility.COMMUNITY
+            locked.visibility = placement.visibility
             locked.save(update_fields=["visibility"])
         action = _record(
             acting_user=acting_user,
@@ -694,7 +650,6 @@ def discussion_narrow_visibility(
     the audience before and after is in the log.
     """
     from accounts.selectors import has_two_factor
-    from discussions.models import Visibility
     from discussions.search import search_index_update
     from discussions.selectors import is_wider
 
