@@ -44,7 +44,7 @@ from accounts.models import ProfessionalVerification, User
 from community.selectors import community_resolve
 from discussions.models import Discussion, DiscussionTag, Reply
 from discussions.related import related_candidates_update
-from discussions.selectors import discussion_list_visible_to
+from discussions.selectors import discussion_list_visible_to, reply_list_readable_by
 
 Viewer = User | AnonymousUser
 
@@ -201,7 +201,10 @@ def search_discussions(
         outcome.message = message
         return outcome
 
-    discussions = _postgres_match(discussions, cleaned) if is_postgres() else _fallback_match(discussions, terms)
+    if is_postgres():
+        discussions = _postgres_match(discussions, cleaned)
+    else:
+        discussions = _fallback_match(discussions, terms, viewer=viewer)
     if sort == Sort.RECENT:
         discussions = discussions.order_by("-last_activity_at", "-pk")
     else:
@@ -240,8 +243,8 @@ def _occurrences(field_name: str, term: str):
     return (Length(lowered) - Length(Replace(lowered, Value(term), Value("")))) / Value(len(term))
 
 
-def _fallback_match(discussions: QuerySet[Discussion], terms: list[str]) -> QuerySet[Discussion]:
-    published_replies = Reply.objects.filter(discussion=OuterRef("pk"), status=Reply.Status.PUBLISHED)
+def _fallback_match(discussions: QuerySet[Discussion], terms: list[str], *, viewer: Viewer) -> QuerySet[Discussion]:
+    published_replies = reply_list_readable_by(viewer).filter(discussion=OuterRef("pk"), status=Reply.Status.PUBLISHED)
     rank = Value(0, output_field=IntegerField())
     for term in terms:
         in_replies = Exists(published_replies.filter(body__icontains=term))

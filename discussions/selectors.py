@@ -109,17 +109,30 @@ def can_see_discussion(viewer: Viewer, discussion: Discussion) -> bool:
     return discussion_list_visible_to(viewer).filter(pk=discussion.pk).exists()
 
 
-def reply_list_visible_to(viewer: Viewer, discussion: Discussion) -> QuerySet[Reply]:
-    """Replies of a discussion the caller has already checked the viewer may see.
-
-    Removed and deleted replies stay in the list as tombstones (their content is
-    never rendered); held and hidden replies are shown to their author only.
-    """
-    replies = Reply.objects.filter(discussion=discussion)
+def _reply_states_shown_to(viewer: Viewer) -> Q:
     readable = Q(status__in=READABLE_REPLY_STATES)
     if is_signed_in_member(viewer):
         readable |= Q(author=viewer, status__in=(Reply.Status.HELD, Reply.Status.HIDDEN))
-    return replies.filter(readable)
+    return readable
+
+
+def reply_list_readable_by(viewer: Viewer) -> QuerySet[Reply]:
+    """Replies the viewer may read, across discussions: the one reply rule.
+
+    A reply is readable where its discussion is (``discussion_list_visible_to``) and
+    in a state shown to the viewer: published; removed and deleted ones stay as
+    tombstones, whose text is never shown; held and hidden ones to their author only.
+    A surface that shows reply text away from the thread (search, profiles,
+    notifications) keeps to ``Reply.Status.PUBLISHED`` as well.
+    """
+    visible = Q(discussion__in=discussion_list_visible_to(viewer).values("pk"))
+    return Reply.objects.filter(visible & _reply_states_shown_to(viewer))
+
+
+def reply_list_visible_to(viewer: Viewer, discussion: Discussion) -> QuerySet[Reply]:
+    """The replies of one discussion the viewer may read (``reply_list_readable_by``):
+    the thread, with tombstones, as the page, catch-up and live updates show it."""
+    return reply_list_readable_by(viewer).filter(discussion=discussion)
 
 
 def can_see_author(viewer: Viewer, post: Discussion | Reply) -> bool:
@@ -202,14 +215,10 @@ def profile_discussions_visible_to(member: User, viewer: Viewer) -> QuerySet[Dis
 
 
 def profile_replies_visible_to(member: User, viewer: Viewer) -> QuerySet[Reply]:
-    """The member's published, non-anonymous replies in discussions the viewer may read."""
+    """The member's published, non-anonymous replies that the viewer may read."""
     return (
-        Reply.objects.filter(
-            discussion__in=discussion_list_visible_to(viewer).values("pk"),
-            author=member,
-            is_anonymous=False,
-            status=Reply.Status.PUBLISHED,
-        )
+        reply_list_readable_by(viewer)
+        .filter(author=member, is_anonymous=False, status=Reply.Status.PUBLISHED)
         .select_related("discussion")
         .order_by("-created_at", "-pk")
     )

@@ -186,6 +186,15 @@ def _existing_reply(author: User, submission_token: str) -> Reply | None:
     return Reply.objects.filter(author=author, submission_token=submission_token).first()
 
 
+def _parent_or_error(author: User, discussion: Discussion, parent_number: int | None) -> Reply | None:
+    if parent_number is None:
+        return None
+    parent = reply_list_visible_to(author, discussion).filter(number=parent_number).first()
+    if parent is None:
+        raise ValidationError({"parent": f"There is no reply #{parent_number} to answer here."})
+    return parent
+
+
 def reply_create(
     *,
     author: User,
@@ -215,12 +224,6 @@ def reply_create(
     cleaned = cleaned_or_every_error(checks)
     body = cleaned["body"]
 
-    parent: Reply | None = None
-    if parent_number is not None:
-        parent = reply_list_visible_to(author, discussion).filter(number=parent_number).first()
-        if parent is None:
-            raise ValidationError({"parent": f"There is no reply #{parent_number} to answer here."})
-
     communities = list(communities_of(discussion))
     screening = screen_post(author=author, communities=communities, body=body)
     if screening.refused:
@@ -240,6 +243,9 @@ def reply_create(
             refusal = reply_refusal(author, locked)
             if refusal is not None:
                 raise PermissionDenied(refusal)
+            # Looked up once access is confirmed: a reply the author may not read is no parent,
+            # and a discussion they lost must not come back as a form error about it.
+            parent = _parent_or_error(author, locked, parent_number)
             now = timezone.now()
             counters = {"last_reply_number": F("last_reply_number") + 1}
             if published:

@@ -43,7 +43,7 @@ from community.models import Community
 from discussions.events import user_group_name
 from discussions.models import Discussion, Reply
 from discussions.presenters import author_label
-from discussions.selectors import can_see_discussion, discussion_list_visible_to
+from discussions.selectors import can_see_discussion, discussion_list_visible_to, reply_list_readable_by
 from notifications.models import HashtagFollow, Notification, NotificationPreference
 
 logger = logging.getLogger(__name__)
@@ -364,7 +364,7 @@ def notification_list_visible_to(user: User) -> QuerySet[Notification]:
     return (
         Notification.objects.filter(recipient=user, in_app=True)
         .filter(Q(discussion__isnull=True) | Q(discussion__in=discussion_list_visible_to(user).values("pk")))
-        .filter(Q(reply__isnull=True) | Q(reply__status=Reply.Status.PUBLISHED))
+        .filter(Q(reply__isnull=True) | Q(reply__in=reply_list_readable_by(user).filter(status=Reply.Status.PUBLISHED)))
         .select_related("discussion", "reply", "actor")
     )
 
