@@ -288,31 +288,6 @@ def profile_for_display(user: User) -> Profile:
     return Profile.objects.filter(user=user).first() or Profile(user=user)
 
 
-def profile_discussions_visible_to(member: User, viewer: Viewer):
-    """The member's discussions the viewer may read, never the anonymous ones (so
-    neither the list nor its count changes when they post anonymously)."""
-    from discussions.selectors import discussion_list_visible_to
-
-    return discussion_list_visible_to(viewer).filter(author=member, is_anonymous=False).order_by("-created_at", "-pk")
-
-
-def profile_replies_visible_to(member: User, viewer: Viewer):
-    """The member's published, non-anonymous replies in discussions the viewer may read."""
-    from discussions.models import Reply
-    from discussions.selectors import discussion_list_visible_to
-
-    return (
-        Reply.objects.filter(
-            discussion__in=discussion_list_visible_to(viewer).values("pk"),
-            author=member,
-            is_anonymous=False,
-            status=Reply.Status.PUBLISHED,
-        )
-        .select_related("discussion")
-        .order_by("-created_at", "-pk")
-    )
-
-
 # --- Blocking --------------------------------------------------------------------
 
 

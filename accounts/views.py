@@ -22,6 +22,7 @@ from accounts.forms import (
 )
 from accounts.models import ProfessionalVerification, Profile, User
 from community.selectors import community_list_visible_to
+from discussions.selectors import profile_discussions_visible_to, profile_replies_visible_to
 
 # --- Profiles ------------------------------------------------------------------
 
@@ -31,8 +32,8 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
     member = selectors.member_get_or_404(username)
     viewer = request.user
     shown = selectors.profile_for_display(member)
-    discussions = selectors.profile_discussions_visible_to(member, viewer)
-    replies = selectors.profile_replies_visible_to(member, viewer)
+    discussions = profile_discussions_visible_to(member, viewer)
+    replies = profile_replies_visible_to(member, viewer)
     badges = selectors.badges_for_authors([member.pk])
     context = {
         "member": member,

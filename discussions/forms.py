@@ -4,23 +4,37 @@ import secrets
 from collections.abc import Sequence
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 from community.hashtags import split_hashtag_field
 from discussions.markdown import MAX_TITLE_LENGTH, markdown_problem, strip_control_characters
 from discussions.models import Visibility
-from discussions.services import (
+from discussions.placement import MAX_HASHTAGS
+from discussions.post_checks import (
     ANONYMOUS_WITH_BADGE_MESSAGE,
     CONTENT_WARNING_MAX_LENGTH,
-    MAX_HASHTAGS,
     VISIBILITY_CHOICE_MESSAGE,
 )
 
 # More than this many entries in the hashtag field is never a real post.
 MAX_TYPED_HASHTAGS = 20
+# What a member types into a post: kept out of error reports (sensitive_post_parameters).
+SENSITIVE_FIELDS = ("title", "body", "content_warning", "hashtags")
 
 
 def new_submission_token() -> str:
     return secrets.token_urlsafe(24)
+
+
+def add_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """Show a service's ValidationError on the form: each message beside its field,
+    or above the form for fields the member cannot see (such as the parent number)."""
+    if hasattr(error, "error_dict"):
+        for field, messages in error.message_dict.items():
+            shown = field in form.fields and not form.fields[field].widget.is_hidden
+            form.add_error(field if shown else None, messages)
+    else:
+        form.add_error(None, error.messages)
 
 
 class _BodyField(forms.CharField):

@@ -29,6 +29,7 @@ from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
 from community.hashtags import HASHTAG_IN_TEXT, hashtags_in_text
+from community.selectors import community_resolve
 
 logger = logging.getLogger(__name__)
 
@@ -216,8 +217,6 @@ def public_hashtag_links(names: Iterable[str]) -> dict[str, str]:
     Looked up as a signed-out visitor would, so a post never links (and so never
     reveals) a private community, whoever wrote or reads it.
     """
-    from community.selectors import community_resolve
-
     links: dict[str, str] = {}
     for name in list(dict.fromkeys(names))[:MAX_LINKED_HASHTAGS]:
         community = community_resolve(name, viewer=AnonymousUser())

@@ -10,6 +10,8 @@ from django.utils.text import slugify
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
+from community.models import Community
+
 
 def join_hashtags(hashtags: Sequence[str]) -> str:
     """ "#a", "#a and #b", "#a, #b and #c"."""
@@ -143,8 +145,6 @@ class Discussion(Post):
     @cached_property
     def in_private_community(self) -> bool:
         # Cached per instance; a view that already read the tags may set it to save a query.
-        from community.models import Community
-
         return self.tags.filter(community__policy=Community.Policy.PRIVATE).exists()
 
 

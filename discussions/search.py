@@ -10,8 +10,9 @@ narrows that queryset, so no index can leak what the rule hides.
 - SQLite: every word (or "quoted phrase") must appear in the title, the body or a
   published reply; ranked by how often the words occur, title first.
 
-``search_index_update(discussion_id)`` keeps the stored vector (and the related-discussion
-candidates) current; services call it after commit whenever a discussion or its replies change.
+``search_index_update(discussion_id)`` keeps the stored vector (and, debounced, the
+related-discussion candidates) current; it is a job services queue whenever a discussion or
+its replies change.
 """
 
 import re
@@ -40,10 +41,12 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from accounts.models import User
+from accounts.models import ProfessionalVerification, User
 from community.selectors import community_resolve
 from discussions.models import Discussion, DiscussionTag, Reply
-from discussions.selectors import discussion_list_visible_to
+from discussions.related import related_candidates_update
+from discussions.selectors import discussion_list_visible_to, reply_list_readable_by
+from spoonful import jobs
 
 Viewer = User | AnonymousUser
 
@@ -59,6 +62,8 @@ MARK_STOP = "\ue001"
 # Replies beyond this many characters in total do not make a discussion more findable,
 # and PostgreSQL refuses tsvectors over 1 MB.
 MAX_REPLY_TEXT = 500_000
+# Related discussions are rescored at most this often per discussion, however busy it is.
+RELATED_RESCORE_DELAY_SECONDS = 300
 WORD = re.compile(r"\w+", re.UNICODE)
 PHRASE_OR_WORD = re.compile(r'"([^"]+)"|(\w+)', re.UNICODE)
 
@@ -111,8 +116,6 @@ def _verified_clinician_replied() -> Exists:
     """A published, signed (not anonymous) professional reply by a member who holds an
     approved, unexpired verification right now: accounts.selectors.is_verified_professional
     as a subquery. Anonymous replies never count, so the filter cannot unmask anyone."""
-    from accounts.models import ProfessionalVerification
-
     verified_now = ProfessionalVerification.objects.filter(
         status=ProfessionalVerification.Status.APPROVED,
         expires_at__gt=timezone.now(),
@@ -202,7 +205,10 @@ def search_discussions(
         outcome.message = message
         return outcome
 
-    discussions = _postgres_match(discussions, cleaned) if is_postgres() else _fallback_match(discussions, terms)
+    if is_postgres():
+        discussions = _postgres_match(discussions, cleaned)
+    else:
+        discussions = _fallback_match(discussions, terms, viewer=viewer)
     if sort == Sort.RECENT:
         discussions = discussions.order_by("-last_activity_at", "-pk")
     else:
@@ -241,8 +247,8 @@ def _occurrences(field_name: str, term: str):
     return (Length(lowered) - Length(Replace(lowered, Value(term), Value("")))) / Value(len(term))
 
 
-def _fallback_match(discussions: QuerySet[Discussion], terms: list[str]) -> QuerySet[Discussion]:
-    published_replies = Reply.objects.filter(discussion=OuterRef("pk"), status=Reply.Status.PUBLISHED)
+def _fallback_match(discussions: QuerySet[Discussion], terms: list[str], *, viewer: Viewer) -> QuerySet[Discussion]:
+    published_replies = reply_list_readable_by(viewer).filter(discussion=OuterRef("pk"), status=Reply.Status.PUBLISHED)
     rank = Value(0, output_field=IntegerField())
     for term in terms:
         in_replies = Exists(published_replies.filter(body__icontains=term))
@@ -306,13 +312,18 @@ def highlight(text: str, terms: list[str]) -> SafeString:
 
 
 def search_index_update(discussion_id: int) -> None:
-    """Recompute a discussion's stored search vector and its related candidates.
+    """A job: recompute a discussion's stored search vector, and rescore its related candidates soon.
 
-    Call after commit whenever a discussion is created or edited, its hashtags or
-    status change, or one of its replies is created, edited, hidden, removed or restored.
+    Services queue it whenever a discussion is created or edited, its hashtags or status
+    change, or one of its replies is created, edited, hidden, removed or restored. A failure
+    is retried by the workers, so a removed or redacted reply's words do leave the index.
+    Rescoring is debounced: a busy discussion is rescored at most once per few minutes.
     """
-    from discussions.related import related_candidates_update
+    _search_vector_update(discussion_id)
+    jobs.enqueue_debounced(related_candidates_update, discussion_id, seconds=RELATED_RESCORE_DELAY_SECONDS)
 
+
+def _search_vector_update(discussion_id: int) -> None:
     if is_postgres():
         reply_text = (
             Reply.objects.filter(discussion=OuterRef("pk"), status=Reply.Status.PUBLISHED)
@@ -328,7 +339,6 @@ def search_index_update(discussion_id: int) -> None:
                 Left(Coalesce(Subquery(reply_text), Value("")), MAX_REPLY_TEXT), weight="C", config="english"
             )
         )
-    related_candidates_update(discussion_id)
 
 
 def search_reindex_all(*, batch_size: int = 500) -> int:
@@ -336,6 +346,7 @@ def search_reindex_all(*, batch_size: int = 500) -> int:
     count = 0
     ids = Discussion.objects.order_by("pk").values_list("pk", flat=True)
     for discussion_id in ids.iterator(chunk_size=batch_size):
-        search_index_update(discussion_id)
+        _search_vector_update(discussion_id)
+        related_candidates_update(discussion_id)
         count += 1
     return count

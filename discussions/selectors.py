@@ -8,14 +8,17 @@ Forbidden and missing look the same to the viewer: both are a 404.
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from taggit.models import Tag
 
-from accounts.models import User
+from accounts.models import Block, User
 from accounts.selectors import is_signed_in_member, is_site_staff
+from community.hashtags import hashtags_in_text
 from community.models import Community, Membership
-from community.selectors import tag_known_to
+from community.selectors import community_resolve, tag_known_to
 from discussions.models import Discussion, DiscussionTag, Reply, Revision, Visibility
+from moderation.selectors import can_moderate_post, communities_of, posting_refusal
 
 Viewer = User | AnonymousUser
 
@@ -94,26 +97,48 @@ def discussion_get_visible_or_404(viewer: Viewer, pk: int) -> Discussion:
     return get_object_or_404(discussion_list_visible_to(viewer), pk=pk)
 
 
+def discussion_get_own_or_404(viewer: Viewer, pk: int) -> Discussion:
+    """The viewer's own discussion, while they may still read it (see above)."""
+    discussion = discussion_get_visible_or_404(viewer, pk)
+    if discussion.author_id != viewer.pk:
+        raise Http404
+    return discussion
+
+
 def can_see_discussion(viewer: Viewer, discussion: Discussion) -> bool:
     return discussion_list_visible_to(viewer).filter(pk=discussion.pk).exists()
 
 
-def reply_list_visible_to(viewer: Viewer, discussion: Discussion) -> QuerySet[Reply]:
-    """Replies of a discussion the caller has already checked the viewer may see.
-
-    Removed and deleted replies stay in the list as tombstones (their content is
-    never rendered); held and hidden replies are shown to their author only.
-    """
-    replies = Reply.objects.filter(discussion=discussion)
+def _reply_states_shown_to(viewer: Viewer) -> Q:
     readable = Q(status__in=READABLE_REPLY_STATES)
     if is_signed_in_member(viewer):
         readable |= Q(author=viewer, status__in=(Reply.Status.HELD, Reply.Status.HIDDEN))
-    return replies.filter(readable)
+    return readable
+
+
+def reply_list_readable_by(viewer: Viewer) -> QuerySet[Reply]:
+    """Replies the viewer may read, across discussions: the one reply rule.
+
+    A reply is readable where its discussion is (``discussion_list_visible_to``) and
+    in a state shown to the viewer: published; removed and deleted ones stay as
+    tombstones, whose text is never shown; held and hidden ones to their author only.
+    A surface that shows reply text away from the thread (search, profiles,
+    notifications) keeps to ``Reply.Status.PUBLISHED`` as well.
+    """
+    visible = Q(discussion__in=discussion_list_visible_to(viewer).values("pk"))
+    return Reply.objects.filter(visible & _reply_states_shown_to(viewer))
+
+
+def reply_list_visible_to(viewer: Viewer, discussion: Discussion) -> QuerySet[Reply]:
+    """The replies of one discussion the viewer may read (``reply_list_readable_by``):
+    the thread, with tombstones, as the page, catch-up and live updates show it."""
+    return reply_list_readable_by(viewer).filter(discussion=discussion)
 
 
 def can_see_author(viewer: Viewer, post: Discussion | Reply) -> bool:
     """Whether the viewer may know who wrote a post. Anonymous posts name their
-    author to the author alone; moderators reveal through an audited action."""
+    author to the author alone; moderators reveal through an audited action.
+    ``discussions.presenters.author_label`` words it for every surface."""
     if not post.is_anonymous:
         return True
     return is_signed_in_member(viewer) and post.author_id == viewer.pk
@@ -127,8 +152,6 @@ def is_blocked_by_author(viewer: Viewer, discussion: Discussion) -> bool:
     clue). The blocker still never hears from them (notifications skip blocked
     authors) and sees their posts collapsed.
     """
-    from accounts.models import Block
-
     if discussion.is_anonymous or discussion.author_id is None:
         return False
     return Block.objects.filter(blocker_id=discussion.author_id, blocked_id=viewer.pk).exists()
@@ -145,8 +168,6 @@ def reply_refusal(viewer: Viewer, discussion: Discussion) -> str | None:
     A block by the author gets the general sentence on purpose: naming it would
     invite the blocked member to look for another way to reach the blocker.
     """
-    from moderation.selectors import communities_of, posting_refusal
-
     if not is_signed_in_member(viewer):
         return "Sign in to reply."
     if not can_see_discussion(viewer, discussion):
@@ -176,16 +197,31 @@ def can_reply(viewer: Viewer, discussion: Discussion) -> bool:
 
 def is_restricted_from_posting(viewer: Viewer, discussion: Discussion) -> bool:
     """Suspended site-wide, or muted or banned in one of the discussion's communities."""
-    from moderation.selectors import communities_of, posting_refusal
-
     return posting_refusal(viewer, communities_of(discussion)) is not None
 
 
 def can_moderate(viewer: Viewer, discussion: Discussion) -> bool:
     """Staff, or an active moderator of one of the discussion's communities."""
-    from moderation.selectors import can_moderate_post
-
     return can_moderate_post(viewer, discussion)
+
+
+# --- What a profile page lists ----------------------------------------------------------
+
+
+def profile_discussions_visible_to(member: User, viewer: Viewer) -> QuerySet[Discussion]:
+    """The member's discussions the viewer may read, never the anonymous ones (so
+    neither the list nor its count changes when they post anonymously)."""
+    return discussion_list_visible_to(viewer).filter(author=member, is_anonymous=False).order_by("-created_at", "-pk")
+
+
+def profile_replies_visible_to(member: User, viewer: Viewer) -> QuerySet[Reply]:
+    """The member's published, non-anonymous replies that the viewer may read."""
+    return (
+        reply_list_readable_by(viewer)
+        .filter(author=member, is_anonymous=False, status=Reply.Status.PUBLISHED)
+        .select_related("discussion")
+        .order_by("-created_at", "-pk")
+    )
 
 
 # --- Audiences ------------------------------------------------------------------------
@@ -211,8 +247,6 @@ def audience_description(discussion: Discussion, visibility: str) -> str:
         if settings.SIGNUP_OPEN:
             return "Anyone signed in to Spoonful, and anyone can sign up, so this is close to public."
         return "Anyone with a Spoonful account, in any community."
-    from moderation.selectors import communities_of
-
     slugs = [f"#{slug}" for slug in communities_of(discussion).order_by("slug").values_list("slug", flat=True)]
     return f"Only members of {' and '.join(slugs) if slugs else 'its communities'}."
 
@@ -244,9 +278,6 @@ def community_slugs_named(viewer: Viewer, typed: list[str], *, text: str = "", l
     """The canonical hashtags of the communities a post being written names (in the
     hashtag field, then in its text), as the writer may know of them. For saying who
     will read it ("Only members of #mecfs"); the posting service decides placement."""
-    from community.hashtags import hashtags_in_text
-    from community.selectors import community_resolve
-
     slugs: list[str] = []
     for name in [*typed, *hashtags_in_text(text)]:
         community = community_resolve(name, viewer=viewer)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from discussions import draft_views, search_views, views
+from discussions import author_views, draft_views, revision_views, search_views, views
 
 app_name = "discussions"
 
@@ -13,22 +13,22 @@ urlpatterns = [
     path("d/<int:pk>/", views.discussion_detail, name="detail_short"),
     path("d/<int:pk>/reply/", views.reply_post, name="reply"),
     path("d/<int:pk>/replies/", views.replies_after, name="replies"),
-    path("d/<int:pk>/replies/<int:number>/edit/", views.reply_edit, name="reply_edit"),
-    path("d/<int:pk>/replies/<int:number>/delete/", views.reply_delete, name="reply_delete"),
-    path("d/<int:pk>/replies/<int:number>/revisions/", views.reply_revisions, name="reply_revisions"),
+    path("d/<int:pk>/replies/<int:number>/edit/", author_views.reply_edit, name="reply_edit"),
+    path("d/<int:pk>/replies/<int:number>/delete/", author_views.reply_delete, name="reply_delete"),
+    path("d/<int:pk>/replies/<int:number>/revisions/", revision_views.reply_revisions, name="reply_revisions"),
     path(
         "d/<int:pk>/replies/<int:number>/revisions/<int:version>/purge/",
-        views.reply_revision_purge,
+        revision_views.reply_revision_purge,
         name="reply_revision_purge",
     ),
-    path("d/<int:pk>/discussion/edit/", views.discussion_edit, name="edit"),
-    path("d/<int:pk>/discussion/delete/", views.discussion_delete, name="delete"),
-    path("d/<int:pk>/discussion/visibility/", views.discussion_visibility, name="visibility"),
-    path("d/<int:pk>/discussion/history/", views.discussion_history, name="history"),
-    path("d/<int:pk>/discussion/revisions/", views.discussion_revisions, name="revisions"),
+    path("d/<int:pk>/discussion/edit/", author_views.discussion_edit, name="edit"),
+    path("d/<int:pk>/discussion/delete/", author_views.discussion_delete, name="delete"),
+    path("d/<int:pk>/discussion/visibility/", author_views.discussion_visibility, name="visibility"),
+    path("d/<int:pk>/discussion/history/", revision_views.discussion_history, name="history"),
+    path("d/<int:pk>/discussion/revisions/", revision_views.discussion_revisions, name="revisions"),
     path(
         "d/<int:pk>/discussion/revisions/<int:version>/purge/",
-        views.discussion_revision_purge,
+        revision_views.discussion_revision_purge,
         name="revision_purge",
     ),
     path("d/<int:pk>/<str:slug>/", views.discussion_detail, name="detail"),

@@ -99,7 +99,9 @@ def moderation_queue_for(viewer: User, community: Community | None = None) -> Qu
     appeals = (
         scope.appeals()
         .filter(status=Appeal.Status.OPEN)
-        .select_related("action", "action__community", "action__discussion", "action__reply", "appellant")
+        .select_related(
+            "action", "action__community", "action__discussion__author", "action__reply__author", "appellant"
+        )
         .order_by("created_at")
     )
     return Queue(

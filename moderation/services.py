@@ -1,5 +1,5 @@
 """Moderation actions on a discussion as a whole: lock and pin it, move it between
-communities (re-tag), and let fewer people read it. Each is audited
+communities (re-tag, under the placement rule of posting), and let fewer people read it. Each is audited
 (``moderation.audit``); the author is told where the action concerns their words.
 """
 
@@ -8,33 +8,27 @@ from django.db import transaction
 
 from accounts.models import User
 from accounts.selectors import has_two_factor
-from community.hashtags import InvalidHashtag, normalise_hashtag
-from community.models import Community, Membership
+from community.models import Community
 from discussions import events
 from discussions.models import Discussion, Visibility
+from discussions.placement import communities_named, placement_for
 from discussions.search import search_index_update
 from discussions.selectors import is_wider
-
-# The functions below keep the private names they had when the shared steps lived in this
-# module: discussion_retag is being moved onto the one placement rule (issue 17) and keeps
-# its body as it is until then. Elsewhere these steps go by their names in moderation.audit.
-from moderation.audit import already_handled as _already
-from moderation.audit import announce_change as _announce
-from moderation.audit import clean_reason as _clean_reason
-from moderation.audit import lock_post as _lock
-from moderation.audit import log_community as _log_community
-from moderation.audit import notify_member as _notify
-from moderation.audit import post_snapshot as _post_snapshot
-from moderation.audit import reason_suffix as _why
-from moderation.audit import record_action as _record
-from moderation.audit import require_post_moderator as _require_post_moderator
+from moderation.audit import (
+    already_handled,
+    announce_change,
+    clean_reason,
+    lock_post,
+    log_community,
+    notify_member,
+    post_snapshot,
+    reason_suffix,
+    record_action,
+    require_post_moderator,
+)
 from moderation.models import ModerationAction
 from moderation.selectors import communities_moderated_by, communities_of
 from spoonful import jobs
-
-# As at posting (discussions.services.MAX_HASHTAGS).
-MAX_HASHTAGS = 5
-
 
 # --- Lock and pin -------------------------------------------------------------------------
 
@@ -44,25 +38,25 @@ def _toggle(
 ) -> ModerationAction:
     if not isinstance(discussion, Discussion):
         raise ValidationError("Only discussions can be locked or pinned.")
-    _require_post_moderator(acting_user, discussion)
-    reason = _clean_reason(reason)
+    require_post_moderator(acting_user, discussion)
+    reason = clean_reason(reason)
     with transaction.atomic():
-        locked = _lock(discussion)
+        locked = lock_post(discussion)
         if getattr(locked, attribute) == value:
             state = {"is_locked": "locked" if value else "unlocked", "is_pinned": "pinned" if value else "unpinned"}
-            raise _already(locked, f"it is already {state[attribute]}")
-        before = _post_snapshot(locked)
+            raise already_handled(locked, f"it is already {state[attribute]}")
+        before = post_snapshot(locked)
         setattr(locked, attribute, value)
         locked.save(update_fields=[attribute])
-        action = _record(
+        action = record_action(
             acting_user=acting_user,
             kind=kind,
             post=locked,
-            community=_log_community(acting_user, locked),
+            community=log_community(acting_user, locked),
             target_user=locked.author,
             reason=reason,
             before=before,
-            after=_post_snapshot(locked),
+            after=post_snapshot(locked),
         )
         events.discussion_changed(discussion_id=locked.pk)
     setattr(discussion, attribute, value)
@@ -116,56 +110,12 @@ def discussion_unpin(*, acting_user: User, discussion: Discussion, reason: str =
 # --- Re-tag -------------------------------------------------------------------------------
 
 
-def _communities_named(acting_user: User, raw: list[str]) -> list[Community]:
-    """The communities a moderator's hashtags name (aliases resolved), as at posting:
-    every hashtag must be a community they may know of; a private one they are not in
-    reads exactly like a missing one."""
-    from community.selectors import community_resolve
-
-    communities: dict[int, Community] = {}
-    unknown: list[str] = []
-    for item in raw:
-        try:
-            name = normalise_hashtag(item)
-        except InvalidHashtag as error:
-            raise ValidationError(str(error)) from None
-        community = community_resolve(name, viewer=acting_user)
-        if community is None:
-            unknown.append(f"#{name}")
-        else:
-            communities.setdefault(community.pk, community)
-    if unknown:
-        raise ValidationError(f"There is no community for {', '.join(dict.fromkeys(unknown))}. Check the spelling.")
-    if not communities:
-        raise ValidationError("A discussion needs at least one community hashtag.")
-    if len(communities) > MAX_HASHTAGS:
-        raise ValidationError(f"A discussion can sit in at most {MAX_HASHTAGS} communities.")
-    return list(communities.values())
-
-
-def _check_move(acting_user: User, *, leaving: list[Community], entering: list[Community], final) -> None:
-    """The placement rules of posting, applied to the moderator who moves a discussion."""
+def _check_leaving(acting_user: User, leaving: list[Community]) -> None:
+    """Only a community's moderators (or staff) take a discussion out of it."""
     moderated = set(communities_moderated_by(acting_user).values_list("pk", flat=True))
     for community in leaving:
         if community.pk not in moderated:
             raise ValidationError(f"Only the moderators of #{community.slug} can take a discussion out of it.")
-    memberships = {
-        membership.community_id: membership
-        for membership in Membership.objects.filter(user=acting_user, community__in=entering)
-    }
-    for community in entering:
-        membership = memberships.get(community.pk)
-        if membership is not None and membership.is_banned:
-            raise ValidationError(f"You cannot move a discussion into #{community.slug}: you are banned there.")
-        gated = community.policy != Community.Policy.OPEN or community.professionals_only
-        is_member = membership is not None and membership.is_active
-        if gated and not acting_user.is_staff and not is_member and community.pk not in moderated:
-            raise ValidationError(f"Only members of #{community.slug} can post there, so you cannot move it there.")
-    private = [community for community in final if community.is_private]
-    if private and len(final) > 1:
-        raise ValidationError(
-            f"#{private[0].slug} is a private community: a discussion there cannot also be in other communities."
-        )
 
 
 def discussion_retag(
@@ -174,50 +124,54 @@ def discussion_retag(
     """Move a discussion between communities or change its hashtags, audited, the
     author told.
 
-    A moderator of the discussion may, under the placement rules of posting: take it
-    out of communities they moderate (staff: any); put it into communities they could
-    post in themselves (not a private or members-only one they are not in, not one
-    that banned them); a private community holds it alone and makes it community-only.
-    Refusals are ValidationErrors for the form, never a 404.
+    A moderator of the discussion may take it out of communities they moderate (staff:
+    any), and put it only where it could have been posted (``discussions.placement``,
+    the rule posting uses): into communities they and its author could post in, a
+    private one alone (making it community-only). Refusals are ValidationErrors for
+    the form, never a 404.
     """
-    _require_post_moderator(acting_user, discussion)
-    reason = _clean_reason(reason)
-    communities = _communities_named(acting_user, hashtags)
+    require_post_moderator(acting_user, discussion)
+    reason = clean_reason(reason)
+    communities = communities_named(acting_user, hashtags)
     with transaction.atomic():
-        locked = _lock(discussion)
+        locked = lock_post(discussion)
         current = list(communities_of(locked))
         current_ids = {community.pk for community in current}
         wanted_ids = {community.pk for community in communities}
         if current_ids == wanted_ids and set(locked.tags.names()) == {c.tag.name for c in communities}:
-            raise _already(locked, "it already has these hashtags")
-        _check_move(
-            acting_user,
-            leaving=[community for community in current if community.pk not in wanted_ids],
+            raise already_handled(locked, "it already has these hashtags")
+        _check_leaving(acting_user, [community for community in current if community.pk not in wanted_ids])
+        placement = placement_for(
+            author=locked.author,
+            communities=communities,
+            visibility=locked.visibility,
+            mover=acting_user,
             entering=[community for community in communities if community.pk not in current_ids],
-            final=communities,
         )
-        before = _post_snapshot(locked)
-        locked.tags.set([community.tag for community in communities])
-        if any(community.is_private for community in communities) and locked.visibility != Visibility.COMMUNITY:
+        before = post_snapshot(locked)
+        locked.tags.set([community.tag for community in placement.communities])
+        if placement.visibility != locked.visibility:
             # As at posting: a private community's discussions are read by its members only.
             before["visibility"] = locked.visibility
-            locked.visibility = Visibility.COMMUNITY
+            locked.visibility = placement.visibility
             locked.save(update_fields=["visibility"])
-        action = _record(
+        action = record_action(
             acting_user=acting_user,
             kind=ModerationAction.Kind.RETAG,
             post=locked,
-            community=_log_community(acting_user, locked),
+            community=log_community(acting_user, locked),
             target_user=locked.author,
             reason=reason,
             before=before,
-            after={**_post_snapshot(locked), "visibility": locked.visibility},
+            after={**post_snapshot(locked), "visibility": locked.visibility},
         )
         if locked.author_id != acting_user.pk:
-            _notify(
-                locked.author, action, "A moderator moved your discussion or changed its hashtags." + _why(None, reason)
+            notify_member(
+                locked.author,
+                action,
+                "A moderator moved your discussion or changed its hashtags." + reason_suffix(None, reason),
             )
-        _announce(locked)
+        announce_change(locked)
     return action
 
 
@@ -240,37 +194,37 @@ def discussion_narrow_visibility(
     it to set it up, and this refuses any other caller. The author is told, and
     the audience before and after is in the log.
     """
-    _require_post_moderator(acting_user, discussion)
+    require_post_moderator(acting_user, discussion)
     if not has_two_factor(acting_user):
         raise PermissionDenied("Turn on two-factor sign-in before acting as a moderator.")
     if visibility not in Visibility.values:
         raise ValidationError({"visibility": "Choose who can read this: public, members or community."})
-    reason = _clean_reason(reason)
+    reason = clean_reason(reason)
     with transaction.atomic():
-        locked = _lock(discussion)
+        locked = lock_post(discussion)
         if locked.visibility == visibility:
-            raise _already(locked, f"it is already “{Visibility(visibility).label}”")
+            raise already_handled(locked, f"it is already “{Visibility(visibility).label}”")
         if is_wider(visibility, locked.visibility):
             raise ValidationError({"visibility": NARROW_ONLY_MESSAGE})
-        before = {**_post_snapshot(locked), "visibility": locked.visibility}
+        before = {**post_snapshot(locked), "visibility": locked.visibility}
         locked.visibility = visibility
         locked.save(update_fields=["visibility"])
-        action = _record(
+        action = record_action(
             acting_user=acting_user,
             kind=ModerationAction.Kind.VISIBILITY,
             post=locked,
-            community=_log_community(acting_user, locked),
+            community=log_community(acting_user, locked),
             target_user=locked.author,
             reason=reason,
             before=before,
-            after={**_post_snapshot(locked), "visibility": visibility},
+            after={**post_snapshot(locked), "visibility": visibility},
         )
         if locked.author_id != acting_user.pk:
-            _notify(
+            notify_member(
                 locked.author,
                 action,
                 f"A moderator made your discussion more private. Who can read it now: "
-                f"{Visibility(visibility).label}." + _why(None, reason),
+                f"{Visibility(visibility).label}." + reason_suffix(None, reason),
             )
         # Sockets of readers who lost access re-check and close; search forgets it for them.
         events.discussion_changed(discussion_id=locked.pk)

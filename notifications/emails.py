@@ -29,6 +29,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.selectors import is_moderator_anywhere
 from discussions.models import Discussion, Reply
+from discussions.presenters import author_label
 from discussions.selectors import can_see_discussion
 from notifications.models import DigestTime, Notification, NotificationPreference
 from notifications.preferences import ALWAYS_ON, digest_time_for, preferences_for
@@ -114,7 +115,6 @@ def email_item(notification: Notification) -> EmailItem | None:
     public = discussion is not None and can_see_discussion(AnonymousUser(), discussion)
     reply = notification.reply
     about = reply if reply is not None else discussion
-    anonymous = about is not None and about.is_anonymous
     if notification.kind == Kind.CRISIS_ALERT:
         if not is_moderator_anywhere(recipient):
             return None
@@ -128,9 +128,8 @@ def email_item(notification: Notification) -> EmailItem | None:
             link=absolute(reverse("moderation:queue")),
             message=notification.message,
         )
-    actor_name = ""
-    if public and not anonymous and notification.actor is not None:
-        actor_name = notification.actor.public_name
+    # Named only where the discussion is public, and then as the site names them.
+    actor_name = author_label(about, recipient).name if public and about is not None else ""
     return EmailItem(
         kind=notification.kind,
         kind_label=Kind(notification.kind).label,

@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet
 
 from accounts.models import User
 from discussions.models import Reply
-from discussions.selectors import discussion_list_visible_to
+from discussions.selectors import discussion_list_visible_to, reply_list_readable_by
 from notifications.models import Notification
 
 
@@ -23,7 +23,7 @@ def notification_list_visible_to(user: User) -> QuerySet[Notification]:
     return (
         Notification.objects.filter(recipient=user, in_app=True)
         .filter(Q(discussion__isnull=True) | Q(discussion__in=discussion_list_visible_to(user).values("pk")))
-        .filter(Q(reply__isnull=True) | Q(reply__status=Reply.Status.PUBLISHED))
+        .filter(Q(reply__isnull=True) | Q(reply__in=reply_list_readable_by(user).filter(status=Reply.Status.PUBLISHED)))
         .select_related("discussion", "reply", "actor")
     )
 

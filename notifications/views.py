@@ -10,6 +10,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from community.selectors import community_get_visible_or_404
+from discussions.presenters import attach_author_labels
 from notifications.emails import unsubscribe_token_read
 from notifications.forms import DigestTimeForm
 from notifications.models import Notification, NotificationPreference
@@ -31,16 +32,11 @@ PAGE_SIZE = 30
 
 
 def describe(notification: Notification) -> Notification:
-    """Attach what the list shows: who (never the author of an anonymous post) and where."""
+    """Attach what the list shows: the post it is about (whose author the list names with
+    ``{% post_author %}``) and where it points."""
     reply = notification.reply
     discussion = notification.discussion
-    about = reply if reply is not None else discussion
-    if about is not None and about.is_anonymous:
-        notification.actor_label = "Anonymous member"
-    elif notification.actor is not None:
-        notification.actor_label = notification.actor.public_name
-    else:
-        notification.actor_label = "A member"
+    notification.about = reply if reply is not None else discussion
     if reply is not None and discussion is not None:
         notification.target_url = f"{discussion.get_absolute_url()}#reply-{reply.number}"
     elif discussion is not None:
@@ -56,6 +52,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
     paginator = Paginator(notification_list_visible_to(request.user), PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     items = [describe(notification) for notification in page.object_list]
+    attach_author_labels([item.about for item in items if item.about is not None], request.user)
     unread = sum(1 for notification in items if notification.is_unread)
     return render(request, "notifications/list.html", {"page": page, "items": items, "unread_on_page": unread})
 

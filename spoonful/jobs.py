@@ -37,6 +37,8 @@ logger = logging.getLogger(__name__)
 
 # Schedules declared in spoonful/schedules.py carry this prefix; one made any other way is left alone.
 SCHEDULE_PREFIX = "spoonful:"
+# One-off schedules made by enqueue_debounced; the scheduler deletes each once it has queued its job.
+DEBOUNCE_PREFIX = "debounce:"
 # Enough to tell running from retrying on any page staff would look at; a queue this long is its own alarm.
 QUEUE_ROWS_READ = 500
 LONGEST_RETRY_SECONDS = 30 * 60
@@ -53,6 +55,25 @@ def enqueue(job: Callable, *args) -> str | None:
         transaction.on_commit(partial(job, *args))
         return None
     return async_task(job, *args, q_options={"task_name": job_name(job)})
+
+
+def enqueue_debounced(job: Callable, arg: int | str, *, seconds: int) -> None:
+    """Queue ``job(arg)`` to run ``seconds`` from now unless one for the same ``arg`` is already
+    waiting: a burst of changes costs one run. Kept as a one-off schedule, so it is as durable as
+    any job and the workers' scheduler starts it."""
+    if settings.JOBS_IMMEDIATE:
+        enqueue(job, arg)
+        return
+    name = f"{DEBOUNCE_PREFIX}{job_name(job)}:{arg}"
+    if Schedule.objects.filter(name=name).exists():
+        return
+    Schedule.objects.create(
+        name=name,
+        func=job_name(job),
+        args=repr((arg,)),
+        schedule_type=Schedule.ONCE,
+        next_run=timezone.now() + timedelta(seconds=seconds),
+    )
 
 
 def backoff_seconds(attempt: int) -> int:

@@ -14,7 +14,7 @@ from django.contrib.auth.models import AnonymousUser
 
 from discussions.live.admission import Audience
 from discussions.models import Discussion, Reply
-from discussions.views import reply_html_for_viewer
+from discussions.presenters import reply_html_for_viewer
 
 RESYNC_FRAME = '{"type": "resync"}'
 

@@ -72,9 +72,9 @@ def test_it_never_uses_taggits_similar_objects(world, monkeypatch):
         raise AssertionError("similar_objects ignores visibility")
 
     monkeypatch.setattr(_TaggableManager, "similar_objects", forbidden)
-    from discussions.search import search_index_update
+    from tests.helpers.discovery import index_now
 
-    search_index_update(world.posts["pub"].pk)
+    index_now(world.posts["pub"].pk)
     assert related_names(world, "member")
 
 
@@ -85,9 +85,9 @@ def test_shared_hashtags_outrank_shared_title_words(member):
     by_words = make_discussion(member, "Evening energy routine", "x")
     make_discussion(member, "Nothing in common", "x")
 
-    from discussions.search import search_index_update
+    from tests.helpers.discovery import index_now
 
-    search_index_update(current.pk)
+    index_now(current.pk)
     related = related_discussions(viewer=member, discussion=current)
 
     assert [d.pk for d in related] == [by_tag.pk, by_words.pk]
@@ -99,9 +99,9 @@ def test_newest_activity_breaks_ties(member):
     newer = make_discussion(member, "Compression leggings", "x")
     Discussion.objects.filter(pk=older.pk).update(last_activity_at=timezone.now() - timedelta(days=2))
 
-    from discussions.search import search_index_update
+    from tests.helpers.discovery import index_now
 
-    search_index_update(current.pk)
+    index_now(current.pk)
 
     assert [d.pk for d in related_discussions(viewer=member, discussion=current)] == [newer.pk, older.pk]
 

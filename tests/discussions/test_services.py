@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from community.models import Membership
-from discussions import services
+from discussions import audience_services, services
 from discussions.models import Discussion, Reply, Revision, Visibility
 from moderation.services import discussion_lock, discussion_pin
 
@@ -295,15 +295,19 @@ def test_only_moderators_pin_and_lock(start, member, moderator, staff, mecfs, ad
 def test_an_author_narrows_at_once_and_widens_only_when_confirmed(start, member, announced):
     discussion = start(visibility=Visibility.PUBLIC)
 
-    services.discussion_set_visibility(acting_user=member, discussion=discussion, visibility=Visibility.MEMBERS)
+    audience_services.discussion_set_visibility(
+        acting_user=member, discussion=discussion, visibility=Visibility.MEMBERS
+    )
     assert discussion.visibility == Visibility.MEMBERS
     assert ("discussion_changed", {"discussion_id": discussion.pk}) in announced
-    with pytest.raises(services.AudienceConfirmationRequired):
-        services.discussion_set_visibility(acting_user=member, discussion=discussion, visibility=Visibility.PUBLIC)
+    with pytest.raises(audience_services.AudienceConfirmationRequired):
+        audience_services.discussion_set_visibility(
+            acting_user=member, discussion=discussion, visibility=Visibility.PUBLIC
+        )
     discussion.refresh_from_db()
     assert discussion.visibility == Visibility.MEMBERS
 
-    services.discussion_set_visibility(
+    audience_services.discussion_set_visibility(
         acting_user=member, discussion=discussion, visibility=Visibility.PUBLIC, confirmed=True
     )
     discussion.refresh_from_db()
@@ -315,10 +319,12 @@ def test_a_moderator_narrows_but_never_widens_the_audience(start, moderator, mec
     add_member(moderator, mecfs, role=Membership.Role.MODERATOR)
 
     with pytest.raises(ValidationError, match="Only its author can open it up"):
-        services.discussion_set_visibility(
+        audience_services.discussion_set_visibility(
             acting_user=moderator, discussion=discussion, visibility=Visibility.PUBLIC, confirmed=True
         )
-    services.discussion_set_visibility(acting_user=moderator, discussion=discussion, visibility=Visibility.COMMUNITY)
+    audience_services.discussion_set_visibility(
+        acting_user=moderator, discussion=discussion, visibility=Visibility.COMMUNITY
+    )
 
     discussion.refresh_from_db()
     assert discussion.visibility == Visibility.COMMUNITY
@@ -330,7 +336,7 @@ def test_a_moderator_without_two_factor_cannot_narrow_through_the_service(start,
     discussion = start(visibility=Visibility.PUBLIC)
 
     with pytest.raises(PermissionDenied, match="two-factor"):
-        services.discussion_set_visibility(
+        audience_services.discussion_set_visibility(
             acting_user=moderator, discussion=discussion, visibility=Visibility.COMMUNITY
         )
     discussion.refresh_from_db()
@@ -339,7 +345,7 @@ def test_a_moderator_without_two_factor_cannot_narrow_through_the_service(start,
 
 def test_other_members_cannot_change_the_audience(start, other_member):
     with pytest.raises(PermissionDenied):
-        services.discussion_set_visibility(
+        audience_services.discussion_set_visibility(
             acting_user=other_member, discussion=start(), visibility=Visibility.COMMUNITY
         )
 
@@ -349,7 +355,9 @@ def test_a_private_community_discussion_stays_community_only(start, member, hidd
     discussion = start(hashtags=["circle"])
 
     with pytest.raises(ValidationError):
-        services.discussion_set_visibility(acting_user=staff, discussion=discussion, visibility=Visibility.PUBLIC)
+        audience_services.discussion_set_visibility(
+            acting_user=staff, discussion=discussion, visibility=Visibility.PUBLIC
+        )
 
 
 def test_an_unknown_hashtag_tells_staff_where_to_create_the_community(staff, member):

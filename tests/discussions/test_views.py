@@ -797,7 +797,7 @@ def test_a_live_frame_rendered_for_an_audience_carries_nothing_personal_to_its_s
     member, other_member, outsider, start
 ):
     from accounts.services import block_create
-    from discussions.views import reply_html_for_viewer
+    from discussions.presenters import reply_html_for_viewer
 
     discussion = start(visibility=Visibility.PUBLIC)
     reply = services.reply_create(author=other_member, discussion=discussion, body="A reply to render")

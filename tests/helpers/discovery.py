@@ -17,7 +17,16 @@ from taggit.models import Tag
 from accounts.models import User
 from community.models import Community, CommunityAlias, Membership
 from discussions.models import Discussion, Reply, Visibility
+from discussions.related import related_candidates_update
 from discussions.search import search_index_update
+
+
+def index_now(discussion_id: int) -> None:
+    """What the workers do for a changed discussion: the search index job, then the related
+    rescoring that job debounces."""
+    search_index_update(discussion_id)
+    related_candidates_update(discussion_id)
+
 
 SHARED_WORD = "zebrafish"
 
@@ -52,7 +61,7 @@ def make_discussion(
     for community in communities:
         discussion.tags.add(community.tag)
     if index:
-        search_index_update(discussion.pk)
+        index_now(discussion.pk)
     return discussion
 
 
@@ -75,7 +84,7 @@ def make_reply(
         last_reply_number=number, published_reply_count=discussion.published_reply_count + 1
     )
     discussion.refresh_from_db()
-    search_index_update(discussion.pk)
+    index_now(discussion.pk)
     return reply
 
 
@@ -130,7 +139,7 @@ def world(user_factory, member, other_member, outsider) -> World:
     }
     # Re-score everything now that all candidates exist (each post only knew the earlier ones).
     for discussion in world.posts.values():
-        search_index_update(discussion.pk)
+        index_now(discussion.pk)
     return world
 
 

@@ -17,7 +17,7 @@ from taggit.models import Tag
 from accounts.models import Block, User
 from community.models import Community, Membership
 from discussions.models import Discussion, Reply, Visibility
-from discussions.search import search_index_update
+from tests.helpers.discovery import index_now
 
 STATES = ["public", "members", "community", "private", "anonymous", "warning", "removed", "held"]
 VIEWERS = ["visitor", "outsider", "member", "blocked", "author", "mod_other", "mod_this", "staff"]
@@ -182,5 +182,5 @@ def build_world(user_factory) -> World:
         posts[state] = _discussion(state, author, private if state == "private" else community)
         _reply(posts[state], users["member"], state)
     for discussion in posts.values():
-        search_index_update(discussion.pk)
+        index_now(discussion.pk)
     return World(users=users, posts=posts, community=community, private=private, other=other)

@@ -5,6 +5,9 @@ contracts cannot say in one line: that the app modules' import graph has no circ
 Migrations are left out: they import only Django and their own app's history.
 """
 
+import re
+from pathlib import Path
+
 import grimp
 
 APP_PACKAGES = ("spoonful", "accounts", "community", "discussions", "moderation", "notifications")
@@ -68,3 +71,23 @@ def test_the_circle_finder_finds_a_circle():
 
 def test_no_app_module_imports_itself_back_through_others():
     assert _circles(_import_graph()) == []
+
+
+def _app_sources():
+    root = Path(__file__).resolve().parents[2]
+    for package in APP_PACKAGES:
+        for path in sorted((root / package).rglob("*.py")):
+            if "migrations" not in path.parts:
+                yield path.relative_to(root).as_posix(), path.read_text()
+
+
+# The only places allowed to wait for a commit: the publish API (live events, best effort)
+# and the job API (which does so only when tests run jobs in-process).
+AFTER_COMMIT_ALLOWED = {"discussions/events.py", "spoonful/jobs.py"}
+
+
+def test_follow_up_work_goes_through_the_job_api_not_threads_or_commit_hooks():
+    threads = [name for name, source in _app_sources() if re.search(r"\bThread\(", source)]
+    hooks = [name for name, source in _app_sources() if "on_commit(" in source and name not in AFTER_COMMIT_ALLOWED]
+    robust = [name for name, source in _app_sources() if "robust=True" in source]
+    assert (threads, hooks, robust) == ([], [], [])

@@ -1,0 +1,252 @@
+"""What a viewer is shown of posts: the discussion page's header and reply window, the
+catch-up fragments and the live frames all prepare their posts here, so every surface
+shows a post the same way.
+
+Reads go through ``discussions.selectors``; nothing here writes, and nothing here
+imports a view (views and ``discussions.live.frames`` import this module).
+"""
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from html import unescape
+from urllib.parse import urlencode
+
+from django.db.models import BooleanField, ExpressionWrapper, F, QuerySet, prefetch_related_objects
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.html import strip_tags
+
+from accounts.selectors import attach_badges, blocked_ids_for
+from community.selectors import tag_known_to
+from discussions.models import Discussion, Reply
+from discussions.selectors import Viewer, can_moderate, can_see_author, is_signed_in_member, reply_list_visible_to
+
+# Replies per window: enough to read, few enough that 5,000 replies open fast.
+REPLY_WINDOW = 50
+# Replies are indented up to this depth; deeper ones say whom they answer.
+MAX_INDENT = 4
+# Characters of text in a link preview's description.
+PREVIEW_LENGTH = 160
+# ASCII digits only: str.isdigit() accepts "²", which int() then refuses.
+NUMBER = re.compile(r"[0-9]{1,9}")
+THREAD_PATH = re.compile(r"[0-9]{1,9}(?:\.[0-9]{1,9}){0,40}")
+
+
+# --- Authors ---------------------------------------------------------------------------
+
+
+# The one set of words for who wrote a post, on every surface (pages, lists, moderation,
+# notifications and their emails, live frames).
+ANONYMOUS_MEMBER = "Anonymous member"
+OWN_ANONYMOUS_POST = "you (anonymous)"
+FORMER_MEMBER = "Former member"
+
+
+@dataclass(frozen=True)
+class AuthorLabel:
+    """What to call a post's author for one viewer. ``username`` is set only when the
+    viewer may know who it is and the account still exists: the label then links to
+    their profile."""
+
+    name: str
+    username: str = ""
+
+
+def viewer_id(viewer: Viewer) -> int | None:
+    return viewer.pk if is_signed_in_member(viewer) else None
+
+
+def author_label(post: Discussion | Reply, viewer: Viewer) -> AuthorLabel:
+    """What ``viewer`` is told about who wrote ``post``, by ``can_see_author``: an
+    anonymous post names its author to the author alone ("you (anonymous)"), and an
+    account deleted with its posts kept is a former member."""
+    if not can_see_author(viewer, post):
+        return AuthorLabel(ANONYMOUS_MEMBER)
+    if post.is_anonymous:
+        return AuthorLabel(OWN_ANONYMOUS_POST)
+    if post.author_id is None:
+        return AuthorLabel(FORMER_MEMBER)
+    return AuthorLabel(post.author.public_name, username=post.author.username)
+
+
+def attach_author_labels(posts: Iterable[Discussion | Reply], viewer: Viewer) -> list[Discussion | Reply]:
+    """Set ``author_label`` on each post for this viewer, reading the authors of all
+    of them in at most one query per kind of post; ``{% post_author %}`` shows it."""
+    posts = list(posts)
+    for model in (Discussion, Reply):
+        prefetch_related_objects([post for post in posts if isinstance(post, model)], "author")
+    for post in posts:
+        post.author_label = author_label(post, viewer)
+    return posts
+
+
+def by_blocked_member(post: Discussion | Reply, blocked_ids: set[int]) -> bool:
+    # Anonymous posts are never collapsed: that would tell the blocker who wrote them.
+    return not post.is_anonymous and post.author_id is not None and post.author_id in blocked_ids
+
+
+def present_discussion(discussion: Discussion, *, viewer: Viewer, blocked_ids: set[int]) -> Discussion:
+    """Set what the discussion page's header needs: the author's label, the badge, and
+    whether the viewer blocked the author. One query (the badge)."""
+    discussion.by_blocked = by_blocked_member(discussion, blocked_ids)
+    attach_badges([discussion])
+    discussion.author_label = author_label(discussion, viewer)
+    return discussion
+
+
+# --- Replies ---------------------------------------------------------------------------
+
+
+def present_replies(
+    replies: list[Reply],
+    *,
+    viewer: Viewer,
+    discussion: Discussion,
+    may_reply: bool = False,
+    may_moderate: bool = False,
+    blocked_ids: set[int] | None = None,
+) -> list[Reply]:
+    """Set what ``_reply.html`` needs on each reply, for this viewer. Two queries at
+    most (professional badges, members the viewer blocked), whatever the number of replies.
+
+    Replies must carry ``parent_number`` and ``author`` (see ``reply_rows``).
+    """
+    reader_id = viewer_id(viewer)
+    if blocked_ids is None:
+        blocked_ids = blocked_ids_for(viewer) if replies else set()
+    attach_badges([reply for reply in replies if not reply.is_tombstone])
+    for reply in replies:
+        reply.author_label = author_label(reply, viewer)
+        reply.is_discussion_author = (
+            not reply.is_anonymous
+            and not discussion.is_anonymous
+            and reply.author_id is not None
+            and reply.author_id == discussion.author_id
+        )
+        reply.is_own = reader_id is not None and reply.author_id == reader_id
+        reply.can_edit = reply.is_own and not reply.is_tombstone and not discussion.is_locked
+        reply.can_delete = reply.is_own and not reply.is_tombstone
+        reply.can_see_history = reply.is_own and not reply.is_tombstone and reply.edited_at is not None
+        reply.can_answer = may_reply and reply.is_published
+        reply.indent = min(reply.depth, MAX_INDENT)
+        reply.show_parent_link = reply.parent_number is not None and reply.depth > MAX_INDENT
+        reply.discussion_pk = discussion.pk
+        reply.by_blocked = by_blocked_member(reply, blocked_ids)
+        reply.can_flag = reader_id is not None and not reply.is_own and reply.is_published
+        reply.can_moderate = may_moderate and not reply.is_tombstone
+        if reply.is_tombstone:
+            reply.professional_badge = None
+    return replies
+
+
+def reply_rows(queryset: QuerySet[Reply]) -> QuerySet[Reply]:
+    """Replies with what ``present_replies`` needs read in the same query."""
+    return queryset.select_related("author").annotate(parent_number=F("parent__number"))
+
+
+def render_reply_html(reply: Reply, *, request: HttpRequest | None = None) -> str:
+    return render_to_string("discussions/_reply.html", {"reply": reply}, request=request)
+
+
+def reply_html_for_viewer(*, viewer: Viewer, discussion: Discussion, number: int) -> str | None:
+    """One reply rendered for live updates, or None if the viewer may not see it. The
+    caller has already checked the viewer may see the discussion.
+
+    ``viewer`` stands in for a whole audience (visitors, members, moderators, the
+    reply's author), so nothing personal to the stand-in may shape the HTML: not
+    whom they blocked, not whether they in particular may reply (the reply POST
+    checks that for each member).
+    """
+    reply = reply_rows(reply_list_visible_to(viewer, discussion)).filter(number=number).first()
+    if reply is None:
+        return None
+    present_replies(
+        [reply],
+        viewer=viewer,
+        discussion=discussion,
+        may_reply=is_signed_in_member(viewer) and discussion.is_published and not discussion.is_locked,
+        may_moderate=can_moderate(viewer, discussion),
+        blocked_ids=set(),
+    )
+    return render_reply_html(reply)
+
+
+@dataclass
+class ReplyWindow:
+    replies: list[Reply]
+    next_url: str | None
+    is_first: bool
+
+
+def reply_window(viewer: Viewer, discussion: Discussion, *, start: str = "", at: str = "") -> ReplyWindow:
+    """A window of REPLY_WINDOW replies in thread order, cut by path (keyset), so
+    reading page 100 costs what page 1 costs. ``at`` is a reply number to start at,
+    ``start`` the path the previous window ended on (both as typed in the URL)."""
+    visible = reply_list_visible_to(viewer, discussion)
+    rows = reply_rows(visible)
+    is_first = True
+    if NUMBER.fullmatch(at):
+        anchor = visible.filter(number=int(at)).values_list("path", flat=True).first()
+        if anchor:
+            rows = rows.filter(path__gte=anchor)
+            is_first = False
+    elif len(start) <= 255 and THREAD_PATH.fullmatch(start):
+        rows = rows.filter(path__gt=start)
+        is_first = False
+    replies = list(rows.order_by("path")[: REPLY_WINDOW + 1])
+    next_url = None
+    if len(replies) > REPLY_WINDOW:
+        following = replies.pop()
+        next_url = "?" + urlencode({"from": replies[-1].path}) + f"#reply-{following.number}"
+    return ReplyWindow(replies=replies, next_url=next_url, is_first=is_first)
+
+
+def reply_url(discussion: Discussion, reply: Reply, viewer: Viewer) -> str:
+    """Where a reply can be seen: the first window if it is in it, else a window
+    starting at the reply."""
+    before = reply_list_visible_to(viewer, discussion).filter(path__lt=reply.path).count()
+    base = reverse("discussions:detail_short", kwargs={"pk": discussion.pk})
+    if before < REPLY_WINDOW:
+        return f"{base}#reply-{reply.number}"
+    return f"{base}?at={reply.number}#reply-{reply.number}"
+
+
+# --- Hashtags and link previews ------------------------------------------------------------
+
+
+def tag_links(discussion: Discussion, viewer: Viewer) -> list[dict]:
+    """The discussion's hashtags the viewer may know of: a member of one private
+    community must not learn of another it is also tagged into."""
+    links = []
+    is_known = ExpressionWrapper(tag_known_to(viewer), output_field=BooleanField())
+    tags = list(discussion.tags.annotate(is_known=is_known).select_related("community").order_by("name"))
+    # Read here anyway, so Discussion.is_public needs no query of its own.
+    discussion.in_private_community = any(
+        getattr(tag, "community", None) is not None and tag.community.is_private for tag in tags
+    )
+    for tag in tags:
+        if not tag.is_known:
+            continue
+        community = getattr(tag, "community", None)
+        slug = community.slug if community is not None else tag.slug
+        links.append({"slug": slug, "name": community.name if community is not None else tag.name})
+    return links
+
+
+def tag_slugs(discussion: Discussion, viewer: Viewer) -> list[str]:
+    return [tag["slug"] for tag in tag_links(discussion, viewer)]
+
+
+def link_preview(discussion: Discussion, *, is_public: bool) -> dict | None:
+    """Open Graph and description meta, for public discussions only (``Discussion.is_public``).
+    Behind a content warning the description is the warning's label, never the text."""
+    if not is_public:
+        return None
+    if discussion.content_warning:
+        description = f"Content warning: {discussion.content_warning}"
+    else:
+        text = " ".join(unescape(strip_tags(discussion.body_html)).split())
+        description = text if len(text) <= PREVIEW_LENGTH else text[: PREVIEW_LENGTH - 1].rstrip() + "…"
+    return {"title": discussion.title, "description": description, "type": "article"}

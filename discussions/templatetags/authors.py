@@ -1,0 +1,34 @@
+"""Who wrote a post, in the words of ``discussions.presenters.author_label``, on every
+page that shows one: the discussion page and its replies (live frames too), discussion
+lists, the moderation queue and review pages, and notifications.
+
+{% load authors %}
+{% post_author reply %}   {# "Anonymous member", "Former member", or the linked name #}
+{% post_author n.about link=False %}   {# the name unlinked, inside a line that is a link of its own #}
+
+Lists set the labels in one go with ``presenters.attach_author_labels``, and a page
+rendered for a stand-in reader (live frames) with ``present_replies``; otherwise the
+label is worked out here for the request's user.
+"""
+
+from django import template
+from django.contrib.auth.models import AnonymousUser
+from django.urls import reverse
+from django.utils.html import format_html
+
+from discussions.models import Discussion, Reply
+from discussions.presenters import AuthorLabel, author_label
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def post_author(context: template.Context, post: Discussion | Reply, link: bool = True) -> str:
+    label = getattr(post, "author_label", None)
+    if not isinstance(label, AuthorLabel):
+        request = context.get("request")
+        label = author_label(post, request.user if request is not None else AnonymousUser())
+    if link and label.username:
+        url = reverse("accounts:profile", kwargs={"username": label.username})
+        return format_html('<a href="{}">{}</a>', url, label.name)
+    return label.name
