@@ -86,6 +86,8 @@ def asgi_live_server(django_db_setup, django_db_blocker, mail_dir):
         WHITENOISE_AUTOREFRESH=True,
         EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
         EMAIL_FILE_PATH=str(mail_dir),
+        # No worker runs beside this server: each job runs in it once its change commits.
+        JOBS_IMMEDIATE=True,
     )
     # The forked child inherits the unblocked database and these settings.
     with django_db_blocker.unblock(), overrides:

@@ -10,7 +10,8 @@ def queued_job_names() -> list[str]:
 
 
 def run_queued_jobs() -> int:
-    """Run every queued job once, oldest first, and take it off the queue; returns how many ran."""
+    """Run every queued job once, oldest first, taking each off the queue when it succeeds; a job
+    that raises stays queued (as a worker leaves it for its next attempt) and the error propagates."""
     ran = 0
     for row in OrmQ.objects.order_by("pk"):
         task = row.task

@@ -11,7 +11,8 @@ import django_q.utils
 import pytest
 from django.core import mail
 from django.db import transaction
-from django_q.models import OrmQ, Schedule
+from django.utils import timezone
+from django_q.models import OrmQ, Schedule, Task
 from django_q.scheduler import scheduler
 
 from notifications.models import Notification
@@ -143,3 +144,15 @@ def test_healthz_reports_the_worker_heartbeat_without_failing_on_it(client, db):
     body = client.get("/healthz").json()
     assert body["workers"] == {"status": "no heartbeat yet", "last_heartbeat_age_seconds": None}
     assert body["status"] == "ok"
+
+
+@pytest.mark.parametrize(("age", "status"), [(30, "ok"), (400, "stale")])
+def test_healthz_reports_how_long_ago_a_worker_last_beat(client, db, age, status):
+    beat = timezone.now() - timedelta(seconds=age)
+    Task.objects.create(
+        id="beat", name="beat", func=jobs.job_name(jobs.heartbeat), started=beat, stopped=beat, success=True
+    )
+    body = client.get("/healthz").json()
+    assert body["workers"]["status"] == status
+    assert age <= body["workers"]["last_heartbeat_age_seconds"] <= age + 5
+    assert body["status"] == "ok", "a stale worker is reported, never a reason to take the site out"
