@@ -81,3 +81,10 @@ def schedules_sync() -> None:
 
 def sync_after_migrate(**kwargs) -> None:
     schedules_sync()
+
+
+def schedule_table_markdown() -> str:
+    """The README's table of scheduled jobs, from ``SCHEDULES`` (a test keeps the two equal)."""
+    rows = ["| name | when (cron, UTC) | job | what |", "|---|---|---|---|"]
+    rows += [f"| `{entry.name}` | `{entry.cron}` | `{entry.job}` | {entry.what} |" for entry in SCHEDULES]
+    return "\n".join(rows)

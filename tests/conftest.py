@@ -10,6 +10,7 @@ from channels.layers import channel_layers
 from django.core.cache import cache
 from django.test import override_settings
 
+import notifications.preferences
 import spoonful.ratelimits
 from accounts.models import User
 from discussions.live import timing
@@ -38,6 +39,13 @@ def _test_settings(settings):
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _digests_due_at_any_hour(monkeypatch):
+    """A member who chose no digest hour gets theirs from midnight UTC in tests, so a digest is due
+    whatever the time of day the suite runs; the tests of the chosen hour set their own."""
+    monkeypatch.setattr(notifications.preferences, "DEFAULT_DIGEST_HOUR", 0)
 
 
 @pytest.fixture(autouse=True)

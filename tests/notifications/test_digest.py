@@ -11,7 +11,6 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
-import notifications.preferences
 from discussions.models import Discussion, Reply, Visibility
 from notifications.emails import (
     DeliveryFailed,
@@ -31,10 +30,7 @@ Email = NotificationPreference.Email
 
 
 @pytest.fixture(autouse=True)
-def _digests_due_whenever_the_tests_run(settings, discovery_urls, monkeypatch):
-    """Members who chose no hour get their digest from midnight UTC, so a digest is due at any
-    time of day these tests run; the tests of the chosen hour set their own."""
-    monkeypatch.setattr(notifications.preferences, "DEFAULT_DIGEST_HOUR", 0)
+def _site_url(settings, discovery_urls):
     settings.SITE_URL = "https://spoonful.example"
 
 

@@ -4,6 +4,7 @@ given-up jobs shown to staff, schedules declared in code and fired by the worker
 import pickle
 import pydoc
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import django_q.models
 import django_q.scheduler
@@ -18,7 +19,7 @@ from django_q.scheduler import scheduler
 from notifications.models import Notification
 from notifications.preferences import digest_time_set
 from spoonful import jobs
-from spoonful.schedules import PREFIX, SCHEDULES, schedules_sync
+from spoonful.schedules import PREFIX, SCHEDULES, schedule_table_markdown, schedules_sync
 from tests.helpers import sample_jobs
 from tests.helpers.jobs import queued_job_names, run_queued_jobs
 
@@ -156,3 +157,9 @@ def test_healthz_reports_how_long_ago_a_worker_last_beat(client, db, age, status
     assert body["workers"]["status"] == status
     assert age <= body["workers"]["last_heartbeat_age_seconds"] <= age + 5
     assert body["status"] == "ok", "a stale worker is reported, never a reason to take the site out"
+
+
+def test_the_readme_lists_the_schedules_declared_in_code():
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    between = readme.split("<!-- schedules:start -->\n", 1)[1].split("<!-- schedules:end -->", 1)[0]
+    assert between.strip() == schedule_table_markdown(), "paste schedule_table_markdown() into README.md"
