@@ -86,3 +86,15 @@ def test_audience_and_edit_history_pages_are_accessible(demo, browser, scheme, a
     moderator_page.goto(base + "/visibility/")
     moderator_page.get_by_role("button", name="Save").wait_for()
     assert_accessible(moderator_page)
+
+
+STAFF_PAGES = ["/staff/jobs/", "/mod/verifications/"]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_staff_pages_are_accessible(demo, browser, scheme, assert_accessible):
+    page = signed_in_context(browser, demo, "staff_jo", scheme).new_page()
+    for path in STAFF_PAGES:
+        page.goto(demo + path)
+        assert page.locator("h1").count() == 1
+        assert_accessible(page)

@@ -139,6 +139,7 @@ def test_staff_see_counts_schedules_and_the_last_heartbeat(client, staff):
     assert "Waiting for a worker" in page and "Failed after every attempt" in page
     assert "spoonful:notification-digests" in page and "daily email digests" in page
     assert "none yet: no worker has run" in page
+    assert 'href="/staff/jobs/"' in client.get("/mod/").content.decode(), "staff reach it from the moderation pages"
 
 
 def test_healthz_reports_the_worker_heartbeat_without_failing_on_it(client, db):
