@@ -90,6 +90,7 @@ def account_delete(*, user: User, posts: str) -> None:
         raise ValidationError({"posts": ["Choose what happens to your posts."]})
 
     user_id = user.pk
+    now = timezone.now()
     with transaction.atomic():
         discussions = Discussion.objects.filter(author=user)
         replies = Reply.objects.filter(author=user)
@@ -100,6 +101,7 @@ def account_delete(*, user: User, posts: str) -> None:
             Revision.objects.filter(Q(discussion_id__in=discussion_ids) | Q(reply_id__in=reply_ids)).delete()
             discussions.update(
                 status=Discussion.Status.DELETED,
+                tombstoned_at=now,
                 title="",
                 body="",
                 body_html="",
@@ -109,6 +111,7 @@ def account_delete(*, user: User, posts: str) -> None:
             )
             replies.update(
                 status=Reply.Status.DELETED,
+                tombstoned_at=now,
                 body="",
                 body_html="",
                 content_warning="",
