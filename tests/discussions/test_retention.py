@@ -154,6 +154,20 @@ def test_a_removed_post_keeps_its_words_for_90_days_and_while_an_appeal_is_open(
     assert (reply.status, reply.removal_guideline, reply.removal_reason) == (Reply.Status.REMOVED, 2, "Medical advice")
 
 
+def test_moderators_see_that_the_words_are_gone_not_an_empty_link(start, mod, client):
+    discussion = start(title="Canarytitle of a removed discussion")
+    post_remove(acting_user=mod, post=discussion, guideline=3)
+    assert tombstone_purge_expired(now=_days_from_now(REMOVED_POST_RETENTION_DAYS + 1)) == 1
+    client.force_login(mod)
+
+    for page in ("/mod/log/", f"/mod/discussion/{discussion.pk}/"):
+        html = client.get(page).content.decode()
+        assert "whose words are no longer kept" in html, page
+        assert "Canarytitle" not in html
+        assert not re.search(r"<a [^>]*>\s*</a>", html), page
+    assert "Its words are no longer kept." in html
+
+
 def test_a_post_restored_by_a_moderator_is_no_tombstone_and_keeps_its_words(start, answer, mod):
     reply = answer(start())
     post_remove(acting_user=mod, post=reply)
