@@ -7,16 +7,15 @@ become tombstones.
 
 import re
 
-from allauth.usersessions.models import UserSession
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
-from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import DataExport, Profile, User, VerificationEvidence
+from accounts.sessions import session_list_of, sessions_end
 from discussions import events
 from discussions.models import Discussion, Reply, Revision
 from discussions.search import search_index_update
@@ -46,18 +45,6 @@ def _scrub_audit_log(user: User, discussion_ids: list[int], reply_ids: list[int]
 
 def _replace_ci(text: str, old: str, new: str) -> str:
     return re.sub(re.escape(old), new, text, flags=re.IGNORECASE)
-
-
-def _end_sessions(user: User) -> None:
-    keys = list(UserSession.objects.filter(user=user).values_list("session_key", flat=True))
-    UserSession.objects.filter(user=user).delete()
-    # Sessions allauth did not track (made before usersessions, or by the test client):
-    # only database sessions can be searched, and only those carrying this user's id.
-    user_id = str(user.pk)
-    for session in Session.objects.filter(expire_date__gt=timezone.now()).exclude(session_key__in=keys):
-        if session.get_decoded().get("_auth_user_id") == user_id:
-            keys.append(session.session_key)
-    Session.objects.filter(session_key__in=keys).delete()
 
 
 def _delete_files(user: User) -> None:
@@ -90,6 +77,7 @@ def account_delete(*, user: User, posts: str) -> None:
         raise ValidationError({"posts": ["Choose what happens to your posts."]})
 
     user_id = user.pk
+    now = timezone.now()
     with transaction.atomic():
         discussions = Discussion.objects.filter(author=user)
         replies = Reply.objects.filter(author=user)
@@ -100,6 +88,7 @@ def account_delete(*, user: User, posts: str) -> None:
             Revision.objects.filter(Q(discussion_id__in=discussion_ids) | Q(reply_id__in=reply_ids)).delete()
             discussions.update(
                 status=Discussion.Status.DELETED,
+                tombstoned_at=now,
                 title="",
                 body="",
                 body_html="",
@@ -109,6 +98,7 @@ def account_delete(*, user: User, posts: str) -> None:
             )
             replies.update(
                 status=Reply.Status.DELETED,
+                tombstoned_at=now,
                 body="",
                 body_html="",
                 content_warning="",
@@ -120,7 +110,7 @@ def account_delete(*, user: User, posts: str) -> None:
             replies.update(author=None, as_professional=False)
         _scrub_audit_log(user, discussion_ids, reply_ids)
         _delete_files(user)
-        _end_sessions(user)
+        sessions_end(session_list_of([user_id]))
         LogEntry.objects.filter(content_type=ContentType.objects.get_for_model(User), object_id=str(user_id)).delete()
         user.delete()
         events.access_changed(user_id=user_id)

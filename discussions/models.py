@@ -65,6 +65,9 @@ class Post(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PUBLISHED)
     removal_reason = models.CharField(max_length=500, blank=True)
     removal_guideline = models.PositiveSmallIntegerField(null=True, blank=True)
+    # When its author deleted it or moderators removed it (empty again once restored): the
+    # retention periods count from here (discussions.retention).
+    tombstoned_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     edited_at = models.DateTimeField(null=True, blank=True)
     # A token from the form: the same submission twice yields one post.
@@ -116,6 +119,9 @@ class Discussion(Post):
     class Meta:
         indexes = [
             models.Index(fields=["status", "visibility", "-last_activity_at"]),
+            models.Index(
+                fields=["tombstoned_at"], condition=models.Q(tombstoned_at__isnull=False), name="discussion_tombstoned"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -168,7 +174,12 @@ class Reply(Post):
                 name="reply_submitted_once",
             ),
         ]
-        indexes = [models.Index(fields=["discussion", "path"])]
+        indexes = [
+            models.Index(fields=["discussion", "path"]),
+            models.Index(
+                fields=["tombstoned_at"], condition=models.Q(tombstoned_at__isnull=False), name="reply_tombstoned"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.number} in {self.discussion_id}"

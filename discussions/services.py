@@ -166,7 +166,8 @@ def discussion_delete_by_author(*, acting_user: User, discussion: Discussion) ->
         raise PermissionDenied("Moderators already removed this discussion.")
     with transaction.atomic():
         discussion.status = Discussion.Status.DELETED
-        discussion.save(update_fields=["status"])
+        discussion.tombstoned_at = timezone.now()
+        discussion.save(update_fields=["status", "tombstoned_at"])
         events.discussion_changed(discussion_id=discussion.pk)
         jobs.enqueue(search_index_update, discussion.pk)
     return discussion
@@ -330,7 +331,8 @@ def reply_delete_by_author(*, acting_user: User, reply: Reply) -> Reply:
     with transaction.atomic():
         was_published = reply.status == Reply.Status.PUBLISHED
         reply.status = Reply.Status.DELETED
-        reply.save(update_fields=["status"])
+        reply.tombstoned_at = timezone.now()
+        reply.save(update_fields=["status", "tombstoned_at"])
         if was_published:
             Discussion.objects.filter(pk=reply.discussion_id, published_reply_count__gt=0).update(
                 published_reply_count=F("published_reply_count") - 1

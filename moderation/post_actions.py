@@ -110,10 +110,12 @@ def _transition(
         if to_status == Discussion.Status.REMOVED:
             locked.removal_guideline = guideline
             locked.removal_reason = reason
+            locked.tombstoned_at = timezone.now()
         elif to_status == Discussion.Status.PUBLISHED:
             locked.removal_guideline = None
             locked.removal_reason = ""
-        locked.save(update_fields=["status", "removal_guideline", "removal_reason"])
+            locked.tombstoned_at = None
+        locked.save(update_fields=["status", "removal_guideline", "removal_reason", "tombstoned_at"])
         if isinstance(locked, Reply):
             _adjust_reply_count(locked, was_published=was_published, is_published=to_status == Reply.Status.PUBLISHED)
         action = record_action(

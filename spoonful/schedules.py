@@ -55,6 +55,36 @@ SCHEDULES = (
         "45 3 * * *",
         "drops redacted originals from the audit trail after 90 days",
     ),
+    Scheduled(
+        "draft-retention",
+        "discussions.retention.draft_delete_stale",
+        "0 4 * * *",
+        "deletes drafts not saved for 90 days",
+    ),
+    Scheduled(
+        "tombstone-retention",
+        "discussions.retention.tombstone_purge_expired",
+        "10 4 * * *",
+        "empties posts deleted by their author 30 days ago or removed by moderators 90 days ago (no open appeal)",
+    ),
+    Scheduled(
+        "notification-retention",
+        "notifications.retention.notification_delete_old",
+        "20 4 * * *",
+        "deletes read notifications after 180 days and any notification after 365 days",
+    ),
+    Scheduled(
+        "ip-record-retention",
+        "accounts.retention.ip_record_delete_old",
+        "30 4 * * *",
+        "deletes session records (IP, user agent) after 90 days, ending their sessions; clears expired sessions",
+    ),
+    Scheduled(
+        "account-erasure-sweep",
+        "accounts.retention.account_erasure_sweep",
+        "40 4 * * *",
+        "cancels mail queued for deactivated accounts, ends their sessions, deletes hashtags nothing uses",
+    ),
 )
 
 

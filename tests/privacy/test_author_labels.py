@@ -22,6 +22,7 @@ from discussions.live.frames import build_reply_frames
 from discussions.models import Discussion, Reply, Visibility
 from moderation.models import Flag
 from notifications.models import Notification, NotificationPreference
+from notifications.preferences import digest_time_set
 
 pytestmark = pytest.mark.django_db
 
@@ -242,6 +243,7 @@ def test_a_deleted_author_is_a_former_member_in_notifications_and_their_emails(
         capture=django_capture_on_commit_callbacks,
         email=NotificationPreference.Email.DIGEST,
     )
+    digest_time_set(user=member, hour=0, time_zone="UTC")  # due whatever the hour the test runs at
     _deleted(other_member)
 
     html = _client(member).get("/notifications/").content.decode()
