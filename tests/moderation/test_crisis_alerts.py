@@ -6,12 +6,15 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.core import mail
 from django.urls import reverse
+from django_q.models import OrmQ
 
 from community.models import Membership
 from discussions import services
 from discussions.models import Visibility
+from moderation.crisis_alerts import crisis_alert_send
 from moderation.models import Flag
 from notifications.models import Notification, NotificationPreference
+from tests.helpers.jobs import run_queued_jobs
 from tests.helpers.live import communicator as connect
 from tests.helpers.live import session_cookie_for
 
@@ -135,3 +138,24 @@ async def test_it_nudges_the_moderators_open_bell_when_a_post_suggests_crisis(me
 
     assert await communicator.receive_json_from(timeout=2) == {"type": "notification"}
     await communicator.disconnect()
+
+
+def test_the_alert_job_run_twice_alerts_each_moderator_once(login, members, moderator, other_moderator, settings):
+    """A worker may die after the alert committed and before it recorded the job as done:
+    the job runs again, and finds the crisis item already alerted."""
+    settings.JOBS_IMMEDIATE = False
+    author, _ = members
+    login(author).post(
+        "/d/new/",
+        {"title": CRISIS_TITLE, "body": CRISIS_BODY, "hashtags": "#mecfs", "visibility": Visibility.COMMUNITY},
+    )
+    alert_job = next(row for row in OrmQ.objects.all() if row.func() == "moderation.crisis_alerts.crisis_alert_send")
+    task = alert_job.task
+
+    assert crisis_alert_send(*task["args"]) == 2
+    assert crisis_alert_send(*task["args"]) == 0
+    run_queued_jobs()  # the queued copy of the alert job too: it alerts nobody again
+
+    for moderator_ in (moderator, other_moderator):
+        assert len(crisis_alerts_for(moderator_)) == 1
+    assert sorted(message.to[0] for message in mail.outbox) == sorted([moderator.email, other_moderator.email])

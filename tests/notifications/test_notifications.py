@@ -455,3 +455,24 @@ def test_the_follow_button_partial_offers_the_right_action(member, mecfs, rf, di
 
     assert "Follow #mecfs" in before and "/notifications/follow/mecfs/" in before
     assert "Unfollow #mecfs" in after and "/notifications/unfollow/mecfs/" in after
+
+
+def test_the_fan_out_job_run_twice_writes_each_notification_once(member, other_member, mecfs, user_factory):
+    dave = user_factory("dave")
+    Membership.objects.create(user=dave, community=mecfs)
+    HashtagFollow.objects.create(user=dave, community=mecfs)
+    NotificationPreference.objects.create(user=dave, kind=Kind.FOLLOWED_HASHTAG, in_app=True)
+    discussion = make_discussion(
+        member, "Big news", "thanks @carol", visibility=Visibility.PUBLIC, communities=(mecfs,)
+    )
+    reply = make_reply(discussion, other_member, "@alice hello")
+
+    for _ in range(2):
+        notify_discussion_created(discussion.pk)
+        notify_reply_created(reply.pk)
+
+    assert sorted(Notification.objects.values_list("recipient__username", "kind")) == [
+        ("alice", Kind.MENTION),
+        ("carol", Kind.MENTION),
+        ("dave", Kind.FOLLOWED_HASHTAG),
+    ]
