@@ -97,7 +97,7 @@ async def test_a_live_frame_keeps_the_reply_folded(member, other_member, mecfs):
     try:
         await sync_to_async(_reply)(other_member, discussion)
         while True:
-            frame = json.loads(await comm.receive_from(timeout=3))
+            frame = json.loads(await comm.receive_from(timeout=10))
             if frame["type"] == "reply.created":
                 break
         assert FOLDED.search(frame["html"])

@@ -69,11 +69,11 @@ def communicator(path: str, cookie: bytes | None = None, origin: bytes = b"http:
     return WebsocketCommunicator(application, path, headers=headers)
 
 
-async def receive(comm: WebsocketCommunicator, timeout: float = 3) -> dict:
+async def receive(comm: WebsocketCommunicator, timeout: float = 10) -> dict:
     return json.loads(await comm.receive_from(timeout=timeout))
 
 
-async def receive_type(comm: WebsocketCommunicator, kind: str, timeout: float = 3) -> dict:
+async def receive_type(comm: WebsocketCommunicator, kind: str, timeout: float = 10) -> dict:
     """The next frame of a kind, skipping presence frames that may come between."""
     while True:
         frame = await receive(comm, timeout)
