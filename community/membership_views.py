@@ -7,7 +7,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.decorators import privileged_action_requires_2fa
@@ -27,6 +26,7 @@ from moderation.audit import AlreadyHandled
 from moderation.member_actions import join_request_decide
 from spoonful.pagination import page_of
 from spoonful.ratelimits import rate_limit_check, rate_limited_response
+from spoonful.redirects import safe_next
 
 MODERATION_ROWS_PER_PAGE = 50
 
@@ -87,7 +87,7 @@ def request_decide(request: HttpRequest, hashtag: str, membership_id: int) -> Ht
     """The one place a join request is decided: the community's page and the moderation queue both post here."""
     community = community_get_moderated_or_404(request.user, hashtag)
     membership = membership_get_or_404(community, membership_id)
-    back = _safe_next(request, reverse("communities:requests", kwargs={"hashtag": community.slug}))
+    back = safe_next(request, reverse("communities:requests", kwargs={"hashtag": community.slug}))
     form = DecisionForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose accept or decline.")
@@ -105,16 +105,6 @@ def request_decide(request: HttpRequest, hashtag: str, membership_id: int) -> Ht
         verb = "accepted" if form.accepted else "declined"
         messages.success(request, f"{membership.user.public_name}'s request was {verb}.")
     return redirect(back)
-
-
-def _safe_next(request: HttpRequest, fallback: str) -> str:
-    """The page a form asked to return to, if it is on this site."""
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return fallback
 
 
 @login_required

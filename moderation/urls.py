@@ -2,7 +2,7 @@
 
 from django.urls import path, register_converter
 
-from moderation import views
+from moderation import member_views, views
 
 
 class PostKindConverter:
@@ -22,11 +22,11 @@ app_name = "moderation"
 urlpatterns = [
     path("", views.queue, name="queue"),
     path("log/", views.log, name="log"),
-    path("flags/", views.my_flags, name="my_flags"),
-    path("notices/", views.notices, name="notices"),
-    path("notices/<int:pk>/appeal/", views.appeal, name="appeal"),
-    path("support/", views.support, name="support"),
-    path("flag/<postkind:kind>/<int:pk>/", views.flag, name="flag"),
+    path("flags/", member_views.my_flags, name="my_flags"),
+    path("notices/", member_views.notices, name="notices"),
+    path("notices/<int:pk>/appeal/", member_views.appeal, name="appeal"),
+    path("support/", member_views.support, name="support"),
+    path("flag/<postkind:kind>/<int:pk>/", member_views.flag, name="flag"),
     path("<postkind:kind>/<int:pk>/", views.post_review, name="post_review"),
     path("<postkind:kind>/<int:pk>/reveal/", views.post_reveal, name="post_reveal"),
     path("<postkind:kind>/<int:pk>/<slug:action>/", views.post_action, name="post_action"),

@@ -12,23 +12,18 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts.decorators import privileged_action_requires_2fa
 from accounts.models import User
 from accounts.selectors import is_moderator_anywhere
 from community.hashtags import split_hashtag_field
 from community.models import Community
-from discussions.models import Discussion, Reply
-from discussions.selectors import discussion_get_visible_or_404, reply_list_visible_to
-from moderation import appeals, flags, member_actions, post_actions, services
+from discussions.models import Discussion
+from moderation import appeals, member_actions, post_actions, services
 from moderation.audit import AlreadyHandled
 from moderation.forms import (
     AppealDecisionForm,
-    AppealForm,
-    FlagForm,
     MemberActionForm,
     ReasonForm,
     RedactForm,
@@ -36,21 +31,15 @@ from moderation.forms import (
     RevealForm,
 )
 from moderation.log import log_entries_shown_to, moderation_log_for
-from moderation.models import ModerationNotice
 from moderation.queue import moderation_queue_for, open_flags_on
 from moderation.selectors import (
     appeal_get_for_moderator_or_404,
-    flag_list_by,
-    has_flagged,
     member_action_community,
     moderation_post_get_or_404,
     moderation_scope_for,
-    notice_get_for_or_404,
-    notice_list_for,
     post_communities_moderated_by,
 )
-from moderation.support import crisis_resources_for, region_from_request
-from spoonful.ratelimits import rate_limit_check, rate_limited_response
+from spoonful.redirects import safe_next
 
 POST_ACTIONS = {
     "approve": (post_actions.post_approve, "Approved."),
@@ -67,15 +56,6 @@ DISCUSSION_ACTIONS = {
 }
 TAKES_GUIDELINE = {"hide", "remove"}
 MEMBER_ACTIONS = {"warn", "mute", "ban", "suspend"}
-
-
-def _safe_next(request: HttpRequest, fallback: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return fallback
 
 
 def _require_moderator_anywhere(request: HttpRequest) -> None:
@@ -99,10 +79,6 @@ def _seen(request: HttpRequest) -> post_actions.Seen | None:
     if not (status or had_flags):
         return None
     return post_actions.Seen(status=status, had_open_flags=had_flags)
-
-
-def _first_error(error: ValidationError) -> str:
-    return " ".join(error.messages)
 
 
 # --- Moderator pages ---------------------------------------------------------------
@@ -168,7 +144,7 @@ def post_review(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
 @privileged_action_requires_2fa
 def post_action(request: HttpRequest, kind: str, pk: int, action: str) -> HttpResponse:
     post = moderation_post_get_or_404(request.user, kind, pk)
-    target = _safe_next(request, reverse("moderation:queue"))
+    target = safe_next(request, reverse("moderation:queue"))
     context_forms: dict = {}
     try:
         if action in POST_ACTIONS or (action in DISCUSSION_ACTIONS and isinstance(post, Discussion)):
@@ -213,7 +189,7 @@ def post_action(request: HttpRequest, kind: str, pk: int, action: str) -> HttpRe
         messages.info(request, handled.message)
         return redirect(target)
     except ValidationError as error:
-        context = _review_context(request, post, kind, error=_first_error(error), **context_forms)
+        context = _review_context(request, post, kind, error=" ".join(error.messages), **context_forms)
         return render(request, "moderation/review.html", context, status=400)
     messages.success(request, done)
     return redirect(target)
@@ -248,7 +224,7 @@ def member_action(request: HttpRequest, user_id: int, action: str) -> HttpRespon
         raise Http404("No such action.")
     target = get_object_or_404(User, pk=user_id, is_active=True)
     form = MemberActionForm(request.POST)
-    back = _safe_next(request, reverse("moderation:queue"))
+    back = safe_next(request, reverse("moderation:queue"))
     context = {"form": form, "target": target, "action": action, "next": back}
     if not form.is_valid():
         return render(request, "moderation/member_action.html", context, status=400)
@@ -279,7 +255,9 @@ def member_action(request: HttpRequest, user_id: int, action: str) -> HttpRespon
         messages.info(request, handled.message)
         return redirect(back)
     except ValidationError as error:
-        return render(request, "moderation/member_action.html", {**context, "error": _first_error(error)}, status=400)
+        return render(
+            request, "moderation/member_action.html", {**context, "error": " ".join(error.messages)}, status=400
+        )
     messages.success(request, f"Done: {target.public_name} is told what you did and why.")
     return redirect(back)
 
@@ -300,7 +278,7 @@ def _acted_from(request: HttpRequest, data: dict):
 def appeal_decide(request: HttpRequest, pk: int) -> HttpResponse:
     appeal = appeal_get_for_moderator_or_404(request.user, pk)
     form = AppealDecisionForm(request.POST)
-    back = _safe_next(request, reverse("moderation:queue"))
+    back = safe_next(request, reverse("moderation:queue"))
     if not form.is_valid():
         messages.error(request, "Choose whether the decision stands.")
         return redirect(back)
@@ -318,101 +296,3 @@ def appeal_decide(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, "Appeal answered; the member is told.")
     return redirect(back)
-
-
-# --- Member pages ---------------------------------------------------------------------
-
-
-def _flaggable_post_or_404(request: HttpRequest, kind: str, pk: int):
-    if kind == "discussion":
-        return discussion_get_visible_or_404(request.user, pk)
-    if kind == "reply":
-        reply = get_object_or_404(Reply.objects.select_related("discussion"), pk=pk)
-        discussion = discussion_get_visible_or_404(request.user, reply.discussion_id)
-        if not reply_list_visible_to(request.user, discussion).filter(pk=reply.pk).exists():
-            raise Http404("No such post.")
-        return reply
-    raise Http404("No such post.")
-
-
-@login_required
-@require_http_methods(["GET", "HEAD", "POST"])
-def flag(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
-    """GET shows the form on its own page (for links and no-script); POST files the flag."""
-    post = _flaggable_post_or_404(request, kind, pk)
-    back = _safe_next(request, post.get_absolute_url())
-    form = FlagForm(request.POST or None)
-    context = {"post": post, "kind": kind, "form": form, "next": back, "already": has_flagged(request.user, post)}
-    if request.method != "POST":
-        return render(request, "moderation/flag.html", context)
-    limited = rate_limit_check(request, "flag")
-    if limited:
-        return rate_limited_response(request, "moderation/flag.html", context, limited)
-    if not form.is_valid():
-        return render(request, "moderation/flag.html", context, status=400)
-    try:
-        flags.flag_create(
-            flagger=request.user,
-            post=post,
-            reason=form.cleaned_data["reason"],
-            guideline=form.cleaned_data["guideline"],
-            detail=form.cleaned_data["detail"],
-        )
-    except PermissionDenied:
-        raise Http404("No such post.") from None
-    except ValidationError as error:
-        form.add_error(None, _first_error(error))
-        return render(request, "moderation/flag.html", context, status=400)
-    messages.success(
-        request, "Thank you. Your flag was received; you'll see what the moderators decide under My flags."
-    )
-    return redirect(back)
-
-
-@login_required
-@require_safe
-def my_flags(request: HttpRequest) -> HttpResponse:
-    page = Paginator(flag_list_by(request.user), 50).get_page(request.GET.get("page"))
-    return render(request, "moderation/my_flags.html", {"page": page})
-
-
-@login_required
-@require_safe
-def notices(request: HttpRequest) -> HttpResponse:
-    page = Paginator(notice_list_for(request.user), 30).get_page(request.GET.get("page"))
-    response = render(request, "moderation/notices.html", {"page": page})
-    # Reading the page marks the notices read; a GET changing only this is harmless.
-    ModerationNotice.objects.filter(user=request.user, read_at__isnull=True).update(read_at=timezone.now())
-    return response
-
-
-@login_required
-@require_http_methods(["GET", "HEAD", "POST"])
-def appeal(request: HttpRequest, pk: int) -> HttpResponse:
-    notice = notice_get_for_or_404(request.user, pk)
-    existing = notice.action.appeals.filter(appellant=request.user).first()
-    form = AppealForm(request.POST or None)
-    context = {"notice": notice, "form": form, "existing": existing}
-    if request.method != "POST" or existing is not None:
-        return render(request, "moderation/appeal.html", context, status=200 if request.method != "POST" else 400)
-    if not form.is_valid():
-        return render(request, "moderation/appeal.html", context, status=400)
-    try:
-        appeals.appeal_create(appellant=request.user, action=notice.action, text=form.cleaned_data["text"])
-    except PermissionDenied:
-        raise Http404("No such notice.") from None
-    except ValidationError as error:
-        form.add_error("text", _first_error(error))
-        return render(request, "moderation/appeal.html", context, status=400)
-    messages.success(request, "Your appeal was sent. A moderator will answer it here.")
-    return redirect("moderation:notices")
-
-
-@require_safe
-def support(request: HttpRequest) -> HttpResponse:
-    """Crisis resources, shown to a poster at once when their words suggest crisis."""
-    next_url = _safe_next(request, "")
-    resources = crisis_resources_for(region_from_request(request))
-    response = render(request, "moderation/support.html", {"resources": resources, "next": next_url})
-    response["Cache-Control"] = "private, no-store"
-    return response
