@@ -10,7 +10,7 @@ import sys
 import time
 from http.client import HTTPConnection
 from pathlib import Path
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 import pytest
 from django.conf import settings
@@ -19,6 +19,7 @@ from websockets.sync.client import connect
 
 from discussions.models import Discussion, Visibility
 from tests.helpers.environment import redis_url_or_skip
+from tests.helpers.workers import database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -31,15 +32,6 @@ def listening_socket() -> socket.socket:
     sock.listen(128)
     sock.set_inheritable(True)
     return sock
-
-
-def database_url() -> str:
-    """The test database, as a URL the child processes can open."""
-    db = settings.DATABASES["default"]
-    if db["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{db['NAME']}"
-    credentials = quote(db["USER"] or "") + (f":{quote(db['PASSWORD'])}" if db.get("PASSWORD") else "")
-    return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 def start_daphne(sock: socket.socket, redis_url: str, log) -> subprocess.Popen:

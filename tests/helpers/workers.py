@@ -1,4 +1,5 @@
-"""Real job workers (`manage.py qcluster`) in their own process group, against the test database."""
+"""Child processes against the test database: real job workers (`manage.py qcluster`) in their own
+process group, and the database URL any child server or worker opens."""
 
 import os
 import signal
