@@ -3,20 +3,23 @@
 import pytest
 
 from community.models import Community
+from tests.helpers.discovery import make_discussion
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.parametrize("url", ["/c/spoonie/", "/"])
 def test_list_items_hide_a_private_community_the_viewer_is_not_in(
-    client, url, community_factory, discussion_factory, add_member, member, other_member
+    client, url, community_factory, add_member, member, other_member
 ):
     spoonie = community_factory("spoonie", name="Spoonies")
     circle = community_factory("circle", name="A circle", policy=Community.Policy.PRIVATE)
     hidden = community_factory("hushhushcanary", name="Hush canary", policy=Community.Policy.PRIVATE)
     # Readable by the viewer through the private community they are in, and tagged
     # into one they are not in (as staff moving a discussion can leave it).
-    discussion = discussion_factory(spoonie, circle, hidden, title="Shared across circles", author=other_member)
+    discussion = make_discussion(
+        other_member, "Shared across circles", "Some text", communities=(spoonie, circle, hidden)
+    )
     add_member(member, circle)
     client.force_login(member)
 
