@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts import selectors, services, verification
@@ -14,6 +15,7 @@ from accounts.forms import (
     ApproveForm,
     AvatarForm,
     InfoRequestForm,
+    LowEnergyForm,
     ProfileForm,
     RejectForm,
     RevokeForm,
@@ -93,11 +95,46 @@ def profile_settings(request: HttpRequest) -> HttpResponse:
                 "conditions_visibility": current.conditions_visibility,
                 "conflict_of_interest": current.conflict_of_interest,
                 "text_size": user.text_size,
+                "slow_to_reply": user.slow_to_reply,
             },
         )
         status = 200
     context = {"form": form, "is_verified": selectors.is_verified_professional(user)}
     return render(request, "accounts/settings_profile.html", context, status=status)
+
+
+def _safe_next(request: HttpRequest) -> str | None:
+    """The page the header toggle came from, if it is a path on this site."""
+    target = request.POST.get("next", "")
+    if (
+        target.startswith("/")
+        and not target.startswith("//")
+        and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+    ):
+        return target
+    return None
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def low_energy_settings(request: HttpRequest) -> HttpResponse:
+    """The settings form (one checkbox, ``enabled``) and the header toggle, which posts
+    here with ``next``: both save and go back, without JavaScript."""
+    user = request.user
+    if request.method == "POST":
+        form = LowEnergyForm(request.POST)
+        if form.is_valid():
+            enabled = form.cleaned_data["enabled"]
+            services.low_energy_set(user=user, enabled=enabled)
+            messages.success(request, "Low-energy mode is on." if enabled else "Low-energy mode is off.")
+            return redirect(_safe_next(request) or "accounts:low_energy_settings")
+        status = 400
+    else:
+        form = LowEnergyForm(initial={"enabled": user.low_energy})
+        status = 200
+    return render(request, "accounts/settings_low_energy.html", {"form": form}, status=status)
 
 
 @login_required
