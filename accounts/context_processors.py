@@ -1,9 +1,11 @@
-"""Template context for every page: the signed-in member's reading preferences."""
+"""Template context for every page: the signed-in member's reading preferences (text
+size, low-energy mode)."""
 
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
 from accounts.models import User
+from accounts.selectors import is_low_energy
 
 TEXT_SIZE_CLASSES = {User.TextSize.LARGER: "text-larger", User.TextSize.LARGEST: "text-largest"}
 
@@ -16,7 +18,11 @@ def _text_size_class(request: HttpRequest) -> str:
 
 
 def reading_preferences(request: HttpRequest) -> dict:
-    """``text_size_class`` for ``<html class>``. No query of its own: the preference is
-    on the User row the session middleware already loaded; and it is worked out only
-    if a template shows it."""
-    return {"text_size_class": SimpleLazyObject(lambda: _text_size_class(request))}
+    """``text_size_class`` for ``<html class>`` and ``low_energy`` (the ``low-energy``
+    class on ``<body>`` and the header toggle). No query of their own: the preferences
+    are on the User row the session middleware already loaded; and they are worked out
+    only if a template shows them."""
+    return {
+        "text_size_class": SimpleLazyObject(lambda: _text_size_class(request)),
+        "low_energy": SimpleLazyObject(lambda: is_low_energy(getattr(request, "user", None))),
+    }

@@ -21,6 +21,7 @@ from accounts.models import Block, DataExport, ProfessionalVerification, Profile
 from community.models import Membership
 from discussions.drafts import draft_list_for_export
 from discussions.models import Discussion, Reply
+from discussions.selectors import reading_position_list_for_export
 from moderation.models import Flag
 from notifications.models import HashtagFollow, Notification, NotificationPreference
 from spoonful import jobs
@@ -112,6 +113,8 @@ def data_export_contents(user: User) -> dict:
             # Which second factors are set up; never their secrets.
             "two_factor_methods": sorted(Authenticator.objects.filter(user=user).values_list("type", flat=True)),
             "text_size": user.text_size,
+            "low_energy": user.low_energy,
+            "slow_to_reply": user.slow_to_reply,
         },
         "consent": {
             "health_data_consent_version": user.health_data_consent_version,
@@ -177,6 +180,11 @@ def data_export_contents(user: User) -> dict:
                 "updated_at": d.updated_at,
             }
             for d in draft_list_for_export(user)
+        ],
+        # How far the member has read each discussion they opened, named by id only.
+        "reading_positions": [
+            {"discussion_id": p.discussion_id, "last_reply_number": p.last_number, "updated_at": p.updated_at}
+            for p in reading_position_list_for_export(user)
         ],
         "memberships": [
             {"community": m.community.slug, "role": m.role, "status": m.status, "since": m.created_at}

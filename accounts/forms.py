@@ -87,6 +87,13 @@ class ProfileForm(forms.Form):
         help_text="How large text is on every page while you are signed in.",
     )
 
+    slow_to_reply = forms.BooleanField(
+        required=False,
+        label="I may take days to answer",
+        help_text="Shown beside your name on your posts and profile (never on anonymous ones), "
+        "so nobody reads a slow answer as a cold one.",
+    )
+
     def __init__(self, *args, conditions_queryset=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         if conditions_queryset is not None:
@@ -106,6 +113,27 @@ class ProfileForm(forms.Form):
         if any(unicodedata.category(char) in ("Cc", "Cf") for char in name):
             raise forms.ValidationError("Please use only visible characters in your name.")
         return name
+
+
+# What a checkbox or the header toggle may send for ``enabled``; anything else is a
+# mistake to report, not a value to guess at.
+CHECKBOX_VALUES = frozenset({"", "on", "true", "1", "false", "0"})
+
+
+class LowEnergyForm(forms.Form):
+    enabled = forms.BooleanField(
+        required=False,
+        label="Use low-energy mode",
+        help_text="A calmer layout with larger text and buttons, no counters or animation; "
+        "emails gathered into your daily digest (crisis alerts still come at once); "
+        "new replies wait until you ask for them; long discussions open at the first reply you have not read.",
+    )
+
+    def clean_enabled(self) -> bool:
+        sent = self.data.getlist("enabled") if hasattr(self.data, "getlist") else [self.data.get("enabled", "")]
+        if len(sent) > 1 or (sent and str(sent[0]).strip().lower() not in CHECKBOX_VALUES):
+            raise forms.ValidationError("Tick the box to turn low-energy mode on, or leave it empty to turn it off.")
+        return self.cleaned_data["enabled"]
 
 
 class AvatarForm(forms.Form):

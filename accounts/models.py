@@ -37,6 +37,13 @@ class User(AbstractUser):
     # A reading preference, kept here rather than on Profile: every page needs it and
     # the session middleware has already loaded this row, so it costs no query.
     text_size = models.CharField(max_length=10, choices=TextSize.choices, default=TextSize.STANDARD)
+    # Low-energy mode, a reading preference kept here for the same reason: a calm layout,
+    # emails gathered into the digest, live updates paused until asked, long threads
+    # opened at the first unread reply.
+    low_energy = models.BooleanField(default=False, db_default=False)
+    # "I may take days to answer", shown beside the member's name on their posts (never on
+    # anonymous ones): on this row because every author label already reads it.
+    slow_to_reply = models.BooleanField(default=False, db_default=False)
     # What the username looks like (accounts/confusables.py), indexed so that sign-up
     # finds a look-alike of any existing name with one query. Not unique: names that
     # were taken before the rule existed may share one. The database default lets code

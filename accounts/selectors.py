@@ -84,6 +84,14 @@ def notice_list_unseen(user: User) -> QuerySet[AccountNotice]:
     return AccountNotice.objects.filter(user=user, seen_at__isnull=True)
 
 
+def low_energy_member_ids(user_ids: Iterable[int]) -> set[int]:
+    """Which of these members have low-energy mode on (one query; none for no ids)."""
+    ids = set(user_ids)
+    if not ids:
+        return set()
+    return set(User.objects.filter(pk__in=ids, low_energy=True).values_list("pk", flat=True))
+
+
 # --- Verification --------------------------------------------------------------
 
 
@@ -272,6 +280,11 @@ def can_act_as_professional(user: Viewer | None) -> bool:
 def is_signed_in_member(viewer: Viewer) -> bool:
     """Signed in with an account that is still active (suspensions and bans aside)."""
     return viewer.is_authenticated and viewer.is_active
+
+
+def is_low_energy(viewer: Viewer | None) -> bool:
+    """Whether the viewer reads in low-energy mode (no query: the flag is on the User row)."""
+    return viewer is not None and viewer.is_authenticated and viewer.low_energy
 
 
 def is_site_staff(viewer: Viewer) -> bool:

@@ -39,6 +39,7 @@ def profile_update(
     conditions_visibility: str,
     conflict_of_interest: str = "",
     text_size: str | None = None,
+    slow_to_reply: bool | None = None,
 ) -> Profile:
     """Save what a member chose about how they appear. Badge-related facts are not
     accepted here: only the verification workflow grants a badge."""
@@ -50,6 +51,9 @@ def profile_update(
             raise ValidationError({"text_size": "Choose standard, larger or largest text."})
         user.text_size = text_size
         update_fields.append("text_size")
+    if slow_to_reply is not None:
+        user.slow_to_reply = slow_to_reply
+        update_fields.append("slow_to_reply")
     user.save(update_fields=update_fields)
     profile.role = role
     profile.pronouns = pronouns.strip()
@@ -81,6 +85,15 @@ def avatar_set(*, user: User, upload: UploadedFile | None = None, use_initials: 
     if old_file and old_file != profile.avatar.name:
         profile.avatar.storage.delete(old_file)
     return profile
+
+
+def low_energy_set(*, user: User, enabled: bool) -> None:
+    """Switch low-energy mode on or off for the member. Setting it as it already is
+    changes nothing."""
+    if user.low_energy == enabled:
+        return
+    user.low_energy = enabled
+    user.save(update_fields=["low_energy"])
 
 
 # --- Notices ------------------------------------------------------------------------

@@ -9,6 +9,7 @@ urlpatterns = [
     path("u/<str:username>/", views.profile, name="profile"),
     path("u/<str:username>/avatar/", views.avatar, name="avatar"),
     path("settings/profile/", views.profile_settings, name="profile_settings"),
+    path("settings/low-energy/", views.low_energy_settings, name="low_energy_settings"),
     path("settings/avatar/", views.avatar_settings, name="avatar_settings"),
     path("settings/verification/", verification_views.verification_settings, name="verification_settings"),
     path("professionals/<str:username>/", views.professional, name="professional"),

@@ -5,17 +5,20 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts import selectors, services
 from accounts.forms import (
     AvatarForm,
+    LowEnergyForm,
     ProfileForm,
     RevokeForm,
 )
 from accounts.models import Profile, User
 from community.selectors import community_list_visible_to
 from discussions.selectors import profile_discussions_visible_to, profile_replies_visible_to
+from spoonful.redirects import safe_next
 
 # --- Profiles ------------------------------------------------------------------
 
@@ -86,11 +89,32 @@ def profile_settings(request: HttpRequest) -> HttpResponse:
                 "conditions_visibility": current.conditions_visibility,
                 "conflict_of_interest": current.conflict_of_interest,
                 "text_size": user.text_size,
+                "slow_to_reply": user.slow_to_reply,
             },
         )
         status = 200
     context = {"form": form, "is_verified": selectors.is_verified_professional(user)}
     return render(request, "accounts/settings_profile.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def low_energy_settings(request: HttpRequest) -> HttpResponse:
+    """The settings form (one checkbox, ``enabled``) and the header toggle, which posts
+    here with ``next``: both save and go back, without JavaScript."""
+    user = request.user
+    if request.method == "POST":
+        form = LowEnergyForm(request.POST)
+        if form.is_valid():
+            enabled = form.cleaned_data["enabled"]
+            services.low_energy_set(user=user, enabled=enabled)
+            messages.success(request, "Low-energy mode is on." if enabled else "Low-energy mode is off.")
+            return redirect(safe_next(request, reverse("accounts:low_energy_settings")))
+        status = 400
+    else:
+        form = LowEnergyForm(initial={"enabled": user.low_energy})
+        status = 200
+    return render(request, "accounts/settings_low_energy.html", {"form": form}, status=status)
 
 
 @login_required

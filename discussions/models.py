@@ -319,3 +319,25 @@ class Draft(models.Model):
 
     def __str__(self) -> str:
         return f"draft {self.key} of {self.user_id}"
+
+
+# --- Reading positions ---------------------------------------------------------------
+
+
+class ReadingPosition(models.Model):
+    """The highest reply number a member has had on screen in a discussion, written
+    when they open its page (one upsert, ``services.reading_position_record``). In
+    low-energy mode the page opens at the first reply after it."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    discussion = models.ForeignKey(Discussion, on_delete=models.CASCADE, related_name="+")
+    last_number = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        # Named here because services.READING_POSITION_UPSERT names it in SQL.
+        db_table = "discussions_readingposition"
+        constraints = [models.UniqueConstraint(fields=["user", "discussion"], name="one_reading_position")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} read {self.discussion_id} to #{self.last_number}"

@@ -21,7 +21,14 @@ from django.utils.html import strip_tags
 from accounts.selectors import attach_badges, blocked_ids_for
 from community.selectors import tag_known_to
 from discussions.models import Discussion, Reply
-from discussions.selectors import Viewer, can_moderate, can_see_author, is_signed_in_member, reply_list_visible_to
+from discussions.selectors import (
+    Viewer,
+    can_moderate,
+    can_see_author,
+    is_signed_in_member,
+    reply_list_visible_to,
+    unread_reply_list,
+)
 
 # Replies per window: enough to read, few enough that 5,000 replies open fast.
 REPLY_WINDOW = 50
@@ -48,10 +55,12 @@ FORMER_MEMBER = "Former member"
 class AuthorLabel:
     """What to call a post's author for one viewer. ``username`` is set only when the
     viewer may know who it is and the account still exists: the label then links to
-    their profile."""
+    their profile. ``slow_to_reply`` is the author's "I may take days to answer", only
+    ever set beside a name (never on an anonymous post)."""
 
     name: str
     username: str = ""
+    slow_to_reply: bool = False
 
 
 def viewer_id(viewer: Viewer) -> int | None:
@@ -68,7 +77,7 @@ def author_label(post: Discussion | Reply, viewer: Viewer) -> AuthorLabel:
         return AuthorLabel(OWN_ANONYMOUS_POST)
     if post.author_id is None:
         return AuthorLabel(FORMER_MEMBER)
-    return AuthorLabel(post.author.public_name, username=post.author.username)
+    return AuthorLabel(post.author.public_name, username=post.author.username, slow_to_reply=post.author.slow_to_reply)
 
 
 def attach_author_labels(posts: Iterable[Discussion | Reply], viewer: Viewer) -> list[Discussion | Reply]:
@@ -211,6 +220,58 @@ def reply_url(discussion: Discussion, reply: Reply, viewer: Viewer) -> str:
     if before < REPLY_WINDOW:
         return f"{base}#reply-{reply.number}"
     return f"{base}?at={reply.number}#reply-{reply.number}"
+
+
+# --- What a low-energy reader missed -----------------------------------------------------
+
+# Replies named in "What you missed"; the rest are counted.
+MISSED_LIST_LENGTH = 10
+
+
+@dataclass
+class Missed:
+    count: int
+    replies: list[Reply]
+    since: int
+
+    @property
+    def more(self) -> int:
+        return self.count - len(self.replies)
+
+
+def first_unread_url(viewer: Viewer, discussion: Discussion, *, after: int) -> str | None:
+    """Where a low-energy reader opens a discussion they have read up to reply ``after``:
+    a window starting at the first unread reply in thread order, scrolled to it by its
+    anchor (no script needed); when the thread's first window holds it, that window,
+    scrolled to it. ``since`` keeps "What you missed" on the page it opens, and tells
+    the page it has been opened where it should. None when nothing is unread."""
+    first = unread_reply_list(viewer, discussion, after=after).order_by("path").first()
+    if first is None:
+        return None
+    base = reverse("discussions:detail_short", kwargs={"pk": discussion.pk})
+    if reply_url(discussion, first, viewer).startswith(base + "#"):
+        return f"{base}?{urlencode({'since': after})}#reply-{first.number}"
+    return f"{base}?{urlencode({'at': first.number, 'since': after})}#reply-{first.number}"
+
+
+def missed_replies(viewer: Viewer, discussion: Discussion, *, after: int, shown: Iterable[int]) -> Missed | None:
+    """The unread replies after ``after``, oldest first: who wrote them (the one author
+    label) and where each is, for "What you missed". Only what the page itself shows:
+    numbers and author labels, no text. Two queries (how many, and the first few)."""
+    unread = unread_reply_list(viewer, discussion, after=after)
+    count = unread.count()
+    if not count:
+        return None
+    replies = list(unread.select_related("author").order_by("number")[:MISSED_LIST_LENGTH])
+    attach_author_labels(replies, viewer)
+    on_page = set(shown)
+    base = reverse("discussions:detail_short", kwargs={"pk": discussion.pk})
+    for reply in replies:
+        if reply.number in on_page:
+            reply.missed_url = f"#reply-{reply.number}"
+        else:
+            reply.missed_url = f"{base}?{urlencode({'at': reply.number})}#reply-{reply.number}"
+    return Missed(count=count, replies=replies, since=after)
 
 
 # --- Hashtags and link previews ------------------------------------------------------------

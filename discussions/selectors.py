@@ -17,7 +17,7 @@ from accounts.selectors import is_signed_in_member, is_site_staff
 from community.hashtags import hashtags_in_text
 from community.models import Community, Membership
 from community.selectors import community_resolve, tag_known_to
-from discussions.models import Discussion, DiscussionTag, Reply, Revision, Visibility
+from discussions.models import Discussion, DiscussionTag, ReadingPosition, Reply, Revision, Visibility
 from moderation.selectors import can_moderate_post, communities_of, posting_refusal
 
 Viewer = User | AnonymousUser
@@ -286,3 +286,29 @@ def community_slugs_named(viewer: Viewer, typed: list[str], *, text: str = "", l
         if len(slugs) >= limit:
             break
     return slugs
+
+
+# --- Reading positions ----------------------------------------------------------------
+
+
+def reading_position_of(viewer: Viewer, discussion: Discussion) -> int | None:
+    """The highest reply number the viewer has had on screen here, or None if they
+    never opened the page (or are not signed in). One query."""
+    if not is_signed_in_member(viewer):
+        return None
+    return (
+        ReadingPosition.objects.filter(user=viewer, discussion=discussion).values_list("last_number", flat=True).first()
+    )
+
+
+def unread_reply_list(viewer: Viewer, discussion: Discussion, *, after: int) -> QuerySet[Reply]:
+    """Published replies numbered after ``after`` that the viewer may read and did not write."""
+    return (
+        reply_list_visible_to(viewer, discussion)
+        .filter(number__gt=after, status=Reply.Status.PUBLISHED)
+        .exclude(author_id=viewer.pk)
+    )
+
+
+def reading_position_list_for_export(user: User) -> QuerySet[ReadingPosition]:
+    return ReadingPosition.objects.filter(user=user).order_by("discussion_id")

@@ -9,7 +9,7 @@ API, a management command) cannot skip a rule. Who can read a discussion later i
 """
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -340,3 +340,28 @@ def reply_delete_by_author(*, acting_user: User, reply: Reply) -> Reply:
         events.reply_changed(discussion_id=reply.discussion_id, number=reply.number)
         jobs.enqueue(search_index_update, reply.discussion_id)
     return reply
+
+
+# --- Reading positions ----------------------------------------------------------------
+
+
+# One statement, the same on SQLite (3.24+) and PostgreSQL: insert, or move an existing
+# position forward (never back). The table is ReadingPosition's (``discussions_readingposition``).
+READING_POSITION_UPSERT = (
+    "INSERT INTO discussions_readingposition (user_id, discussion_id, last_number, updated_at) "
+    "VALUES (%s, %s, %s, %s) "
+    "ON CONFLICT (user_id, discussion_id) DO UPDATE "
+    "SET last_number = excluded.last_number, updated_at = excluded.updated_at "
+    "WHERE discussions_readingposition.last_number < excluded.last_number"
+)
+
+
+def reading_position_record(*, user: User, discussion: Discussion, number: int) -> None:
+    """Remember that ``user`` has had reply ``number`` of ``discussion`` on screen, in one
+    upsert whatever the state. The position only moves forward, so opening an earlier
+    window keeps what was read. The caller has checked the member may read the discussion."""
+    if not (user.is_authenticated and number > 0):
+        return
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(READING_POSITION_UPSERT, [user.pk, discussion.pk, number, now])

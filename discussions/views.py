@@ -6,6 +6,7 @@ shows is ``discussions.presenters``. Forbidden and missing are the same 404.
 The author's own actions are ``author_views``; edit histories, ``revision_views``.
 """
 
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -22,6 +23,7 @@ from accounts.selectors import (
     blocked_ids_for,
     can_act_as_professional,
     has_two_factor,
+    is_low_energy,
     is_verified_professional,
     verified_reply_exists,
 )
@@ -39,7 +41,9 @@ from discussions.models import Discussion, Reply, Visibility
 from discussions.post_checks import UNVERIFIED_MESSAGE, has_verified_email
 from discussions.presenters import (
     NUMBER,
+    first_unread_url,
     link_preview,
+    missed_replies,
     present_discussion,
     present_replies,
     render_reply_html,
@@ -57,10 +61,11 @@ from discussions.selectors import (
     community_slugs_named,
     discussion_get_visible_or_404,
     is_signed_in_member,
+    reading_position_of,
     reply_list_visible_to,
     reply_refusal,
 )
-from discussions.services import discussion_create, reply_create
+from discussions.services import discussion_create, reading_position_record, reply_create
 from spoonful.ratelimits import rate_limit_check, rate_limited_response
 
 CATCH_UP_LIMIT = 100
@@ -68,6 +73,18 @@ MAX_CATCH_UP_AFTER = 10**9
 
 
 # --- The discussion page -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A signed-in member opening the page: their position is recorded, and in
+    low-energy mode the replies after ``missed_since`` are listed as missed."""
+
+    missed_since: int | None
+
+
+# Parameters that name a place in the thread: the page opens there, as asked.
+PLACE_PARAMETERS = ("at", "from", "since", "reply_to")
 
 
 def _render_discussion(
@@ -78,12 +95,21 @@ def _render_discussion(
     reply_error: str = "",
     nudge: Nudge | None = None,
     status: int = 200,
+    reading: Reading | None = None,
 ) -> HttpResponse:
     viewer = request.user
     refusal = reply_refusal(viewer, discussion)
     may_reply = refusal is None
     may_moderate = can_moderate(viewer, discussion)
     window = reply_window(viewer, discussion, start=request.GET.get("from", ""), at=request.GET.get("at", ""))
+    missed = None
+    if reading is not None:
+        shown = [reply.number for reply in window.replies]
+        if reading.missed_since is not None:
+            missed = missed_replies(viewer, discussion, after=reading.missed_since, shown=shown)
+        if shown:
+            # Only forward (see the service): an earlier window keeps what was read.
+            reading_position_record(user=viewer, discussion=discussion, number=max(shown))
     blocked_ids = blocked_ids_for(viewer)
     present_discussion(discussion, viewer=viewer, blocked_ids=blocked_ids)
     present_replies(
@@ -144,6 +170,7 @@ def _render_discussion(
             "visibility_label": Visibility(discussion.visibility).audience([tag["slug"] for tag in tags]),
             "link_preview": link_preview(discussion, is_public=is_public),
             "privacy_nudge": nudge,
+            "missed": missed,
         },
         status=status,
     )
@@ -155,8 +182,22 @@ def _render_discussion(
 def discussion_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpResponse:
     # The slug is decoration: a wrong one still shows the page, and there is no
     # redirect to the right one (that would reveal the title of a hidden post).
-    discussion = discussion_get_visible_or_404(request.user, pk)
-    return _render_discussion(request, discussion)
+    viewer = request.user
+    discussion = discussion_get_visible_or_404(viewer, pk)
+    if request.method != "GET" or not is_signed_in_member(viewer):
+        return _render_discussion(request, discussion)
+    missed_since = None
+    if is_low_energy(viewer):
+        # A low-energy reader opens a thread at the first reply they have not read.
+        since = request.GET.get("since", "")
+        if NUMBER.fullmatch(since):
+            missed_since = int(since)
+        elif not any(name in request.GET for name in PLACE_PARAMETERS):
+            missed_since = reading_position_of(viewer, discussion)
+            target = first_unread_url(viewer, discussion, after=missed_since) if missed_since is not None else None
+            if target is not None:
+                return redirect(target)
+    return _render_discussion(request, discussion, reading=Reading(missed_since=missed_since))
 
 
 # --- The nudge before posting identifying details publicly ------------------------------

@@ -204,7 +204,12 @@ def _email_still_wanted(notification: Notification, mode: str) -> bool:
     recipient = notification.recipient
     if not (recipient.is_active and recipient.email):
         return False
-    return preferences_for([recipient.pk], notification.kind)[recipient.pk].email == mode
+    chosen = preferences_for([recipient.pk], notification.kind)[recipient.pk].email
+    if mode == Email.DIGEST:
+        # "Straight away" waits for the digest while low-energy mode gathers it there
+        # (notifications.services); any wish for email still counts then.
+        return chosen in (Email.DIGEST, Email.IMMEDIATE)
+    return chosen == mode
 
 
 def send_immediate(pks: list[int]) -> int:

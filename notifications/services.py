@@ -23,12 +23,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Block, User
+from accounts.selectors import low_energy_member_ids
 from discussions import events
 from discussions.models import Discussion, Reply
 from discussions.selectors import can_see_discussion
 from notifications.emails import send_immediate
 from notifications.models import HashtagFollow, Notification, NotificationPreference
-from notifications.preferences import preferences_for
+from notifications.preferences import ALWAYS_ON, preferences_for
 from spoonful import jobs
 
 logger = logging.getLogger(__name__)
@@ -214,7 +215,15 @@ def _create(
     rows = []
     for kind in set(kinds_by_user.values()):
         users = [user_id for user_id, wanted in kinds_by_user.items() if wanted == kind]
-        for user_id, preference in preferences_for(users, kind).items():
+        preferences = preferences_for(users, kind)
+        # Low-energy mode gathers "email me straight away" into the daily digest; a
+        # duty such as a crisis alert still goes at once.
+        gathered = set()
+        if kind not in ALWAYS_ON:
+            gathered = low_energy_member_ids(
+                user_id for user_id, preference in preferences.items() if preference.email == Email.IMMEDIATE
+            )
+        for user_id, preference in preferences.items():
             if not preference.wants_anything:
                 continue
             rows.append(
@@ -227,7 +236,7 @@ def _create(
                     message=message,
                     url=url,
                     in_app=preference.in_app,
-                    email_status=_initial_email_status(preference.email),
+                    email_status=_initial_email_status(preference.email, gathered=user_id in gathered),
                 )
             )
     if not rows:
@@ -243,7 +252,9 @@ def _create(
     return created
 
 
-def _initial_email_status(choice: str) -> str:
+def _initial_email_status(choice: str, *, gathered: bool = False) -> str:
+    if choice == Email.IMMEDIATE and gathered:
+        return Notification.EmailStatus.DIGEST
     if choice == Email.IMMEDIATE:
         return Notification.EmailStatus.IMMEDIATE
     if choice == Email.DIGEST:

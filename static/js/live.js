@@ -2,6 +2,9 @@
 // and "N reading", over ws(s)://<host>/ws/d/<id>/. An enhancement only: without
 // it (or without scripting) the page works by reload.
 //
+// In low-energy mode (a class on <body>) new replies wait behind a "Show N new
+// replies" button after the thread and "N reading" is never shown.
+//
 // Never misses a reply: every frame carries a sequence number; after a gap, a
 // reconnect or a "resync", the page asks GET /d/<id>/replies/?after=<last number>
 // and inserts what it lacks, deduplicated by reply number.
@@ -17,6 +20,10 @@
   // Whether the page shows the end of the thread; if not, new replies are
   // announced but not inserted into a window they do not belong to.
   var showsEnd = !document.querySelector(".show-more");
+  // Low-energy mode: new replies wait, unseen, until the reader asks for them with
+  // "Show N new replies"; nothing moves by itself, and nobody is counted as reading.
+  var lowEnergy = document.body.classList.contains("low-energy");
+  var waiting = [];
 
   var socket = null;
   var seq = null;
@@ -68,6 +75,46 @@
   });
   document.body.appendChild(newButton);
 
+  // In low-energy mode: a plain button in the page, after the thread, never a pill.
+  var showWaiting = document.createElement("button");
+  showWaiting.type = "button";
+  showWaiting.className = "live-show-waiting";
+  showWaiting.hidden = true;
+  showWaiting.addEventListener("click", function () {
+    var batch = waiting.sort(function (a, b) { return a.number - b.number; });
+    waiting = [];
+    updateWaiting();
+    var first = null;
+    batch.forEach(function (reply) {
+      if (insertReply(reply.number, reply.html, true) && first === null) { first = reply.number; }
+    });
+    if (first === null && !showsEnd && batch.length) {
+      // They belong further on than this window: open the thread there.
+      window.location.href = "?at=" + batch[0].number + "#reply-" + batch[0].number;
+      return;
+    }
+    var element = first !== null ? document.getElementById("reply-" + first) : null;
+    if (element) {
+      element.setAttribute("tabindex", "-1");
+      element.scrollIntoView({ block: "start" });
+      element.focus({ preventScroll: true });
+    }
+  });
+  if (lowEnergy) { container.parentNode.insertBefore(showWaiting, container.nextSibling); }
+
+  function updateWaiting() {
+    showWaiting.hidden = waiting.length === 0;
+    showWaiting.textContent = waiting.length === 1 ? "Show 1 new reply" : "Show " + waiting.length + " new replies";
+  }
+
+  function wait(number, html) {
+    if (known(number) || waiting.some(function (reply) { return reply.number === number; })) { return; }
+    lastNumber = Math.max(lastNumber, number);
+    waiting.push({ number: number, html: html });
+    updateWaiting();
+    announce(waiting.length === 1 ? "1 new reply is waiting." : waiting.length + " new replies are waiting.");
+  }
+
   function known(number) {
     return document.getElementById("reply-" + number) !== null;
   }
@@ -77,7 +124,7 @@
   }
 
   function setReading(count) {
-    reading.textContent = count > 0 ? count + " reading" : "";
+    reading.textContent = count > 0 && !lowEnergy ? count + " reading" : "";
   }
 
   function setLocked(locked) {
@@ -147,8 +194,9 @@
     }
   }
 
-  function insertReply(number, html) {
+  function insertReply(number, html, asked) {
     if (known(number)) { return false; }
+    if (lowEnergy && !asked) { wait(number, html); return false; }
     var element = parse(html);
     if (!element) { return false; }
     lastNumber = Math.max(lastNumber, number);
@@ -159,6 +207,7 @@
       if ((articles[i].getAttribute("data-path") || "") > path) { before = articles[i]; break; }
     }
     if (!before && !showsEnd) {
+      if (asked) { return false; }
       // It belongs after the part of the thread this page shows.
       announce("New reply #" + number + " further on in this discussion.");
       return false;
@@ -169,6 +218,7 @@
       element.classList.add("live-new");
       container.insertBefore(element, before);
     });
+    if (asked) { return true; }
     if (!inView(element)) {
       unseen.push(number);
       if (observer) { observer.observe(element); }
