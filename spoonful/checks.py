@@ -2,6 +2,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.checks import Tags, Warning, register
+from py_vapid import Vapid
 
 
 @register(Tags.security, deploy=True)
@@ -32,5 +33,30 @@ def check_production_settings(app_configs, **kwargs) -> list[Warning]:
                 f"emailed link and one-click unsubscribe points there, and it is now {settings.SITE_URL}.",
                 id="spoonful.W003",
             )
+        )
+    problems += _vapid_problems()
+    return problems
+
+
+def _vapid_problems() -> list[Warning]:
+    """Push is optional (all three VAPID settings unset turns it off), but half a configuration is a mistake."""
+    values = [settings.VAPID_PUBLIC_KEY, settings.VAPID_PRIVATE_KEY, settings.VAPID_SUBJECT]
+    if not any(values):
+        return []
+    if not all(values):
+        return [
+            Warning(
+                "Set all of VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY and VAPID_SUBJECT, or none: push is off until then.",
+                id="spoonful.W004",
+            )
+        ]
+    problems = []
+    if not settings.VAPID_SUBJECT.startswith(("mailto:", "https://")):
+        problems.append(Warning("VAPID_SUBJECT must be a mailto: or https:// address.", id="spoonful.W004"))
+    try:
+        Vapid.from_string(settings.VAPID_PRIVATE_KEY)
+    except Exception:
+        problems.append(
+            Warning("VAPID_PRIVATE_KEY is not a key; `manage.py vapid_keys` prints a pair.", id="spoonful.W004")
         )
     return problems
