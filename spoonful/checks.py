@@ -1,5 +1,7 @@
+import base64
 from urllib.parse import urlsplit
 
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from django.conf import settings
 from django.core.checks import Tags, Warning, register
 from py_vapid import Vapid
@@ -54,9 +56,18 @@ def _vapid_problems() -> list[Warning]:
     if not settings.VAPID_SUBJECT.startswith(("mailto:", "https://")):
         problems.append(Warning("VAPID_SUBJECT must be a mailto: or https:// address.", id="spoonful.W004"))
     try:
-        Vapid.from_string(settings.VAPID_PRIVATE_KEY)
+        vapid = Vapid.from_string(settings.VAPID_PRIVATE_KEY)
     except Exception:
         problems.append(
             Warning("VAPID_PRIVATE_KEY is not a key; `manage.py vapid_keys` prints a pair.", id="spoonful.W004")
+        )
+        return problems
+    public = vapid.public_key.public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
+    if base64.urlsafe_b64encode(public).rstrip(b"=").decode() != settings.VAPID_PUBLIC_KEY.rstrip("="):
+        problems.append(
+            Warning(
+                "VAPID_PUBLIC_KEY is not the public half of VAPID_PRIVATE_KEY: push services would refuse every push.",
+                id="spoonful.W004",
+            )
         )
     return problems

@@ -428,3 +428,35 @@ def _uncompressed():
     from cryptography.hazmat.primitives import serialization
 
     return serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+
+
+def test_the_data_export_lists_devices_without_their_endpoints(member, push_service):
+    from accounts.data_export import data_export_contents
+    from notifications.quiet_hours import quiet_hours_set
+
+    device = push_service.device("phone")
+    subscribe(member, device)
+    quiet_hours_set(user=member, start_hour=22, end_hour=7)
+
+    archive = data_export_contents(member)
+
+    assert [entry["label"] for entry in archive["push_devices"]] == ["Firefox on Android"]
+    assert archive["quiet_hours"] == {"from_hour": 22, "until_hour": 7}
+    assert device.endpoint not in json.dumps(archive, default=str)
+
+
+def test_the_deploy_check_warns_on_half_a_vapid_configuration(settings):
+    from spoonful.checks import _vapid_problems
+
+    assert _vapid_problems() == []
+    settings.VAPID_SUBJECT = "ops@spoonful.example"
+    assert [problem.id for problem in _vapid_problems()] == ["spoonful.W004"]
+    settings.VAPID_SUBJECT = "mailto:ops@spoonful.example"
+    settings.VAPID_PUBLIC_KEY = vapid_key_pair()[0]
+    assert "not the public half" in _vapid_problems()[0].msg
+    settings.VAPID_PRIVATE_KEY = "not-a-key"
+    assert "not a key" in _vapid_problems()[0].msg
+    settings.VAPID_PRIVATE_KEY = ""
+    assert "or none" in _vapid_problems()[0].msg
+    settings.VAPID_PUBLIC_KEY = settings.VAPID_SUBJECT = ""
+    assert _vapid_problems() == []
