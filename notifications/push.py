@@ -268,6 +268,8 @@ def send_push(pks: list[int]) -> int:
     accepted = 0
     failed: list[int] = []
     with requests.Session() as session:
+        # A push service answers; it never sends the workers on to another address.
+        session.max_redirects = 0
         for pk in pks:
             if not _claim(pk):
                 continue

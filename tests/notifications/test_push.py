@@ -220,6 +220,19 @@ def test_another_failure_raises_so_the_job_is_retried(thread, member, other_memb
     assert len(push_service.to(device)) == 2
 
 
+def test_a_redirect_is_not_followed(thread, member, other_member, push_service):
+    device = push_service.device("phone")
+    subscribe(member, device)
+    reply = make_reply(thread, other_member, "Replycanary")
+    notify_reply_created(reply.pk)
+    push_service.statuses["/push/phone"] = 307
+
+    with pytest.raises(PushFailed):
+        send_push([Notification.objects.get(recipient=member).pk])
+
+    assert [request.path for request in push_service.received] == ["/push/phone"]
+
+
 def test_nothing_is_queued_or_sent_when_push_is_not_configured(
     settings, thread, member, other_member, push_service, django_capture_on_commit_callbacks
 ):
