@@ -23,7 +23,7 @@ from discussions.drafts import draft_list_for_export
 from discussions.models import Discussion, Reply
 from discussions.selectors import reading_position_list_for_export
 from moderation.models import Flag
-from notifications.models import HashtagFollow, Notification, NotificationPreference
+from notifications.models import HashtagFollow, Notification, NotificationPreference, PushSubscription, QuietHours
 from spoonful import jobs
 
 logger = logging.getLogger(__name__)
@@ -216,6 +216,14 @@ def data_export_contents(user: User) -> dict:
             for p in NotificationPreference.objects.filter(user=user).order_by("kind")
         ],
         "followed_hashtags": sorted(HashtagFollow.objects.filter(user=user).values_list("community__slug", flat=True)),
+        "quiet_hours": next(
+            ({"from_hour": q.start_hour, "until_hour": q.end_hour} for q in QuietHours.objects.filter(user=user)), None
+        ),
+        # Devices as the settings page names them; the endpoint is the device's address at its push service, kept out.
+        "push_devices": [
+            {"label": d.label, "enabled": d.enabled, "added_at": d.created_at, "last_push_at": d.last_success_at}
+            for d in PushSubscription.objects.filter(user=user).order_by("pk")
+        ],
         # Kinds and dates only: a notification's text would be about someone else's post.
         "notifications": [
             {"kind": n.kind, "created_at": n.created_at, "read": n.read_at is not None}

@@ -6,6 +6,8 @@ and sends each member's digest once a day, at the hour they chose in their time 
 Each notification moves IMMEDIATE/DIGEST -> SENDING -> SENT once, so a job that runs
 twice sends nothing twice. A worker that dies between sending and recording may send
 one email again; it carries the same Message-ID, which mail clients fold into one.
+During a member's quiet hours immediate emails are HELD and digests wait
+(``notifications.quiet_hours``); ``send_held`` runs every quarter hour and sends what is due.
 Emails re-check access at send time; an email about a post that is not public carries
 neither its title nor its text.
 """
@@ -33,6 +35,7 @@ from discussions.presenters import author_label
 from discussions.selectors import can_see_discussion
 from notifications.models import DigestTime, Notification, NotificationPreference
 from notifications.preferences import ALWAYS_ON, digest_time_for, preferences_for
+from notifications.quiet_hours import is_quiet_now, must_wait
 
 logger = logging.getLogger(__name__)
 
@@ -216,12 +219,29 @@ def send_immediate(pks: list[int]) -> int:
     """A job: email each of these notifications now, once. Returns how many emails went out.
 
     A run that died after claiming left its rows in SENDING; this job's next attempt is
-    the only run that holds these ids, so it takes them back at once.
+    the only run that holds these ids, so it takes them back at once. A row whose member
+    is in their quiet hours is HELD instead (unless it breaks them): ``send_held`` sends it
+    once the hours end.
     """
+    retaken = Q(email_status=Notification.EmailStatus.IMMEDIATE) | Q(email_status=Notification.EmailStatus.SENDING)
+    return _send_each(_claim(pks, retaken & Q(pk__in=pks)) if pks else [], hold_when_quiet=True)
+
+
+def send_held(now: datetime | None = None) -> int:
+    """Run every quarter hour: email what waited for its member's quiet hours to end. Returns how many went out."""
+    now = now or timezone.now()
+    held = Notification.objects.filter(_waiting(Notification.EmailStatus.HELD)).select_related("reply__discussion")
+    due = [row.pk for row in held.order_by("pk") if not must_wait(row, now)]
+    return _send_each(_claim(due, _waiting(Notification.EmailStatus.HELD)), hold_when_quiet=False)
+
+
+def _send_each(rows: list[Notification], *, hold_when_quiet: bool) -> int:
     sent = 0
     failed = []
-    retaken = Q(email_status=Notification.EmailStatus.IMMEDIATE) | Q(email_status=Notification.EmailStatus.SENDING)
-    for notification in _claim(pks, retaken & Q(pk__in=pks)) if pks else []:
+    for notification in rows:
+        if hold_when_quiet and must_wait(notification):
+            _finish([notification], Notification.EmailStatus.HELD)
+            continue
         item = email_item(notification) if _email_still_wanted(notification, Email.IMMEDIATE) else None
         if item is None:
             _finish([notification], Notification.EmailStatus.SKIPPED)
@@ -238,13 +258,15 @@ def send_immediate(pks: list[int]) -> int:
         except Exception:
             # Logged without content; the job's next attempt tries again.
             logger.warning("notification email %s could not be sent", notification.pk, exc_info=True)
-            _finish([notification], Notification.EmailStatus.IMMEDIATE)
+            _finish(
+                [notification], Notification.EmailStatus.IMMEDIATE if hold_when_quiet else Notification.EmailStatus.HELD
+            )
             failed.append(notification.pk)
             continue
         _finish([notification], Notification.EmailStatus.SENT)
         sent += 1
     if failed:
-        raise DeliveryFailed(f"{len(failed)} of {len(pks)} notification emails were not accepted")
+        raise DeliveryFailed(f"{len(failed)} of {len(rows)} notification emails were not accepted")
     return sent
 
 
@@ -284,6 +306,9 @@ def send_digests(now: datetime | None = None) -> int:
         .order_by("recipient_id")
     )
     for recipient_id in list(waiting):
+        # A digest due in the member's quiet hours goes out at the first run after them.
+        if is_quiet_now(recipient_id, now):
+            continue
         today = _take_todays_digest(recipient_id, now)
         if today is None:
             continue

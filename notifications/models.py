@@ -32,6 +32,7 @@ class Notification(models.Model):
         SENDING = "sending", "Being sent"
         SENT = "sent", "Emailed"
         SKIPPED = "skipped", "Not emailed: no longer readable or switched off"
+        HELD = "held", "Waiting for the member's quiet hours to end"
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=30, choices=Kind.choices)
@@ -55,6 +56,9 @@ class Notification(models.Model):
     # When a job moved it to SENDING: a digest run takes over a claim older than its lease
     # (a worker died mid-send) instead of leaving the email unsent for ever.
     email_claimed_at = models.DateTimeField(null=True, blank=True)
+    # When a push job took it (and pushed it to the member's devices, or left it unpushed:
+    # quiet hours, switched off); a second run of the job finds it taken and pushes nothing.
+    push_claimed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
@@ -111,6 +115,62 @@ class DigestTime(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.hour:02d}:00 {self.time_zone}"
+
+
+class QuietHours(models.Model):
+    """Hours of the day when a member gets no push and no email (they wait until the hours end), in the
+    time zone of their ``DigestTime``. ``start_hour`` to ``end_hour``, wrapping past midnight when the
+    start is later (21 to 9). No row means no quiet hours."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="quiet_hours"
+    )
+    start_hour = models.PositiveSmallIntegerField(validators=[MaxValueValidator(23)])
+    end_hour = models.PositiveSmallIntegerField(validators=[MaxValueValidator(23)])
+
+    class Meta:
+        verbose_name_plural = "quiet hours"
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(start_hour=models.F("end_hour")), name="quiet_hours_not_empty")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: quiet {self.start_hour:02d}:00-{self.end_hour:02d}:00"
+
+    def covers(self, hour: int) -> bool:
+        """Whether a local hour of the day (0-23) falls inside these quiet hours."""
+        if self.start_hour < self.end_hour:
+            return self.start_hour <= hour < self.end_hour
+        return hour >= self.start_hour or hour < self.end_hour
+
+
+class PushSubscription(models.Model):
+    """One browser (device) of a member that receives Web Push, as its PushManager described it.
+
+    An endpoint belongs to one member at a time: a browser that signs in as someone else and
+    subscribes again moves to them. The push service's 404 or 410 deletes the row.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="push_subscriptions")
+    endpoint = models.URLField(max_length=1024, unique=True)
+    p256dh = models.CharField(max_length=100)
+    auth = models.CharField(max_length=50)
+    # "Firefox on Android": what the settings page calls the device, from its User-Agent.
+    label = models.CharField(max_length=60, blank=True)
+    enabled = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["user", "enabled"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.label or 'a browser'}"
+
+    def as_subscription_info(self) -> dict:
+        """What pywebpush takes: the browser's PushSubscription.toJSON() shape."""
+        return {"endpoint": self.endpoint, "keys": {"p256dh": self.p256dh, "auth": self.auth}}
 
 
 class HashtagFollow(models.Model):

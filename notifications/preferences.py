@@ -86,7 +86,11 @@ def email_unsubscribe(*, user: User, kinds: Iterable[str]) -> None:
     Notification.objects.filter(
         recipient=user,
         kind__in=list(kinds),
-        email_status__in=(Notification.EmailStatus.IMMEDIATE, Notification.EmailStatus.DIGEST),
+        email_status__in=(
+            Notification.EmailStatus.IMMEDIATE,
+            Notification.EmailStatus.DIGEST,
+            Notification.EmailStatus.HELD,
+        ),
     ).update(email_status=Notification.EmailStatus.SKIPPED)
 
 

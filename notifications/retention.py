@@ -27,7 +27,7 @@ def notification_delete_old(*, now: datetime | None = None) -> int:
 def notification_email_cancel_for_inactive() -> int:
     """Mark notifications still waiting to be emailed to a deactivated (banned or deleting) account as
     not emailed: mail queued for them is cancelled. Returns how many."""
-    waiting = (Notification.EmailStatus.IMMEDIATE, Notification.EmailStatus.DIGEST)
+    waiting = (Notification.EmailStatus.IMMEDIATE, Notification.EmailStatus.DIGEST, Notification.EmailStatus.HELD)
     return Notification.objects.filter(email_status__in=waiting, recipient__is_active=False).update(
         email_status=Notification.EmailStatus.SKIPPED
     )

@@ -30,6 +30,7 @@ from discussions.selectors import can_see_discussion
 from notifications.emails import send_immediate
 from notifications.models import HashtagFollow, Notification, NotificationPreference
 from notifications.preferences import ALWAYS_ON, preferences_for
+from notifications.push import push_wanted, send_push
 from spoonful import jobs
 
 logger = logging.getLogger(__name__)
@@ -209,7 +210,7 @@ def _create(
     message: str = "",
     url: str = "",
 ) -> list[Notification]:
-    """Write notifications for the members who want them, announce, schedule email."""
+    """Write notifications for the members who want them, announce, schedule email and push."""
     if not kinds_by_user:
         return []
     rows = []
@@ -249,6 +250,9 @@ def _create(
     if immediate:
         # Both supported databases return the new ids from bulk_create.
         jobs.enqueue(send_immediate, immediate)
+    pushed = push_wanted(created)
+    if pushed:
+        jobs.enqueue(send_push, pushed)
     return created
 
 

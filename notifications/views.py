@@ -1,10 +1,15 @@
-"""``/notifications/``: the list, marking read, preferences, hashtag follows, unsubscribe links."""
+"""``/notifications/``: the list, marking read, preferences (quiet hours, push devices), hashtag follows,
+unsubscribe links, and the push subscription endpoints browsers call."""
 
+import json
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -12,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from community.selectors import community_get_visible_or_404
 from discussions.presenters import attach_author_labels
 from notifications.emails import unsubscribe_token_read
-from notifications.forms import DigestTimeForm
+from notifications.forms import DigestTimeForm, QuietHoursForm
 from notifications.models import Notification, NotificationPreference
 from notifications.preferences import (
     SWITCHABLE_KINDS,
@@ -25,6 +30,19 @@ from notifications.preferences import (
     preference_list,
     preference_set,
 )
+from notifications.push import (
+    MAX_SUBSCRIPTION_BYTES,
+    InvalidSubscription,
+    TooManyDevices,
+    push_configured,
+    push_device_list,
+    push_device_remove,
+    push_device_set,
+    push_subscribe,
+    push_subscription_from_json,
+    push_unsubscribe,
+)
+from notifications.quiet_hours import quiet_hours_for, quiet_hours_set
 from notifications.selectors import notification_exists_for, notification_list_visible_to, unread_count
 from notifications.services import notification_mark_all_read, notification_mark_read
 
@@ -102,13 +120,16 @@ def mark_all_read(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def preferences(request: HttpRequest) -> HttpResponse:
     chosen = digest_time_for(request.user.pk)
-    digest_form = DigestTimeForm(
-        request.POST if request.method == "POST" else None,
-        initial={"digest_hour": chosen.hour, "digest_time_zone": chosen.time_zone},
+    quiet = quiet_hours_for(request.user.pk)
+    data = request.POST if request.method == "POST" else None
+    digest_form = DigestTimeForm(data, initial={"digest_hour": chosen.hour, "digest_time_zone": chosen.time_zone})
+    quiet_form = QuietHoursForm(
+        data,
+        initial={"quiet_start": quiet.start_hour, "quiet_end": quiet.end_hour} if quiet else {},
     )
     if request.method == "POST":
-        if not digest_form.is_valid():
-            return _render_preferences(request, digest_form, status=400)
+        if not (digest_form.is_valid() and quiet_form.is_valid()):
+            return _render_preferences(request, digest_form, quiet_form, status=400)
         for kind in SWITCHABLE_KINDS:
             email = request.POST.get(f"{kind}-email", NotificationPreference.Email.OFF)
             if email not in NotificationPreference.Email.values:
@@ -119,12 +140,19 @@ def preferences(request: HttpRequest) -> HttpResponse:
             hour=digest_form.cleaned_data["digest_hour"],
             time_zone=digest_form.cleaned_data["digest_time_zone"],
         )
+        quiet_hours_set(
+            user=request.user,
+            start_hour=quiet_form.cleaned_data["quiet_start"],
+            end_hour=quiet_form.cleaned_data["quiet_end"],
+        )
         messages.success(request, "Your notification settings are saved.")
         return redirect("notifications:settings")
-    return _render_preferences(request, digest_form)
+    return _render_preferences(request, digest_form, quiet_form)
 
 
-def _render_preferences(request: HttpRequest, digest_form: DigestTimeForm, status: int = 200) -> HttpResponse:
+def _render_preferences(
+    request: HttpRequest, digest_form: DigestTimeForm, quiet_form: QuietHoursForm, status: int = 200
+) -> HttpResponse:
     rows = preference_list(request.user)
     if request.method == "POST":
         # A refused form shows what the member chose, not what was saved before.
@@ -139,8 +167,73 @@ def _render_preferences(request: HttpRequest, digest_form: DigestTimeForm, statu
             )
             for kind, label, pref in rows
         ]
-    context = {"rows": rows, "email_choices": NotificationPreference.Email.choices, "digest_form": digest_form}
+    context = {
+        "rows": rows,
+        "email_choices": NotificationPreference.Email.choices,
+        "digest_form": digest_form,
+        "quiet_form": quiet_form,
+        "push_on": push_configured(),
+        "vapid_public_key": settings.VAPID_PUBLIC_KEY,
+        "devices": push_device_list(request.user),
+    }
     return render(request, "notifications/settings.html", context, status=status)
+
+
+# --- Push devices ----------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def push_subscribe_view(request: HttpRequest) -> JsonResponse:
+    """What the browser's PushManager gave (JSON, CSRF token in X-CSRFToken); 400 with the reason if unusable."""
+    if not push_configured():
+        return JsonResponse({"error": "Push notifications are off on this site."}, status=400)
+    try:
+        info = push_subscription_from_json(request.body)
+        subscription = push_subscribe(
+            user=request.user, info=info, user_agent=request.headers.get("User-Agent", "")[:500]
+        )
+    except (InvalidSubscription, TooManyDevices) as error:
+        return JsonResponse({"error": str(error)}, status=400)
+    return JsonResponse({"id": subscription.pk, "label": subscription.label}, status=201)
+
+
+@login_required
+@require_POST
+def push_unsubscribe_view(request: HttpRequest) -> JsonResponse:
+    """The browser stopped its subscription: JSON ``{"endpoint": ...}``."""
+    if len(request.body) > MAX_SUBSCRIPTION_BYTES:
+        return JsonResponse({"error": f"Send at most {MAX_SUBSCRIPTION_BYTES} bytes."}, status=400)
+    try:
+        data = json.loads(request.body)
+    except (UnicodeDecodeError, ValueError):
+        data = None
+    if not isinstance(data, dict) or not isinstance(data.get("endpoint"), str):
+        return JsonResponse({"error": "Send JSON with the endpoint to forget."}, status=400)
+    removed = push_unsubscribe(user=request.user, endpoint=data["endpoint"])
+    return JsonResponse({"removed": removed})
+
+
+@login_required
+@require_POST
+def push_device(request: HttpRequest, pk: int) -> HttpResponse:
+    """The settings page's per-device buttons: ``enabled`` = on/off, or ``remove``."""
+    if "remove" in request.POST:
+        found = push_device_remove(user=request.user, pk=pk)
+        message = "That device no longer receives push notifications."
+    elif request.POST.get("enabled") in ("on", "off"):
+        found = push_device_set(user=request.user, pk=pk, enabled=request.POST["enabled"] == "on")
+        message = (
+            "Push notifications are on for that device."
+            if request.POST["enabled"] == "on"
+            else ("Push notifications are off for that device.")
+        )
+    else:
+        return HttpResponseBadRequest("Choose on, off or remove.")
+    if not found:
+        raise Http404
+    messages.success(request, message)
+    return redirect(reverse("notifications:settings") + "#push-devices")
 
 
 @login_required

@@ -32,6 +32,12 @@ SCHEDULES = (
         "daily email digests, each at the hour its member chose in their time zone; one a day at most",
     ),
     Scheduled(
+        "held-notification-emails",
+        "notifications.emails.send_held",
+        "*/15 * * * *",
+        "sends the emails that waited for their member's quiet hours to end",
+    ),
+    Scheduled(
         "verification-expiry",
         "accounts.verification.verification_expire_due",
         "15 3 * * *",

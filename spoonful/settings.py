@@ -259,6 +259,28 @@ vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Spoonful <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# --- Web Push ---------------------------------------------------------------
+
+# One VAPID key pair for the site (`manage.py vapid_keys` prints a fresh one): the public key, base64url,
+# is what browsers subscribe with; the private key signs each push; the subject (mailto: or https:) is how
+# a push service reaches the operator. All three unset: push is off and the settings page says so.
+VAPID_PUBLIC_KEY = env.str("VAPID_PUBLIC_KEY", default="")
+VAPID_PRIVATE_KEY = env.str("VAPID_PRIVATE_KEY", default="")
+VAPID_SUBJECT = env.str("VAPID_SUBJECT", default="")
+# Push services a subscription may name (host or a parent domain), so the workers never POST to an
+# address a member made up. Browsers' own services by default; http://localhost only in DEBUG (and tests).
+PUSH_SERVICE_HOSTS = env.list(
+    "PUSH_SERVICE_HOSTS",
+    default=[
+        "fcm.googleapis.com",
+        "android.googleapis.com",
+        "push.services.mozilla.com",
+        "notify.windows.com",
+        "push.apple.com",
+    ],
+)
+PUSH_ALLOW_LOCALHOST = env.bool("PUSH_ALLOW_LOCALHOST", default=DEBUG)
+
 # --- Sessions and transport security ----------------------------------------
 
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 24 * 14)

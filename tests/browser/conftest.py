@@ -69,9 +69,12 @@ def asgi_live_server(django_db_setup, django_db_blocker, mail_dir):
     from django.db import connections
     from django.test.utils import override_settings
 
+    from notifications.push import vapid_key_pair
+
     # The child inherits settings that already name the test database; it must
     # not inherit an open connection, so the parent closes its own first.
     process = DaphneProcess("localhost", partial(make_application, static_wrapper=None))
+    public_key, private_key = vapid_key_pair()
     overrides = override_settings(
         SECURE_SSL_REDIRECT=False,
         SESSION_COOKIE_SECURE=False,
@@ -88,6 +91,11 @@ def asgi_live_server(django_db_setup, django_db_blocker, mail_dir):
         EMAIL_FILE_PATH=str(mail_dir),
         # No worker runs beside this server: each job runs in it once its change commits.
         JOBS_IMMEDIATE=True,
+        # Push on, sending to the tests' local push service (tests/helpers/push.py).
+        VAPID_PUBLIC_KEY=public_key,
+        VAPID_PRIVATE_KEY=private_key,
+        VAPID_SUBJECT="mailto:ops@spoonful.example",
+        PUSH_ALLOW_LOCALHOST=True,
     )
     # The forked child inherits the unblocked database and these settings.
     with django_db_blocker.unblock(), overrides:
