@@ -156,7 +156,11 @@ def discussion_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpResp
     # The slug is decoration: a wrong one still shows the page, and there is no
     # redirect to the right one (that would reveal the title of a hidden post).
     discussion = discussion_get_visible_or_404(request.user, pk)
-    return _render_discussion(request, discussion)
+    response = _render_discussion(request, discussion)
+    # Its reader may see it: the service worker may keep it for reading offline
+    # (until sign-out; see spoonful.middleware.PrivateByDefaultMiddleware).
+    response.offline_cacheable = True
+    return response
 
 
 # --- The nudge before posting identifying details publicly ------------------------------
