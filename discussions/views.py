@@ -185,7 +185,7 @@ def discussion_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpResp
     viewer = request.user
     discussion = discussion_get_visible_or_404(viewer, pk)
     if request.method != "GET" or not is_signed_in_member(viewer):
-        return _render_discussion(request, discussion)
+        return _offline_cacheable(_render_discussion(request, discussion))
     missed_since = None
     if is_low_energy(viewer):
         # A low-energy reader opens a thread at the first reply they have not read.
@@ -197,7 +197,14 @@ def discussion_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpResp
             target = first_unread_url(viewer, discussion, after=missed_since) if missed_since is not None else None
             if target is not None:
                 return redirect(target)
-    return _render_discussion(request, discussion, reading=Reading(missed_since=missed_since))
+    return _offline_cacheable(_render_discussion(request, discussion, reading=Reading(missed_since=missed_since)))
+
+
+def _offline_cacheable(response: HttpResponse) -> HttpResponse:
+    """Its reader may see it: the service worker may keep it for reading offline
+    (until sign-out; see spoonful.middleware.PrivateByDefaultMiddleware)."""
+    response.offline_cacheable = True
+    return response
 
 
 # --- The nudge before posting identifying details publicly ------------------------------

@@ -5,6 +5,7 @@ from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.utils.cache import add_never_cache_headers, patch_cache_control, patch_vary_headers
+from django.utils.crypto import salted_hmac
 
 logger = logging.getLogger(__name__)
 
@@ -16,6 +17,12 @@ class PrivateByDefaultMiddleware:
     for them, so no shared cache may keep it. Search engines see a page only when
     its view marks the response ``indexable`` (public discussions, communities,
     the home page), so a forgotten flag hides a page rather than leaking it.
+
+    The service worker (templates/spoonful/sw.js) follows the same rule: it keeps a
+    page for reading offline only when its view marks the response
+    ``offline_cacheable`` (a discussion page its reader may see), and it keeps such
+    pages under the sign-in that read them (``X-Spoonful-Viewer``), dropping them
+    as soon as a page is answered for anyone else.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -29,10 +36,25 @@ class PrivateByDefaultMiddleware:
             patch_vary_headers(response, ["Cookie"])
         if not getattr(response, "indexable", False):
             response["X-Robots-Tag"] = "noindex, nofollow"
+        if getattr(response, "offline_cacheable", False) and request.method == "GET" and response.status_code == 200:
+            response["X-Spoonful-Cacheable"] = "1"
+        response["X-Spoonful-Viewer"] = _viewer_marker(request)
         if request.method == "POST" and _is_logout(request) and response.status_code in (200, 302):
             # Drafts and cached pages stay in the browser otherwise (shared computers).
             response["Clear-Site-Data"] = '"cache", "storage"'
         return response
+
+
+def _viewer_marker(request: HttpRequest) -> str:
+    """Who a page was answered for, as the service worker may know it: one sign-in.
+
+    Keyed on the session, so a new sign-in (even by the same member), a sign-out or a
+    session that ended elsewhere all give a new marker. It reveals nothing itself.
+    """
+    if not request.user.is_authenticated:
+        return "anonymous"
+    session_key = request.session.session_key or ""
+    return salted_hmac("spoonful.offline-viewer", session_key).hexdigest()[:20]
 
 
 def _is_logout(request: HttpRequest) -> bool:

@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from community import views
-from spoonful import health, job_views, seo
+from spoonful import app_shell, health, job_views, seo
 
 # The admin's own login would bypass allauth's rate limits and two-factor step.
 admin.site.login = secure_admin_login(admin.site.login)
@@ -13,6 +13,9 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("robots.txt", seo.robots_txt, name="robots_txt"),
     path("sitemap.xml", seo.sitemap, name="sitemap"),
+    path("manifest.webmanifest", app_shell.web_manifest, name="web_manifest"),
+    path("sw.js", app_shell.service_worker, name="service_worker"),
+    path("offline/", app_shell.offline, name="offline"),
     path("staff/jobs/", job_views.job_overview, name="job_overview"),
     path("staff/jobs/<str:task_id>/retry/", job_views.job_retry, name="job_retry"),
     path("c/", include("community.communities_urls")),
