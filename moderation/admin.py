@@ -2,17 +2,14 @@
 
 Read-only (accounts.admin_base): moderators act through the moderation services
 (post_actions, member_actions, services and the rest), which audit every action; the
-audit log is read-only everywhere. Two exceptions until staff have screens of their
-own for them: crisis resources, which are the site's reference data (helplines), not
-anything a member wrote; and adding a keyword rule, which goes through the audited
-service.
+audit log is read-only everywhere. Keyword rules are kept at /mod/rules/. One exception
+until staff have a screen of its own for it: crisis resources, which are the site's
+reference data (helplines), not anything a member wrote.
 """
 
 from django.contrib import admin
-from django.http import HttpRequest
 
 from accounts.admin_base import ReadOnlyModelAdmin
-from moderation import screening
 from moderation.models import Appeal, CrisisResource, Flag, KeywordRule, ModerationAction, Sanction
 
 
@@ -28,22 +25,6 @@ class KeywordRuleAdmin(ReadOnlyModelAdmin):
     list_display = ("pattern", "is_regex", "action", "community")
     list_filter = ("action", "is_regex")
     fields = ("community", "pattern", "is_regex", "action", "message")
-
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return request.user.is_staff
-
-    def save_model(self, request: HttpRequest, obj: KeywordRule, form, change: bool) -> None:
-        # The form has validated the pattern (KeywordRule.clean); the service checks the
-        # right to add it and writes the moderation log row.
-        rule = screening.keyword_rule_create(
-            acting_user=request.user,
-            community=obj.community,
-            pattern=obj.pattern,
-            is_regex=obj.is_regex,
-            action=obj.action,
-            message=obj.message,
-        )
-        obj.pk, obj.created_by, obj.created_at = rule.pk, rule.created_by, rule.created_at
 
 
 @admin.register(CrisisResource)

@@ -1,8 +1,10 @@
 """Forms for moderation: every field optional unless the action cannot work without it."""
 
 from django import forms
+from django.core.exceptions import ValidationError
 
-from moderation.models import Appeal, Flag
+from moderation.crisis import MAX_PATTERN_LENGTH, validate_keyword_pattern
+from moderation.models import Appeal, Flag, KeywordRule
 
 
 class ReasonForm(forms.Form):
@@ -69,3 +71,52 @@ class AppealDecisionForm(forms.Form):
         choices=[(Appeal.Status.UPHELD, "Keep the decision"), (Appeal.Status.OVERTURNED, "Reverse the decision")],
     )
     reason = forms.CharField(label="Reason (shown to the member)", max_length=500, required=False)
+
+
+SITE_WIDE = ""
+
+
+class KeywordRuleForm(forms.Form):
+    """Add or change a keyword rule; ``sample`` is only for the "try it" preview, never saved.
+
+    ``communities`` are the ones the moderator keeps rules for; staff may also choose
+    site-wide (an empty community).
+    """
+
+    community = forms.ChoiceField(label="Community", required=False)
+    pattern = forms.CharField(
+        label="Word, phrase or pattern",
+        max_length=MAX_PATTERN_LENGTH,
+        strip=False,
+        error_messages={"max_length": f"Patterns can be at most {MAX_PATTERN_LENGTH} characters long."},
+    )
+    is_regex = forms.BooleanField(label="This is a pattern (restricted regular expression)", required=False)
+    action = forms.ChoiceField(label="What the rule does", choices=KeywordRule.Action.choices, widget=forms.RadioSelect)
+    message = forms.CharField(label="Message shown when a post is refused (optional)", max_length=300, required=False)
+    sample = forms.CharField(
+        label="Try it on this text (not saved)",
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, communities=(), site_wide: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [(community.slug, f"#{community.slug}") for community in communities]
+        if site_wide:
+            choices.insert(0, (SITE_WIDE, "Site-wide (every community)"))
+        self.fields["community"].choices = choices
+        self.fields["community"].required = not site_wide
+
+    def clean_pattern(self) -> str:
+        return self.cleaned_data["pattern"].strip()
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        pattern = cleaned.get("pattern")
+        if pattern:
+            try:
+                validate_keyword_pattern(pattern, is_regex=cleaned.get("is_regex", False))
+            except ValidationError as error:
+                self.add_error("pattern", error)
+        return cleaned

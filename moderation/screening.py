@@ -26,6 +26,36 @@ logger = logging.getLogger(__name__)
 # --- Keyword rules ------------------------------------------------------------------------
 
 
+def _require_rule_right(acting_user: User, community: Community | None) -> None:
+    """Moderators keep the rules of their communities; site-wide rules are staff only."""
+    if community is None:
+        if not acting_user.is_staff:
+            raise PermissionDenied("Only staff can keep site-wide rules.")
+    else:
+        require_community_moderator(acting_user, community)
+
+
+def _acting_role(acting_user: User) -> str:
+    return "staff" if acting_user.is_staff else "community moderator"
+
+
+def _rule_state(rule: KeywordRule) -> dict:
+    return {
+        "rule_id": rule.pk,
+        "pattern": rule.pattern,
+        "is_regex": rule.is_regex,
+        "action": rule.action,
+        "message": rule.message,
+        "community": rule.community.slug if rule.community else "",
+    }
+
+
+def _checked_action(action: str) -> str:
+    if action not in KeywordRule.Action.values:
+        raise ValidationError("Choose what the rule does: hold, flag or refuse.")
+    return action
+
+
 def keyword_rule_create(
     *,
     acting_user: User,
@@ -36,17 +66,13 @@ def keyword_rule_create(
     message: str = "",
 ) -> KeywordRule:
     """Moderators add rules for their community; site-wide rules are staff only."""
-    if community is None:
-        if not acting_user.is_staff:
-            raise PermissionDenied("Only staff can add site-wide rules.")
-    else:
-        require_community_moderator(acting_user, community)
+    _require_rule_right(acting_user, community)
     with transaction.atomic():
         rule = KeywordRule(
             community=community,
             pattern=pattern.strip(),
             is_regex=is_regex,
-            action=action,
+            action=_checked_action(action),
             message=message.strip()[:300],
             created_by=acting_user,
         )
@@ -55,9 +81,85 @@ def keyword_rule_create(
             acting_user=acting_user,
             kind=ModerationAction.Kind.KEYWORD_RULE,
             community=community,
-            after={"rule_id": rule.pk, "pattern": rule.pattern, "is_regex": is_regex, "action": action},
+            reason="Added a keyword rule.",
+            after={**_rule_state(rule), "change": "added", "role": _acting_role(acting_user)},
         )
     return rule
+
+
+def keyword_rule_update(
+    *,
+    acting_user: User,
+    rule: KeywordRule,
+    community: Community | None,
+    pattern: str,
+    is_regex: bool = False,
+    action: str = KeywordRule.Action.FLAG,
+    message: str = "",
+) -> KeywordRule:
+    """Change a rule: the actor must keep both the rule's community and the one it moves to."""
+    with transaction.atomic():
+        rule = KeywordRule.objects.select_for_update().select_related("community").get(pk=rule.pk)
+        _require_rule_right(acting_user, rule.community)
+        _require_rule_right(acting_user, community)
+        before = _rule_state(rule)
+        rule.community = community
+        rule.pattern = pattern.strip()
+        rule.is_regex = is_regex
+        rule.action = _checked_action(action)
+        rule.message = message.strip()[:300]
+        rule.save()
+        record_action(
+            acting_user=acting_user,
+            kind=ModerationAction.Kind.KEYWORD_RULE,
+            community=community,
+            reason="Changed a keyword rule.",
+            before=before,
+            after={**_rule_state(rule), "change": "changed", "role": _acting_role(acting_user)},
+        )
+    return rule
+
+
+def keyword_rule_delete(*, acting_user: User, rule: KeywordRule) -> ModerationAction:
+    """Delete a rule; the log keeps what it was."""
+    with transaction.atomic():
+        rule = KeywordRule.objects.select_for_update().select_related("community").get(pk=rule.pk)
+        _require_rule_right(acting_user, rule.community)
+        before = _rule_state(rule)
+        community = rule.community
+        rule.delete()
+        return record_action(
+            acting_user=acting_user,
+            kind=ModerationAction.Kind.KEYWORD_RULE,
+            community=community,
+            reason="Deleted a keyword rule.",
+            before=before,
+            after={"change": "deleted", "role": _acting_role(acting_user)},
+        )
+
+
+@dataclass(frozen=True)
+class RulePreview:
+    """What a rule would do to a sample text (nothing is saved)."""
+
+    matched: bool
+    action: str
+    outcome: str
+
+
+PREVIEW_OUTCOMES = {
+    KeywordRule.Action.HOLD: "The post would be held until a moderator approves it.",
+    KeywordRule.Action.FLAG: "The post would be published and flagged for a moderator.",
+    KeywordRule.Action.REFUSE: "The post would be refused with the rule's message.",
+}
+
+
+def keyword_rule_preview(*, pattern: str, is_regex: bool, action: str, text: str) -> RulePreview:
+    """Match a (validated) pattern against a sample text the way screening does."""
+    matcher = compile_keyword_pattern(pattern.strip(), is_regex=is_regex)
+    matched = matcher.search(text[:MAX_SCREENED_CHARS]) is not None
+    outcome = PREVIEW_OUTCOMES.get(action, "") if matched else "The rule would not match; the post goes through."
+    return RulePreview(matched=matched, action=action, outcome=outcome)
 
 
 # --- Screening a post ---------------------------------------------------------------------

@@ -20,7 +20,7 @@ from accounts.models import User
 from accounts.selectors import is_signed_in_member
 from community.models import Community, Membership
 from discussions.models import Discussion, DiscussionTag, Reply
-from moderation.models import Appeal, Flag, ModerationAction, ModerationNotice, Sanction
+from moderation.models import Appeal, Flag, KeywordRule, ModerationAction, ModerationNotice, Sanction
 
 Viewer = User | AnonymousUser
 Post = Discussion | Reply
@@ -145,6 +145,12 @@ class ModerationScope:
         about_their_post = Q(action__discussion__in=discussions) | Q(action__reply__discussion__in=discussions)
         return Appeal.objects.filter(action__community__in=self.communities).filter(about_no_post | about_their_post)
 
+    def keyword_rules(self) -> QuerySet[KeywordRule]:
+        """The rules they keep: their communities' (staff: every rule, site-wide ones included)."""
+        if self.every_post:
+            return KeywordRule.objects.all()
+        return KeywordRule.objects.filter(community__in=self.communities)
+
 
 def moderation_scope_for(viewer: Viewer) -> ModerationScope:
     is_staff = is_signed_in_member(viewer) and viewer.is_staff
@@ -154,6 +160,23 @@ def moderation_scope_for(viewer: Viewer) -> ModerationScope:
         knows_every_community=is_staff,
         every_post=is_staff,
     )
+
+
+def keyword_rule_list_for(viewer: Viewer) -> QuerySet[KeywordRule]:
+    return (
+        moderation_scope_for(viewer)
+        .keyword_rules()
+        .select_related("community", "created_by")
+        .order_by("community__slug", "pattern", "pk")
+    )
+
+
+def keyword_rule_get_for_moderator_or_404(viewer: Viewer, pk: int) -> KeywordRule:
+    """A rule the viewer keeps; anyone else's is a 404, the same as no rule."""
+    rule = keyword_rule_list_for(viewer).filter(pk=pk).first()
+    if rule is None:
+        raise Http404("No such rule.")
+    return rule
 
 
 def can_moderate_post(viewer: Viewer, post: Post) -> bool:

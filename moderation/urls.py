@@ -2,7 +2,7 @@
 
 from django.urls import path, register_converter
 
-from moderation import member_views, views
+from moderation import member_views, rule_views, views
 
 
 class PostKindConverter:
@@ -22,6 +22,10 @@ app_name = "moderation"
 urlpatterns = [
     path("", views.queue, name="queue"),
     path("log/", views.log, name="log"),
+    path("rules/", rule_views.rules, name="rules"),
+    path("rules/new/", rule_views.rule_new, name="rule_new"),
+    path("rules/<int:pk>/", rule_views.rule_edit, name="rule_edit"),
+    path("rules/<int:pk>/delete/", rule_views.rule_delete, name="rule_delete"),
     path("flags/", member_views.my_flags, name="my_flags"),
     path("notices/", member_views.notices, name="notices"),
     path("notices/<int:pk>/appeal/", member_views.appeal, name="appeal"),
