@@ -283,6 +283,8 @@ class KeywordRule(models.Model):
     is_regex = models.BooleanField(default=False)
     action = models.CharField(max_length=10, choices=Action.choices, default=Action.FLAG)
     message = models.CharField(max_length=300, blank=True, help_text="Shown to the poster when the post is refused.")
+    # Switched off, a rule is kept (and listed) but screening skips it.
+    is_active = models.BooleanField(default=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -119,3 +119,18 @@ def rule_delete(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404("No such rule.") from None
     messages.success(request, "Rule deleted.")
     return redirect("moderation:rules")
+
+
+@login_required
+@require_POST
+@privileged_action_requires_2fa
+def rule_switch(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_moderator_anywhere(request)
+    rule = keyword_rule_get_for_moderator_or_404(request.user, pk)
+    on = request.POST.get("on") == "1"
+    try:
+        screening.keyword_rule_switch(acting_user=request.user, rule=rule, on=on)
+    except (PermissionDenied, KeywordRule.DoesNotExist):
+        raise Http404("No such rule.") from None
+    messages.success(request, "Rule switched on." if on else "Rule switched off: new posts are not checked against it.")
+    return redirect("moderation:rules")

@@ -47,6 +47,7 @@ def _rule_state(rule: KeywordRule) -> dict:
         "action": rule.action,
         "message": rule.message,
         "community": rule.community.slug if rule.community else "",
+        "is_active": rule.is_active,
     }
 
 
@@ -138,6 +139,27 @@ def keyword_rule_delete(*, acting_user: User, rule: KeywordRule) -> ModerationAc
         )
 
 
+def keyword_rule_switch(*, acting_user: User, rule: KeywordRule, on: bool) -> KeywordRule:
+    """Switch a rule off (kept and listed, but screening skips it) or back on."""
+    with transaction.atomic():
+        rule = KeywordRule.objects.select_for_update().select_related("community").get(pk=rule.pk)
+        _require_rule_right(acting_user, rule.community)
+        if rule.is_active == on:
+            return rule
+        before = _rule_state(rule)
+        rule.is_active = on
+        rule.save(update_fields=["is_active"])
+        record_action(
+            acting_user=acting_user,
+            kind=ModerationAction.Kind.KEYWORD_RULE,
+            community=rule.community,
+            reason="Switched a keyword rule on." if on else "Switched a keyword rule off.",
+            before=before,
+            after={**_rule_state(rule), "change": "on" if on else "off", "role": _acting_role(acting_user)},
+        )
+    return rule
+
+
 @dataclass(frozen=True)
 class RulePreview:
     """What a rule would do to a sample text (nothing is saved)."""
@@ -198,7 +220,9 @@ def screen_post(*, author: User, communities, title: str = "", body: str) -> Scr
     text = f"{title}\n{body}"[:MAX_SCREENED_CHARS]
     screening = Screening()
 
-    rules = KeywordRule.objects.filter(Q(community__isnull=True) | Q(community__in=communities)).order_by("pk")
+    rules = KeywordRule.objects.filter(
+        Q(community__isnull=True) | Q(community__in=communities), is_active=True
+    ).order_by("pk")
     for rule in rules:
         try:
             matcher = compile_keyword_pattern(rule.pattern, is_regex=rule.is_regex)

@@ -26,6 +26,7 @@ urlpatterns = [
     path("rules/new/", rule_views.rule_new, name="rule_new"),
     path("rules/<int:pk>/", rule_views.rule_edit, name="rule_edit"),
     path("rules/<int:pk>/delete/", rule_views.rule_delete, name="rule_delete"),
+    path("rules/<int:pk>/switch/", rule_views.rule_switch, name="rule_switch"),
     path("flags/", member_views.my_flags, name="my_flags"),
     path("notices/", member_views.notices, name="notices"),
     path("notices/<int:pk>/appeal/", member_views.appeal, name="appeal"),

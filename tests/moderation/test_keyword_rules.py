@@ -214,3 +214,34 @@ def test_a_rule_added_through_the_screen_holds_a_members_post(login, moderator, 
 
     assert discussion.status == Discussion.Status.HELD
     assert discussion.flags.get().detail.startswith("Held by keyword rule")
+
+
+def test_a_rule_switched_off_is_kept_but_screens_nothing_until_switched_on(
+    login, moderator, members, mecfs, mecfs_rule
+):
+    author, _ = members
+    client = login(moderator)
+
+    assert client.post(reverse("moderation:rule_switch", args=[mecfs_rule.pk]), {"on": "0"}).status_code == 302
+    mecfs_rule.refresh_from_db()
+    assert not mecfs_rule.is_active
+    assert "Switch on" in client.get(RULES).content.decode()
+    passed = services.discussion_create(
+        author=author, title="A", body="a miracle cure", hashtags=["mecfs"], visibility=Visibility.COMMUNITY
+    )
+    assert passed.status == Discussion.Status.PUBLISHED
+
+    client.post(reverse("moderation:rule_switch", args=[mecfs_rule.pk]), {"on": "1"})
+    held = services.discussion_create(
+        author=author, title="B", body="a miracle cure", hashtags=["mecfs"], visibility=Visibility.COMMUNITY
+    )
+    assert held.status == Discussion.Status.HELD
+    changes = ModerationAction.objects.filter(kind=ModerationAction.Kind.KEYWORD_RULE).order_by("pk")
+    assert [entry.after["change"] for entry in changes] == ["added", "off", "on"]
+
+
+def test_switching_anothers_rule_is_a_404(login, pots_moderator, mecfs_rule):
+    response = login(pots_moderator).post(reverse("moderation:rule_switch", args=[mecfs_rule.pk]), {"on": "0"})
+    assert response.status_code == 404
+    mecfs_rule.refresh_from_db()
+    assert mecfs_rule.is_active
