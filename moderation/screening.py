@@ -100,7 +100,7 @@ def keyword_rule_update(
 ) -> KeywordRule:
     """Change a rule: the actor must keep both the rule's community and the one it moves to."""
     with transaction.atomic():
-        rule = KeywordRule.objects.select_for_update().select_related("community").get(pk=rule.pk)
+        rule = KeywordRule.objects.select_for_update(of=("self",)).select_related("community").get(pk=rule.pk)
         _require_rule_right(acting_user, rule.community)
         _require_rule_right(acting_user, community)
         before = _rule_state(rule)
@@ -124,7 +124,7 @@ def keyword_rule_update(
 def keyword_rule_delete(*, acting_user: User, rule: KeywordRule) -> ModerationAction:
     """Delete a rule; the log keeps what it was."""
     with transaction.atomic():
-        rule = KeywordRule.objects.select_for_update().select_related("community").get(pk=rule.pk)
+        rule = KeywordRule.objects.select_for_update(of=("self",)).select_related("community").get(pk=rule.pk)
         _require_rule_right(acting_user, rule.community)
         before = _rule_state(rule)
         community = rule.community
@@ -142,7 +142,7 @@ def keyword_rule_delete(*, acting_user: User, rule: KeywordRule) -> ModerationAc
 def keyword_rule_switch(*, acting_user: User, rule: KeywordRule, on: bool) -> KeywordRule:
     """Switch a rule off (kept and listed, but screening skips it) or back on."""
     with transaction.atomic():
-        rule = KeywordRule.objects.select_for_update().select_related("community").get(pk=rule.pk)
+        rule = KeywordRule.objects.select_for_update(of=("self",)).select_related("community").get(pk=rule.pk)
         _require_rule_right(acting_user, rule.community)
         if rule.is_active == on:
             return rule
