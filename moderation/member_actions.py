@@ -214,7 +214,7 @@ def sanction_lift(*, acting_user: User, sanction: Sanction, reason: str = "") ->
             reason=reason,
             before={"sanction_id": locked.pk, "kind": locked.kind},
         )
-        notify_member(locked.user, action, f"A moderator lifted a {locked.get_kind_display().lower()} on your account.")
+        notify_member(locked.user, action, f"A moderator lifted the {locked.kind} on your account.")
     return action
 
 

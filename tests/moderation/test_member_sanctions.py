@@ -122,7 +122,8 @@ def test_lifting_a_ban_is_audited_tells_the_member_and_lets_them_back(login, mod
         mecfs,
         "Apologised",
     )
-    assert ModerationNotice.objects.filter(user=author, action=action).exists()
+    notice = ModerationNotice.objects.get(user=author, action=action)
+    assert notice.message == "A moderator lifted the ban on your account."
 
 
 def test_a_second_lift_is_already_handled_calmly(login, moderator, other_moderator, sanctions):
