@@ -6,6 +6,8 @@ or annotates anything in #b (404, as elsewhere in moderation); staff see every
 community and site-wide suspensions. Changes go through ``moderation.member_actions``.
 """
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -30,6 +32,7 @@ from moderation.selectors import (
 )
 
 NOTES_SHOWN = 100
+SLUG = re.compile(r"[-a-zA-Z0-9_]+")
 
 
 def _require_moderator_anywhere(request: HttpRequest) -> None:
@@ -37,15 +40,24 @@ def _require_moderator_anywhere(request: HttpRequest) -> None:
         raise Http404("No such page.")
 
 
+def _slug(value: str) -> str:
+    """A hashtag as typed in a query or hidden field, or "" when it cannot be one (a NUL byte included)."""
+    value = (value or "")[:40]
+    return value if SLUG.fullmatch(value) else ""
+
+
 def _community_filter(request: HttpRequest) -> Community | None:
-    slug = request.GET.get("community", "")
-    if not slug:
+    raw = request.GET.get("community", "")
+    if not raw:
         return None
-    return get_object_or_404(moderation_scope_for(request.user).communities, slug=slug[:40])
+    return get_object_or_404(moderation_scope_for(request.user).communities, slug=_slug(raw) or None)
 
 
 def _page(request: HttpRequest, community: Community | None, *, status: int = 200, **extra) -> HttpResponse:
-    note_initial = {"member": request.GET.get("member", "")[:150], "community": community.slug if community else ""}
+    note_initial = {
+        "member": request.GET.get("member", "")[:150].replace("\x00", ""),
+        "community": community.slug if community else "",
+    }
     context = {
         "community": community,
         "moderated": moderation_scope_for(request.user).communities.order_by("slug"),
@@ -64,16 +76,16 @@ def _page(request: HttpRequest, community: Community | None, *, status: int = 20
 
 def _back(request: HttpRequest) -> str:
     """Back to the list, keeping its community filter when it is one of the viewer's."""
-    slug = request.POST.get("filter", "")
+    slug = _slug(request.POST.get("filter", ""))
     url = reverse("moderation:members")
-    if slug and moderation_scope_for(request.user).communities.filter(slug=slug[:40]).exists():
-        url += f"?community={slug[:40]}"
+    if slug and moderation_scope_for(request.user).communities.filter(slug=slug).exists():
+        url += f"?community={slug}"
     return url
 
 
 def _posted_filter(request: HttpRequest) -> Community | None:
-    slug = request.POST.get("filter", "")
-    return moderation_scope_for(request.user).communities.filter(slug=slug[:40]).first() if slug else None
+    slug = _slug(request.POST.get("filter", ""))
+    return moderation_scope_for(request.user).communities.filter(slug=slug).first() if slug else None
 
 
 @login_required

@@ -260,3 +260,14 @@ def test_the_member_never_sees_notes_on_the_site_but_their_export_carries_them_w
     assert [(n["community"], n["text"]) for n in exported] == [("mecfs", "Watch for relapse into spam")]
     assert "author" not in exported[0] and "sam" not in str(exported)
     assert data_export_contents(moderator)["moderator_notes_about_you"] == []
+
+
+def test_nul_bytes_in_the_filter_and_fields_are_a_404_or_a_form_error_never_a_500(login, moderator, sanctions):
+    client = login(moderator)
+    assert client.get(MEMBERS + "?community=me%00cfs").status_code == 404
+    assert client.get(MEMBERS + "?member=al%00ice").status_code == 200
+    lifted = client.post(lift_url(sanctions["mecfs_ban"]), {"reason": "ok", "filter": "me\x00cfs"})
+    assert (lifted.status_code, lifted["Location"]) == (302, MEMBERS)
+    note = note_post(client, member="al\x00ice", community="mecfs", text="a\x00b", filter="me\x00cfs")
+    assert note.status_code == 400
+    assert not MemberNote.objects.exists()
