@@ -22,7 +22,7 @@ from community.models import Membership
 from discussions.drafts import draft_list_for_export
 from discussions.models import Discussion, Reply
 from discussions.selectors import reading_position_list_for_export
-from moderation.models import Flag
+from moderation.models import Flag, MemberNote
 from notifications.models import HashtagFollow, Notification, NotificationPreference, PushSubscription, QuietHours
 from spoonful import jobs
 
@@ -245,6 +245,12 @@ def data_export_contents(user: User) -> dict:
                 "created_at": f.created_at,
             }
             for f in Flag.objects.filter(flagger=user).order_by("pk")
+        ],
+        # Moderators' private notes about the member are personal data about them (GDPR art. 15):
+        # the text, community and date, without the moderator who wrote it (README, "Member notes").
+        "moderator_notes_about_you": [
+            {"community": n.community.slug, "text": n.text, "created_at": n.created_at}
+            for n in MemberNote.objects.filter(member=user).select_related("community").order_by("pk")
         ],
     }
 

@@ -10,7 +10,7 @@ reference data (helplines), not anything a member wrote.
 from django.contrib import admin
 
 from accounts.admin_base import ReadOnlyModelAdmin
-from moderation.models import Appeal, CrisisResource, Flag, KeywordRule, ModerationAction, Sanction
+from moderation.models import Appeal, CrisisResource, Flag, KeywordRule, MemberNote, ModerationAction, Sanction
 
 
 @admin.register(ModerationAction)
@@ -38,6 +38,12 @@ class SanctionAdmin(ReadOnlyModelAdmin):
     list_display = ("user", "kind", "community", "until", "lifted_at", "created_at")
     list_filter = ("kind",)
     readonly_fields = ("user", "community", "kind", "actor", "created_at")
+
+
+@admin.register(MemberNote)
+class MemberNoteAdmin(ReadOnlyModelAdmin):
+    list_display = ("created_at", "community", "member", "author")
+    readonly_fields = ("community", "member", "author", "text", "created_at")
 
 
 @admin.register(Flag)

@@ -120,3 +120,15 @@ class KeywordRuleForm(forms.Form):
             except ValidationError as error:
                 self.add_error("pattern", error)
         return cleaned
+
+
+class LiftForm(forms.Form):
+    reason = forms.CharField(label="Reason (shown to the member)", max_length=500, required=False, strip=True)
+
+
+class MemberNoteForm(forms.Form):
+    member = forms.CharField(label="Member (username)", max_length=150)
+    community = forms.SlugField(label="Community (hashtag, without #)", max_length=40)
+    text = forms.CharField(
+        label="Note (moderators of this community only)", max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )

@@ -23,7 +23,7 @@ from moderation.audit import (
     record_action,
     require_community_moderator,
 )
-from moderation.models import ModerationAction, Sanction
+from moderation.models import MemberNote, ModerationAction, Sanction
 
 # --- Sanctions ----------------------------------------------------------------------------
 
@@ -214,8 +214,25 @@ def sanction_lift(*, acting_user: User, sanction: Sanction, reason: str = "") ->
             reason=reason,
             before={"sanction_id": locked.pk, "kind": locked.kind},
         )
-        notify_member(locked.user, action, f"A moderator lifted a {locked.get_kind_display().lower()} on your account.")
+        notify_member(locked.user, action, f"A moderator lifted the {locked.kind} on your account.")
     return action
+
+
+# --- Member notes -------------------------------------------------------------------------
+
+
+def member_note_add(*, acting_user: User, member: User, community: Community, text: str) -> MemberNote:
+    """A private note about a member in a community the actor moderates. Append-only, with
+    its author and time; the member is not told (they can read it in their data export)."""
+    require_community_moderator(acting_user, community)
+    text = " ".join((text or "").split())
+    if not text:
+        raise ValidationError("Write the note first.")
+    if len(text) > MemberNote.MAX_LENGTH:
+        raise ValidationError(f"Keep the note under {MemberNote.MAX_LENGTH} characters.")
+    if member.pk == acting_user.pk:
+        raise ValidationError("You can't keep a note about yourself.")
+    return MemberNote.objects.create(community=community, member=member, author=acting_user, text=text)
 
 
 # --- Join requests ------------------------------------------------------------------------

@@ -305,3 +305,33 @@ class KeywordRule(models.Model):
 
     def clean(self) -> None:
         validate_keyword_pattern(self.pattern, is_regex=self.is_regex)
+
+
+class MemberNote(models.Model):
+    """A short private note a moderator keeps about a member in one community.
+
+    Read only by that community's moderators and staff (``member_note_list_for``), never
+    shown to the member on the site; their data export carries the text without the
+    author (README, "Member notes"). Append-only: a note is never edited or deleted
+    through the ORM, so the record of who wrote what and when stays as it was.
+    """
+
+    MAX_LENGTH = 500
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="member_notes")
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notes_about")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    text = models.CharField(max_length=MAX_LENGTH)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["community", "member", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"Note on {self.member_id} in {self.community_id} by {self.author_id}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None and not self._state.adding:
+            raise ValueError("Member notes cannot be changed.")
+        super().save(*args, **kwargs)

@@ -20,7 +20,7 @@ from accounts.models import User
 from accounts.selectors import is_signed_in_member
 from community.models import Community, Membership
 from discussions.models import Discussion, DiscussionTag, Reply
-from moderation.models import Appeal, Flag, KeywordRule, ModerationAction, ModerationNotice, Sanction
+from moderation.models import Appeal, Flag, KeywordRule, MemberNote, ModerationAction, ModerationNotice, Sanction
 
 Viewer = User | AnonymousUser
 Post = Discussion | Reply
@@ -258,6 +258,61 @@ def crisis_alert_recipients(post: Post, *, exclude_user_ids=()) -> list[User]:
     if found:
         return found
     return list(User.objects.filter(is_active=True, is_staff=True).exclude(pk__in=excluded).order_by("pk"))
+
+
+# --- Sanctions in force and member notes, for /mod/members/ -----------------------------
+
+
+def _sanctions_in_scope(viewer: Viewer, community: Community | None) -> QuerySet[Sanction]:
+    """Sanctions filed under the viewer's communities (or the one named); staff, unnarrowed,
+    also see site-wide suspensions."""
+    scope = moderation_scope_for(viewer)
+    if community is not None:
+        scope = scope.narrowed_to(community)
+    in_scope = Q(community__in=scope.communities)
+    if community is None and scope.every_post:
+        in_scope |= Q(community__isnull=True)
+    return Sanction.objects.filter(in_scope)
+
+
+def sanction_list_for(viewer: Viewer, community: Community | None = None) -> QuerySet[Sanction]:
+    """Mutes, bans and suspensions in force, newest first (warnings have nothing to lift)."""
+    now = timezone.now()
+    return (
+        _sanctions_in_scope(viewer, community)
+        .exclude(kind=Sanction.Kind.WARNING)
+        .filter(lifted_at__isnull=True)
+        .filter(Q(until__isnull=True) | Q(until__gt=now))
+        .select_related("user", "community", "actor")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def sanction_get_for_moderator_or_404(viewer: Viewer, pk: int) -> Sanction:
+    """A sanction the viewer may lift, lifted or not (a second lift is "already handled")."""
+    sanction = (
+        _sanctions_in_scope(viewer, None)
+        .exclude(kind=Sanction.Kind.WARNING)
+        .select_related("user", "community")
+        .filter(pk=pk)
+        .first()
+    )
+    if sanction is None:
+        raise Http404("No such sanction.")
+    return sanction
+
+
+def member_note_list_for(
+    viewer: Viewer, *, community: Community | None = None, member: User | None = None
+) -> QuerySet[MemberNote]:
+    """Notes the viewer may read: those in the communities they moderate (staff: all)."""
+    scope = moderation_scope_for(viewer)
+    if community is not None:
+        scope = scope.narrowed_to(community)
+    notes = MemberNote.objects.filter(community__in=scope.communities)
+    if member is not None:
+        notes = notes.filter(member=member)
+    return notes.select_related("community", "member", "author").order_by("-created_at", "-pk")
 
 
 # --- Who may post ------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from django.urls import path, register_converter
 
-from moderation import member_views, rule_views, views
+from moderation import member_views, rule_views, sanction_views, views
 
 
 class PostKindConverter:
@@ -35,6 +35,9 @@ urlpatterns = [
     path("<postkind:kind>/<int:pk>/", views.post_review, name="post_review"),
     path("<postkind:kind>/<int:pk>/reveal/", views.post_reveal, name="post_reveal"),
     path("<postkind:kind>/<int:pk>/<slug:action>/", views.post_action, name="post_action"),
+    path("members/", sanction_views.members, name="members"),
+    path("members/sanctions/<int:pk>/lift/", sanction_views.sanction_lift, name="sanction_lift"),
+    path("members/notes/", sanction_views.note_add, name="member_note_add"),
     path("members/<int:user_id>/<slug:action>/", views.member_action, name="member_action"),
     path("appeals/<int:pk>/decide/", views.appeal_decide, name="appeal_decide"),
 ]

@@ -35,6 +35,7 @@ from moderation.queue import moderation_queue_for, open_flags_on
 from moderation.selectors import (
     appeal_get_for_moderator_or_404,
     member_action_community,
+    member_note_list_for,
     moderation_post_get_or_404,
     moderation_scope_for,
     post_communities_moderated_by,
@@ -225,7 +226,13 @@ def member_action(request: HttpRequest, user_id: int, action: str) -> HttpRespon
     target = get_object_or_404(User, pk=user_id, is_active=True)
     form = MemberActionForm(request.POST)
     back = safe_next(request, reverse("moderation:queue"))
-    context = {"form": form, "target": target, "action": action, "next": back}
+    context = {
+        "form": form,
+        "target": target,
+        "action": action,
+        "next": back,
+        "notes": member_note_list_for(request.user, member=target)[:20],
+    }
     if not form.is_valid():
         return render(request, "moderation/member_action.html", context, status=400)
     data = form.cleaned_data

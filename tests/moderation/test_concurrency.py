@@ -16,7 +16,7 @@ from moderation import member_actions, post_actions
 from moderation.audit import AlreadyHandled, record_action
 from moderation.flags import flag_create
 from moderation.member_actions import member_ban
-from moderation.models import Flag, ModerationAction
+from moderation.models import Flag, ModerationAction, ModerationNotice, Sanction
 from moderation.post_actions import Seen, flags_dismiss, post_approve, post_remove
 
 pytestmark = [
@@ -118,3 +118,18 @@ def test_two_bans_of_the_same_member_at_once_make_one_sanction(monkeypatch, mode
     assert sum(isinstance(outcome, AlreadyHandled) for outcome in outcomes) == 1, outcomes
     assert author.sanctions.count() == 1
     assert ModerationAction.objects.count() == 1
+
+
+def test_two_moderators_lifting_the_same_ban_one_wins(monkeypatch, moderator, other_moderator, members, mecfs):
+    author, _ = members
+    ban = Sanction.objects.get(pk=member_ban(acting_user=moderator, user=author, community=mecfs).after["sanction_id"])
+    outcomes = race(
+        monkeypatch,
+        lambda: member_actions.sanction_lift(acting_user=moderator, sanction=ban, reason="A"),
+        lambda: member_actions.sanction_lift(acting_user=other_moderator, sanction=ban, reason="B"),
+    )
+    winners = [outcome for outcome in outcomes if isinstance(outcome, ModerationAction)]
+    losers = [outcome for outcome in outcomes if isinstance(outcome, AlreadyHandled)]
+    assert len(winners) == 1 and len(losers) == 1, outcomes
+    assert ModerationAction.objects.filter(kind=ModerationAction.Kind.LIFT).count() == 1
+    assert ModerationNotice.objects.filter(user=author, action=winners[0]).count() == 1
