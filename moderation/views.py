@@ -68,6 +68,9 @@ def _community_filter(request: HttpRequest) -> Community | None:
     slug = request.GET.get("community", "")
     if not slug:
         return None
+    if "\x00" in slug:
+        # No hashtag holds one, and PostgreSQL refuses NUL in text: a missing community, not a 500.
+        raise Http404("No such community.")
     return get_object_or_404(moderation_scope_for(request.user).communities, slug=slug[:40])
 
 

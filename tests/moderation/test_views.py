@@ -605,3 +605,8 @@ def test_a_removal_reason_is_shown_to_the_author_only_never_on_the_public_tombst
         catch_up = login(viewer).get(f"/d/{reply.discussion_id}/replies/?after=0", HTTP_ACCEPT="application/json")
         assert "Canaryreason" not in catch_up.content.decode()
     assert "Canaryreason advert link" in login(replier).get(page).content.decode()
+
+
+@pytest.mark.parametrize("path", ["/mod/", "/mod/log/"])
+def test_a_nul_byte_in_the_community_filter_is_a_404_not_a_500(login, moderator, path):
+    assert login(moderator).get(path, {"community": "me\x00cfs"}).status_code == 404
