@@ -11,16 +11,15 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.decorators import privileged_action_requires_2fa
-from accounts.selectors import is_moderator_anywhere
 from moderation import screening
 from moderation.forms import SITE_WIDE, KeywordRuleForm
 from moderation.models import KeywordRule
-from moderation.selectors import keyword_rule_get_for_moderator_or_404, keyword_rule_list_for, moderation_scope_for
-
-
-def _require_moderator_anywhere(request: HttpRequest) -> None:
-    if not is_moderator_anywhere(request.user):
-        raise Http404("No such page.")
+from moderation.selectors import (
+    keyword_rule_get_for_moderator_or_404,
+    keyword_rule_list_for,
+    moderation_scope_for,
+    require_moderator_anywhere,
+)
 
 
 def _form(request: HttpRequest, rule: KeywordRule | None = None) -> KeywordRuleForm:
@@ -86,7 +85,7 @@ def _save_or_preview(request: HttpRequest, rule: KeywordRule | None) -> HttpResp
 @require_safe
 @privileged_action_requires_2fa
 def rules(request: HttpRequest) -> HttpResponse:
-    _require_moderator_anywhere(request)
+    require_moderator_anywhere(request.user)
     context = {"rules": keyword_rule_list_for(request.user), "site_wide": request.user.is_staff}
     return render(request, "moderation/rules.html", context)
 
@@ -95,7 +94,7 @@ def rules(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 @privileged_action_requires_2fa
 def rule_new(request: HttpRequest) -> HttpResponse:
-    _require_moderator_anywhere(request)
+    require_moderator_anywhere(request.user)
     return _save_or_preview(request, None)
 
 
@@ -103,7 +102,7 @@ def rule_new(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 @privileged_action_requires_2fa
 def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_moderator_anywhere(request)
+    require_moderator_anywhere(request.user)
     return _save_or_preview(request, keyword_rule_get_for_moderator_or_404(request.user, pk))
 
 
@@ -111,7 +110,7 @@ def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @privileged_action_requires_2fa
 def rule_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_moderator_anywhere(request)
+    require_moderator_anywhere(request.user)
     rule = keyword_rule_get_for_moderator_or_404(request.user, pk)
     try:
         screening.keyword_rule_delete(acting_user=request.user, rule=rule)
@@ -125,7 +124,7 @@ def rule_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @privileged_action_requires_2fa
 def rule_switch(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_moderator_anywhere(request)
+    require_moderator_anywhere(request.user)
     rule = keyword_rule_get_for_moderator_or_404(request.user, pk)
     on = request.POST.get("on") == "1"
     try:

@@ -6,19 +6,17 @@ or annotates anything in #b (404, as elsewhere in moderation); staff see every
 community and site-wide suspensions. Changes go through ``moderation.member_actions``.
 """
 
-import re
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.decorators import privileged_action_requires_2fa
 from accounts.models import User
-from accounts.selectors import is_moderator_anywhere
+from community.hashtags import HASHTAG_PATTERN
 from community.models import Community
 from moderation import member_actions
 from moderation.audit import AlreadyHandled
@@ -26,31 +24,20 @@ from moderation.forms import LiftForm, MemberNoteForm
 from moderation.selectors import (
     member_action_community,
     member_note_list_for,
+    moderated_community_named,
     moderation_scope_for,
+    require_moderator_anywhere,
     sanction_get_for_moderator_or_404,
     sanction_list_for,
 )
 
 NOTES_SHOWN = 100
-SLUG = re.compile(r"[-a-zA-Z0-9_]+")
-
-
-def _require_moderator_anywhere(request: HttpRequest) -> None:
-    if not is_moderator_anywhere(request.user):
-        raise Http404("No such page.")
 
 
 def _slug(value: str) -> str:
     """A hashtag as typed in a query or hidden field, or "" when it cannot be one (a NUL byte included)."""
     value = (value or "")[:40]
-    return value if SLUG.fullmatch(value) else ""
-
-
-def _community_filter(request: HttpRequest) -> Community | None:
-    raw = request.GET.get("community", "")
-    if not raw:
-        return None
-    return get_object_or_404(moderation_scope_for(request.user).communities, slug=_slug(raw) or None)
+    return value if HASHTAG_PATTERN.fullmatch(value) else ""
 
 
 def _page(request: HttpRequest, community: Community | None, *, status: int = 200, **extra) -> HttpResponse:
@@ -92,15 +79,15 @@ def _posted_filter(request: HttpRequest) -> Community | None:
 @require_safe
 @privileged_action_requires_2fa
 def members(request: HttpRequest) -> HttpResponse:
-    _require_moderator_anywhere(request)
-    return _page(request, _community_filter(request))
+    require_moderator_anywhere(request.user)
+    return _page(request, moderated_community_named(request.user, request.GET.get("community", "")))
 
 
 @login_required
 @require_POST
 @privileged_action_requires_2fa
 def sanction_lift(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_moderator_anywhere(request)
+    require_moderator_anywhere(request.user)
     sanction = sanction_get_for_moderator_or_404(request.user, pk)
     form = LiftForm(request.POST)
     error = ""
@@ -130,7 +117,7 @@ def sanction_lift(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @privileged_action_requires_2fa
 def note_add(request: HttpRequest) -> HttpResponse:
-    _require_moderator_anywhere(request)
+    require_moderator_anywhere(request.user)
     form = MemberNoteForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data

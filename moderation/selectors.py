@@ -17,7 +17,8 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.selectors import is_signed_in_member
+from accounts.selectors import is_moderator_anywhere, is_signed_in_member
+from community.hashtags import HASHTAG_PATTERN
 from community.models import Community, Membership
 from discussions.models import Discussion, DiscussionTag, Reply
 from moderation.models import Appeal, Flag, KeywordRule, MemberNote, ModerationAction, ModerationNotice, Sanction
@@ -160,6 +161,27 @@ def moderation_scope_for(viewer: Viewer) -> ModerationScope:
         knows_every_community=is_staff,
         every_post=is_staff,
     )
+
+
+def require_moderator_anywhere(viewer: Viewer) -> None:
+    """Moderation pages look like missing pages to anyone who moderates nothing."""
+    if not is_moderator_anywhere(viewer):
+        raise Http404("No such page.")
+
+
+def moderated_community_named(viewer: Viewer, raw: str) -> Community | None:
+    """The community a moderation page is narrowed to (``?community=<hashtag>``): None when
+    none is asked for, a 404 for one the viewer does not moderate or that cannot be a
+    hashtag at all (a NUL byte, which PostgreSQL would refuse, included)."""
+    if not raw:
+        return None
+    slug = raw[:40]
+    if not HASHTAG_PATTERN.fullmatch(slug):
+        raise Http404("No such community.")
+    community = moderation_scope_for(viewer).communities.filter(slug=slug).first()
+    if community is None:
+        raise Http404("No such community.")
+    return community
 
 
 def keyword_rule_list_for(viewer: Viewer) -> QuerySet[KeywordRule]:

@@ -16,7 +16,6 @@ from django.views.decorators.http import require_POST, require_safe
 
 from accounts.decorators import privileged_action_requires_2fa
 from accounts.models import User
-from accounts.selectors import is_moderator_anywhere
 from community.hashtags import split_hashtag_field
 from community.models import Community
 from discussions.models import Discussion
@@ -36,9 +35,11 @@ from moderation.selectors import (
     appeal_get_for_moderator_or_404,
     member_action_community,
     member_note_list_for,
+    moderated_community_named,
     moderation_post_get_or_404,
     moderation_scope_for,
     post_communities_moderated_by,
+    require_moderator_anywhere,
 )
 from spoonful.redirects import safe_next
 
@@ -59,21 +60,6 @@ TAKES_GUIDELINE = {"hide", "remove"}
 MEMBER_ACTIONS = {"warn", "mute", "ban", "suspend"}
 
 
-def _require_moderator_anywhere(request: HttpRequest) -> None:
-    if not is_moderator_anywhere(request.user):
-        raise Http404("No such page.")
-
-
-def _community_filter(request: HttpRequest) -> Community | None:
-    slug = request.GET.get("community", "")
-    if not slug:
-        return None
-    if "\x00" in slug:
-        # No hashtag holds one, and PostgreSQL refuses NUL in text: a missing community, not a 500.
-        raise Http404("No such community.")
-    return get_object_or_404(moderation_scope_for(request.user).communities, slug=slug[:40])
-
-
 def _seen(request: HttpRequest) -> post_actions.Seen | None:
     """The state the moderator's page showed, sent back by _post_actions.html."""
     status = request.POST.get("seen_status", "")
@@ -92,8 +78,8 @@ def _seen(request: HttpRequest) -> post_actions.Seen | None:
 @require_safe
 @privileged_action_requires_2fa
 def queue(request: HttpRequest) -> HttpResponse:
-    _require_moderator_anywhere(request)
-    community = _community_filter(request)
+    require_moderator_anywhere(request.user)
+    community = moderated_community_named(request.user, request.GET.get("community", ""))
     context = {
         "queue": moderation_queue_for(request.user, community),
         "community": community,
@@ -106,8 +92,8 @@ def queue(request: HttpRequest) -> HttpResponse:
 @require_safe
 @privileged_action_requires_2fa
 def log(request: HttpRequest) -> HttpResponse:
-    _require_moderator_anywhere(request)
-    community = _community_filter(request)
+    require_moderator_anywhere(request.user)
+    community = moderated_community_named(request.user, request.GET.get("community", ""))
     page = Paginator(moderation_log_for(request.user, community), 50).get_page(request.GET.get("page"))
     log_entries_shown_to(request.user, page.object_list)
     context = {"page": page, "community": community}
@@ -223,7 +209,7 @@ def post_reveal(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
 @require_POST
 @privileged_action_requires_2fa
 def member_action(request: HttpRequest, user_id: int, action: str) -> HttpResponse:
-    _require_moderator_anywhere(request)
+    require_moderator_anywhere(request.user)
     if action not in MEMBER_ACTIONS:
         raise Http404("No such action.")
     target = get_object_or_404(User, pk=user_id, is_active=True)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from django.core.management.utils import get_random_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -24,8 +25,6 @@ if not SECRET_KEY:
     # Tests and one-off commands run with DEBUG off; a per-process random key
     # keeps them working while making a forgotten production key loud (every
     # restart logs everyone out) rather than silently shared.
-    from django.core.management.utils import get_random_secret_key
-
     SECRET_KEY = get_random_secret_key()
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
