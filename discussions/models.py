@@ -104,6 +104,8 @@ class Discussion(Post):
     visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.COMMUNITY)
     is_pinned = models.BooleanField(default=False)
     is_locked = models.BooleanField(default=False)
+    # The author asked for a professional view: listed for verified clinicians until one replies.
+    wants_professional = models.BooleanField("ask for a professional view", default=False)
     last_activity_at = models.DateTimeField(db_index=True)
     # Counters kept by the services: the next reply number, and how many replies
     # are published (so lists never count what a reader cannot see).

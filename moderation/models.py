@@ -74,6 +74,13 @@ class Flag(models.Model):
     # For a crisis flag: when its moderators were alerted. The alert job sets it in the
     # transaction that writes the alerts, so a second run of the job alerts nobody twice.
     alerted_at = models.DateTimeField(null=True, blank=True)
+    # Who first took a crisis alert ("I'm on it"), and when; an alert nobody takes in
+    # CRISIS_ESCALATION_MINUTES goes to all staff, once (escalated_at).
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
