@@ -6,7 +6,7 @@ STAMP := $(VENV)/.requirements-installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run reset-demo test test-fast lint bench migrations-check demo-code clean
+.PHONY: run prod reset-demo test test-fast lint bench migrations-check demo-code clean
 
 $(STAMP): requirements.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed, found " + sys.version.split()[0]'
@@ -28,6 +28,17 @@ run: $(STAMP)
 	$(RUN_ENV) $(BIN)/python manage.py seed_demo
 	@echo "Serving at http://$(HOST):$(PORT)/ with a job worker beside it  (Ctrl-C stops both)"
 	$(RUN_ENV) $(BIN)/honcho -f Procfile.dev start
+
+# The production layout on this machine: nginx (HTTPS, self-signed) -> gunicorn for pages and
+# POSTs, SOCKET_PROCESSES daphne processes for /ws/, job workers; PostgreSQL and Redis from
+# DATABASE_URL and REDIS_URL (the local ones by default). deploy/local_prod.py explains.
+PROD_DIR := .prod
+prod: $(STAMP)
+	$(BIN)/python deploy/local_prod.py prepare --dir $(PROD_DIR)
+	$(BIN)/honcho -e $(PROD_DIR)/env run $(BIN)/python manage.py migrate --noinput
+	$(BIN)/honcho -e $(PROD_DIR)/env run $(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	$(BIN)/honcho -e $(PROD_DIR)/env run $(BIN)/python manage.py seed_demo
+	$(BIN)/python deploy/local_prod.py start --dir $(PROD_DIR)
 
 # Start the demo over: the local SQLite file is removed; a DATABASE_URL database is
 # flushed only after Django's own "are you sure?" (never silently: it may not be a demo).

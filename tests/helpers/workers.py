@@ -27,7 +27,7 @@ def database_url() -> str:
 class Worker:
     """One ``qcluster``; ``kill()`` takes its whole process group down at once, as a crash would."""
 
-    def __init__(self, log_path: Path, **environment: str) -> None:
+    def __init__(self, log_path: Path, command: str = "qcluster", **environment: str) -> None:
         env = {
             **os.environ,
             "DATABASE_URL": database_url(),
@@ -41,7 +41,7 @@ class Worker:
         self.log_path = log_path
         self._log = log_path.open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "manage.py", "qcluster"],
+            [sys.executable, "manage.py", command],
             cwd=ROOT,
             env=env,
             stdout=self._log,

@@ -2,6 +2,8 @@
 worker killed in the middle of it, and a failing job is retried with a growing pause, then
 handed to staff, whose retry runs it again."""
 
+import os
+import signal
 from datetime import timedelta
 from pathlib import Path
 
@@ -103,3 +105,15 @@ def test_a_failing_job_is_retried_with_a_growing_pause_then_staff_retry_it(
     )
     assert not Failure.objects.exists()
     assert jobs.job_counts().failed == 0
+
+
+def test_job_workers_stop_cleanly_when_their_whole_process_group_is_told_to(transactional_db, tmp_path):
+    """honcho and systemd signal the whole group; a bare qcluster then hangs until it is killed."""
+    worker = Worker(tmp_path / "job-workers.log", command="job_workers")
+    try:
+        wait_for(lambda: "running." in worker.log(), "the cluster to run", worker)
+        os.killpg(worker.process.pid, signal.SIGTERM)
+        assert worker.process.wait(timeout=30) == 0
+        assert "has stopped." in worker.log()
+    finally:
+        worker.stop()
