@@ -97,7 +97,8 @@ class CommunityDetailsForm(forms.Form):
         help_text=(
             "One guideline per line. They are numbered in this order, and removal notices cite them by number "
             "(“removed: guideline 3”): moving, adding or deleting a line above another changes its number, so "
-            "notices already sent would then point at a different guideline. Add new guidelines at the end."
+            "notices already sent would then point at a different guideline. Add new guidelines at the end. "
+            "A number cited by a decision under appeal cannot be dropped until the appeal is decided."
         ),
     )
 

@@ -22,6 +22,7 @@ from discussions import events
 from discussions.models import DiscussionTag
 from moderation.audit import acting_role, record_action
 from moderation.models import ModerationAction
+from moderation.selectors import guideline_highest_under_appeal
 from notifications.models import Notification
 from notifications.services import notify
 
@@ -436,8 +437,9 @@ def community_update_details(
     """A community's moderators (or staff) rewrite its description and guidelines.
 
     Guidelines are one per line, numbered in order; removal notices cite them by
-    number, so the log keeps both versions to tell what a cited number meant then.
-    Nothing changed: nothing is written.
+    number, so the log keeps both versions to tell what a cited number meant then,
+    and a number an open appeal's decision cites cannot be dropped. Nothing changed:
+    nothing is written.
     """
     _require_moderator(acting_user, community)
     description = description.strip()
@@ -445,6 +447,14 @@ def community_update_details(
         raise ValidationError({"description": f"Keep the description under {MAX_DESCRIPTION_LENGTH} characters."})
     lines = _clean_guidelines(guidelines)
     community = Community.objects.select_for_update().get(pk=community.pk)
+    under_appeal = guideline_highest_under_appeal(community)
+    if under_appeal and len(lines) < under_appeal:
+        raise ValidationError(
+            {
+                "guidelines": f"An open appeal answers a decision that cited guideline {under_appeal}: "
+                f"keep at least {under_appeal} guidelines until the appeal is decided."
+            }
+        )
     before = {"description": community.description, "guidelines": community.guideline_list()}
     after = {"description": description, "guidelines": lines}
     changed = [field for field in ("description", "guidelines") if before[field] != after[field]]

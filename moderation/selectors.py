@@ -200,6 +200,13 @@ def guideline_highest_cited(community: Community) -> int | None:
     return ModerationAction.objects.filter(community=community).aggregate(highest=Max("guideline"))["highest"]
 
 
+def guideline_highest_under_appeal(community: Community) -> int | None:
+    """The highest guideline number cited by a decision in the community that a member's
+    appeal, still open, answers: the moderator deciding it must still be able to read it."""
+    cited = ModerationAction.objects.filter(community=community, appeals__status=Appeal.Status.OPEN)
+    return cited.aggregate(highest=Max("guideline"))["highest"]
+
+
 def keyword_rule_list_for(viewer: Viewer) -> QuerySet[KeywordRule]:
     return (
         moderation_scope_for(viewer)

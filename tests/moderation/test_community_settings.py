@@ -13,7 +13,7 @@ from community import services
 from community.models import Community, CommunityAlias
 from discussions import services as discussion_services
 from discussions.models import Discussion, Visibility
-from moderation.models import ModerationAction
+from moderation.models import Appeal, ModerationAction
 
 LIST = "/mod/communities/"
 MECFS = "/mod/communities/mecfs/"
@@ -98,6 +98,28 @@ def test_too_many_or_too_long_guidelines_are_refused(moderator, mecfs):
         services.community_update_details(
             acting_user=moderator, community=mecfs, description="", guidelines="Be kind\n" + "x" * 301
         )
+
+
+def test_a_guideline_number_an_open_appeal_cites_cannot_be_dropped(login, moderator, members, mecfs):
+    removal = ModerationAction.objects.create(
+        actor=moderator, kind=ModerationAction.Kind.REMOVE, community=mecfs, guideline=3
+    )
+    appeal = Appeal.objects.create(action=removal, appellant=members[0], text="It was not personal data.")
+    client = login(moderator)
+    assert "cited guidelines up to number 3" in client.get(MECFS).content.decode()
+
+    response = client.post(DETAILS, {"description": "", "guidelines": "Be kind\nNo medical advice"})
+
+    assert response.status_code == 400
+    assert "keep at least 3 guidelines until the appeal is decided" in response.content.decode()
+    # Rewording keeps the numbers: allowed.
+    services.community_update_details(
+        acting_user=moderator, community=mecfs, description="", guidelines="Be kind\nNo advice\nNo personal data"
+    )
+    Appeal.objects.filter(pk=appeal.pk).update(status=Appeal.Status.UPHELD)
+    services.community_update_details(acting_user=moderator, community=mecfs, description="", guidelines="Be kind")
+    mecfs.refresh_from_db()
+    assert mecfs.guideline_list() == ["Be kind"]
 
 
 def test_services_refuse_members_and_moderators_of_another_community(members, pots_moderator, mecfs, proposal):
