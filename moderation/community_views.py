@@ -40,6 +40,7 @@ def _community(request: HttpRequest, hashtag: str) -> Community:
 def _settings_page(request: HttpRequest, community: Community, *, status: int = 200, **bound) -> HttpResponse:
     """The settings screen; a form that failed is passed bound (``details_form=...``) so
     its errors show and what was typed is kept, the others start from the saved values."""
+    proposals = alias_list_proposed(community)
     context = {
         "community": community,
         "details_form": CommunityDetailsForm(
@@ -54,7 +55,8 @@ def _settings_page(request: HttpRequest, community: Community, *, status: int = 
         ),
         "highest_cited": guideline_highest_cited(community),
         "aliases": alias_list_accepted(community),
-        "proposals": alias_list_proposed(community)[:PROPOSALS_SHOWN],
+        "proposals": proposals[:PROPOSALS_SHOWN],
+        "proposal_count": proposals.count(),
         "decision_error": "",
         **bound,
     }

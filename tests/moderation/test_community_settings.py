@@ -7,6 +7,8 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from community import services
@@ -225,6 +227,19 @@ def test_the_list_is_in_the_moderation_navigation_and_counts_waiting_names(login
     assert "3 guidelines" in html
 
 
+def test_the_list_costs_the_same_queries_however_many_communities(login, staff, community_factory):
+    client = login(staff)
+    community_factory("one")
+    client.get(LIST)
+    with CaptureQueriesContext(connection) as few:
+        client.get(LIST)
+    for slug in ("two", "three", "four"):
+        community_factory(slug)
+    with CaptureQueriesContext(connection) as many:
+        assert client.get(LIST).status_code == 200
+    assert len(many) == len(few)
+
+
 def test_the_settings_screen_shows_what_is_set_now(login, moderator, mecfs, proposal):
     mecfs.new_account_hold_posts, mecfs.new_account_days = 2, 7
     mecfs.save()
@@ -234,6 +249,18 @@ def test_the_settings_screen_shows_what_is_set_now(login, moderator, mecfs, prop
     assert "#cfs" in html and "#myalgic" in html
     assert "removal notices cite them by number" in html
     assert 'value="2"' in html and 'value="7"' in html
+
+
+def test_only_the_oldest_proposals_are_listed_with_how_many_wait(login, moderator, members, mecfs, monkeypatch):
+    monkeypatch.setattr("moderation.community_views.PROPOSALS_SHOWN", 2)
+    for name in ("first", "second", "third"):
+        services.alias_propose(acting_user=members[0], community=mecfs, name=name)
+
+    html = login(moderator).get(MECFS).content.decode()
+
+    assert "Proposed by members (3)" in html
+    assert "The 2 oldest of 3 are shown" in html
+    assert "#first" in html and "#second" in html and "#third" not in html
 
 
 def test_saving_details_redirects_back_with_a_message(login, moderator, mecfs):
