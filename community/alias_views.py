@@ -1,25 +1,18 @@
-"""Other hashtags for a community (``cfs`` for ``mecfs``): members propose them, the
-community's moderators accept or decline."""
+"""Other hashtags for a community (``cfs`` for ``mecfs``): members propose them here; the
+community's moderators accept or decline them on its settings screen
+(``moderation.community_views``)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_safe
 
-from accounts.decorators import privileged_action_requires_2fa
 from community import services
-from community.forms import AliasProposeForm, DecisionForm
-from community.selectors import (
-    alias_get_or_404,
-    alias_list_proposed,
-    community_get_moderated_or_404,
-    community_get_visible_or_404,
-)
-from spoonful.pagination import page_of
-
-MODERATION_ROWS_PER_PAGE = 50
+from community.forms import AliasProposeForm
+from community.selectors import community_get_moderated_or_404, community_get_visible_or_404
 
 
 @login_required
@@ -44,30 +37,8 @@ def alias_propose(request: HttpRequest, hashtag: str) -> HttpResponse:
 
 @login_required
 @require_safe
-@privileged_action_requires_2fa
 def alias_proposals(request: HttpRequest, hashtag: str) -> HttpResponse:
+    """Proposals are decided on the community's settings screen in moderation now; the
+    old address leads there, for bookmarks and notification links."""
     community = community_get_moderated_or_404(request.user, hashtag)
-    page = page_of(request, alias_list_proposed(community), MODERATION_ROWS_PER_PAGE)
-    return render(request, "community/aliases.html", {"community": community, "page": page})
-
-
-@login_required
-@require_POST
-@privileged_action_requires_2fa
-def alias_decide(request: HttpRequest, hashtag: str, alias_id: int) -> HttpResponse:
-    community = community_get_moderated_or_404(request.user, hashtag)
-    alias = alias_get_or_404(community, alias_id)
-    form = DecisionForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Choose accept or decline.")
-        return redirect("communities:aliases", hashtag=community.slug)
-    try:
-        services.alias_decide(acting_user=request.user, alias=alias, accept=form.accepted)
-    except PermissionDenied as error:
-        raise Http404("No such proposal.") from error
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        verb = "is now another name for" if form.accepted else "was declined for"
-        messages.success(request, f"#{alias.name} {verb} #{community.slug}.")
-    return redirect("communities:aliases", hashtag=community.slug)
+    return redirect(reverse("moderation:community_settings", args=[community.slug]) + "#aliases")

@@ -26,5 +26,4 @@ urlpatterns = [
     ),
     path("<str:hashtag>/aliases/", alias_views.alias_proposals, name="aliases"),
     path("<str:hashtag>/aliases/propose/", alias_views.alias_propose, name="alias_propose"),
-    path("<str:hashtag>/aliases/<int:alias_id>/decide/", alias_views.alias_decide, name="alias_decide"),
 ]

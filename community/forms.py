@@ -2,6 +2,7 @@ from django import forms
 
 from community.hashtags import MAX_HASHTAG_LENGTH, InvalidHashtag, normalise_hashtag
 from community.models import Community
+from community.services import MAX_HOLD_POSTS, MAX_NEW_ACCOUNT_DAYS
 
 
 def _clean_hashtag(raw: str) -> str:
@@ -80,3 +81,52 @@ class DecisionForm(forms.Form):
 class CommunityPolicyForm(forms.Form):
     policy = forms.ChoiceField(label="Who can join", choices=Community.Policy.choices, widget=forms.RadioSelect)
     professionals_only = forms.BooleanField(label="Only verified health professionals may join", required=False)
+
+
+class CommunityDetailsForm(forms.Form):
+    description = forms.CharField(
+        label="Description",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Shown at the top of the community page and in the directory.",
+    )
+    guidelines = forms.CharField(
+        label="Guidelines",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=(
+            "One guideline per line. They are numbered in this order, and removal notices cite them by number "
+            "(“removed: guideline 3”): moving, adding or deleting a line above another changes its number, so "
+            "notices already sent would then point at a different guideline. Add new guidelines at the end. "
+            "A number cited by a decision under appeal cannot be dropped until the appeal is decided."
+        ),
+    )
+
+
+class NewAccountHoldForm(forms.Form):
+    hold_posts = forms.IntegerField(
+        label="Hold the first posts of each member",
+        min_value=0,
+        max_value=MAX_HOLD_POSTS,
+        help_text="How many of a member's first posts in this community wait for a moderator. 0: off.",
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    days = forms.IntegerField(
+        label="Hold the posts of accounts younger than (days)",
+        min_value=0,
+        max_value=MAX_NEW_ACCOUNT_DAYS,
+        help_text=(
+            "Posts by accounts younger than this many days wait for a moderator. 0: off. "
+            "With both set, only the first posts of young accounts wait."
+        ),
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+
+
+class AliasAddForm(AliasProposeForm):
+    """A moderator names the community at once: no proposal to decide."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["name"].label = "Add another hashtag for this community"
+        self.fields["name"].help_text = "It leads here at once wherever it is typed: in links, posts and the tag field."

@@ -20,7 +20,9 @@ from community.models import Community, CommunityAlias, Membership
 from community.selectors import community_list_visible_to, is_community_moderator
 from discussions import events
 from discussions.models import DiscussionTag
+from moderation.audit import acting_role, record_action
 from moderation.models import ModerationAction
+from moderation.selectors import guideline_highest_under_appeal
 from notifications.models import Notification
 from notifications.services import notify
 
@@ -362,5 +364,152 @@ def alias_decide(*, acting_user: User, alias: CommunityAlias, accept: bool) -> C
             alias.save(update_fields=["status", "decided_by"])
     except IntegrityError as error:
         raise ValidationError(f"#{alias.name} is already another name for a community.") from error
-    audit_log.info("alias %s %s by user %s", alias.pk, alias.status, acting_user.pk)
+    verb = "Accepted" if accept else "Declined"
+    _record_alias(acting_user, alias, before=CommunityAlias.Status.PROPOSED, reason=f"{verb} #{alias.name}.")
     return alias
+
+
+@transaction.atomic
+def alias_add(*, acting_user: User, community: Community, name: str) -> CommunityAlias:
+    """A moderator gives their community another name at once, as a proposal they accept
+    themselves: the same checks as accepting one. A name proposed or declined before for
+    this community is accepted in place (one row per name and community)."""
+    _require_moderator(acting_user, community)
+    try:
+        hashtag = normalise_hashtag(name)
+    except InvalidHashtag as error:
+        raise ValidationError({"name": str(error)}) from error
+    taken = _hashtag_taken_reason(hashtag, viewer=acting_user)
+    if taken:
+        raise ValidationError({"name": taken})
+    alias = CommunityAlias.objects.select_for_update().filter(community=community, name=hashtag).first()
+    before = alias.status if alias is not None else ""
+    if alias is None:
+        alias = CommunityAlias(community=community, name=hashtag, proposed_by=acting_user)
+    alias.status = CommunityAlias.Status.ACCEPTED
+    alias.decided_by = acting_user
+    try:
+        with transaction.atomic():
+            alias.save()
+    except IntegrityError as error:
+        raise ValidationError({"name": f"#{hashtag} is already another name for a community."}) from error
+    _record_alias(acting_user, alias, before=before, reason=f"Added #{alias.name} as another name.")
+    return alias
+
+
+def _record_alias(acting_user: User, alias: CommunityAlias, *, before: str, reason: str) -> None:
+    record_action(
+        acting_user=acting_user,
+        kind=ModerationAction.Kind.ALIAS,
+        community=alias.community,
+        reason=reason,
+        before={"alias": alias.name, "status": before} if before else {"alias": alias.name},
+        after={"alias": alias.name, "status": alias.status, "role": acting_role(acting_user)},
+    )
+
+
+# --- Settings a community's moderators keep -------------------------------------
+
+MAX_DESCRIPTION_LENGTH = 2000
+MAX_GUIDELINES = 30
+MAX_GUIDELINE_LENGTH = 300
+MAX_HOLD_POSTS = 50
+MAX_NEW_ACCOUNT_DAYS = 90
+
+
+def _clean_guidelines(guidelines: str) -> list[str]:
+    lines = [" ".join(line.split()) for line in guidelines.splitlines()]
+    lines = [line for line in lines if line]
+    if len(lines) > MAX_GUIDELINES:
+        raise ValidationError({"guidelines": f"Keep to {MAX_GUIDELINES} guidelines at most."})
+    for number, line in enumerate(lines, start=1):
+        if len(line) > MAX_GUIDELINE_LENGTH:
+            raise ValidationError(
+                {"guidelines": f"Guideline {number} is too long: keep each under {MAX_GUIDELINE_LENGTH} characters."}
+            )
+    return lines
+
+
+@transaction.atomic
+def community_update_details(
+    *, acting_user: User, community: Community, description: str, guidelines: str
+) -> Community:
+    """A community's moderators (or staff) rewrite its description and guidelines.
+
+    Guidelines are one per line, numbered in order; removal notices cite them by
+    number, so the log keeps both versions to tell what a cited number meant then,
+    and a number an open appeal's decision cites cannot be dropped. Nothing changed:
+    nothing is written.
+    """
+    _require_moderator(acting_user, community)
+    description = description.strip()
+    if len(description) > MAX_DESCRIPTION_LENGTH:
+        raise ValidationError({"description": f"Keep the description under {MAX_DESCRIPTION_LENGTH} characters."})
+    lines = _clean_guidelines(guidelines)
+    community = Community.objects.select_for_update().get(pk=community.pk)
+    under_appeal = guideline_highest_under_appeal(community)
+    if under_appeal and len(lines) < under_appeal:
+        raise ValidationError(
+            {
+                "guidelines": f"An open appeal answers a decision that cited guideline {under_appeal}: "
+                f"keep at least {under_appeal} guidelines until the appeal is decided."
+            }
+        )
+    before = {"description": community.description, "guidelines": community.guideline_list()}
+    after = {"description": description, "guidelines": lines}
+    changed = [field for field in ("description", "guidelines") if before[field] != after[field]]
+    if not changed:
+        return community
+    community.description = description
+    community.guidelines = "\n".join(lines)
+    community.save(update_fields=["description", "guidelines"])
+    record_action(
+        acting_user=acting_user,
+        kind=ModerationAction.Kind.COMMUNITY_SETTINGS,
+        community=community,
+        reason=f"Changed the {' and the '.join(changed)}.",
+        before=before,
+        after={**after, "changed": changed, "role": acting_role(acting_user)},
+    )
+    return community
+
+
+def new_account_hold_summary(*, hold_posts: int, days: int) -> str:
+    """What a new-account hold does, in the words the settings screen and the log use."""
+    if hold_posts and days:
+        return f"the first {hold_posts} posts of accounts younger than {days} days wait for a moderator"
+    if hold_posts:
+        return f"the first {hold_posts} posts of every member wait for a moderator"
+    if days:
+        return f"every post of accounts younger than {days} days waits for a moderator"
+    return "no posts are held for being new"
+
+
+@transaction.atomic
+def community_set_new_account_hold(*, acting_user: User, community: Community, hold_posts: int, days: int) -> Community:
+    """A community's moderators (or staff) choose which posts of new members wait for
+    approval (see ``moderation.screening``): the first ``hold_posts`` posts, those of
+    accounts younger than ``days`` days, or both together; 0 and 0 holds nothing.
+    Posts already written keep their state; only new posts are screened by it."""
+    _require_moderator(acting_user, community)
+    if not 0 <= hold_posts <= MAX_HOLD_POSTS:
+        raise ValidationError({"hold_posts": f"Choose from 0 (off) to {MAX_HOLD_POSTS} posts."})
+    if not 0 <= days <= MAX_NEW_ACCOUNT_DAYS:
+        raise ValidationError({"days": f"Choose from 0 (off) to {MAX_NEW_ACCOUNT_DAYS} days."})
+    community = Community.objects.select_for_update().get(pk=community.pk)
+    before = {"hold_posts": community.new_account_hold_posts, "days": community.new_account_days}
+    after = {"hold_posts": hold_posts, "days": days}
+    if after == before:
+        return community
+    community.new_account_hold_posts, community.new_account_days = hold_posts, days
+    community.save(update_fields=["new_account_hold_posts", "new_account_days"])
+    summary = new_account_hold_summary(hold_posts=hold_posts, days=days)
+    record_action(
+        acting_user=acting_user,
+        kind=ModerationAction.Kind.COMMUNITY_SETTINGS,
+        community=community,
+        reason=f"New-account hold: {summary}.",
+        before=before,
+        after={**after, "changed": ["new-account hold"], "role": acting_role(acting_user)},
+    )
+    return community

@@ -52,6 +52,11 @@ def require_community_moderator(acting_user: User, community: Community) -> None
         raise PermissionDenied("Only this community's moderators can do that.")
 
 
+def acting_role(acting_user: User) -> str:
+    """The role an actor acts in, as the log shows it beside their name."""
+    return "staff" if acting_user.is_staff else "community moderator"
+
+
 def clean_reason(reason: str, *, required: bool = False) -> str:
     reason = " ".join((reason or "").split())
     if len(reason) > MAX_REASON_LENGTH:

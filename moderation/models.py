@@ -155,6 +155,8 @@ class ModerationAction(models.Model):
         APPEAL_OVERTURN = "appeal_overturn", "Overturned after appeal"
         KEYWORD_RULE = "keyword_rule", "Changed a keyword rule"
         POLICY = "policy", "Changed who can join or read a community"
+        COMMUNITY_SETTINGS = "community_settings", "Changed a community's settings"
+        ALIAS = "alias", "Decided another name for a community"
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -5,7 +5,7 @@ flags it files once the post exists.
 
 import logging
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -15,7 +15,7 @@ from django.utils import timezone
 from accounts.models import User
 from community.models import Community
 from discussions.models import Discussion, DiscussionTag, Reply
-from moderation.audit import Post, post_lookup, record_action, require_community_moderator
+from moderation.audit import Post, acting_role, post_lookup, record_action, require_community_moderator
 from moderation.crisis import MAX_SCREENED_CHARS, compile_keyword_pattern, find_crisis_phrases
 from moderation.crisis_alerts import crisis_alert_enqueue
 from moderation.models import Flag, KeywordRule, ModerationAction
@@ -33,10 +33,6 @@ def _require_rule_right(acting_user: User, community: Community | None) -> None:
             raise PermissionDenied("Only staff can keep site-wide rules.")
     else:
         require_community_moderator(acting_user, community)
-
-
-def _acting_role(acting_user: User) -> str:
-    return "staff" if acting_user.is_staff else "community moderator"
 
 
 def _rule_state(rule: KeywordRule) -> dict:
@@ -83,7 +79,7 @@ def keyword_rule_create(
             kind=ModerationAction.Kind.KEYWORD_RULE,
             community=community,
             reason="Added a keyword rule.",
-            after={**_rule_state(rule), "change": "added", "role": _acting_role(acting_user)},
+            after={**_rule_state(rule), "change": "added", "role": acting_role(acting_user)},
         )
     return rule
 
@@ -116,7 +112,7 @@ def keyword_rule_update(
             community=community,
             reason="Changed a keyword rule.",
             before=before,
-            after={**_rule_state(rule), "change": "changed", "role": _acting_role(acting_user)},
+            after={**_rule_state(rule), "change": "changed", "role": acting_role(acting_user)},
         )
     return rule
 
@@ -135,7 +131,7 @@ def keyword_rule_delete(*, acting_user: User, rule: KeywordRule) -> ModerationAc
             community=community,
             reason="Deleted a keyword rule.",
             before=before,
-            after={"change": "deleted", "role": _acting_role(acting_user)},
+            after={"change": "deleted", "role": acting_role(acting_user)},
         )
 
 
@@ -155,7 +151,7 @@ def keyword_rule_switch(*, acting_user: User, rule: KeywordRule, on: bool) -> Ke
             community=rule.community,
             reason="Switched a keyword rule on." if on else "Switched a keyword rule off.",
             before=before,
-            after={**_rule_state(rule), "change": "on" if on else "off", "role": _acting_role(acting_user)},
+            after={**_rule_state(rule), "change": "on" if on else "off", "role": acting_role(acting_user)},
         )
     return rule
 
@@ -210,6 +206,18 @@ def _posts_by_in(author: User, community: Community) -> int:
     return discussions + replies
 
 
+def _new_account_hold_applies(author: User, community: Community, *, now: datetime) -> bool:
+    """A community's moderators may hold the first N posts of each member, every post of
+    accounts younger than D days, or (both set) the first N posts of such accounts; 0 in
+    both is no hold."""
+    holds, days = community.new_account_hold_posts, community.new_account_days
+    if not holds and not days:
+        return False
+    if days and author.date_joined <= now - timedelta(days=days):
+        return False
+    return not holds or _posts_by_in(author, community) < holds
+
+
 def screen_post(*, author: User, communities, title: str = "", body: str) -> Screening:
     """Check a post before it is saved: keyword rules, new-account holds, crisis words.
 
@@ -244,10 +252,7 @@ def screen_post(*, author: User, communities, title: str = "", body: str) -> Scr
 
     now = timezone.now()
     for community in communities:
-        holds, days = community.new_account_hold_posts, community.new_account_days
-        if not holds or not days or author.date_joined <= now - timedelta(days=days):
-            continue
-        if _posts_by_in(author, community) < holds:
+        if _new_account_hold_applies(author, community, now=now):
             screening.hold = True
             screening.hold_reasons.append("new account")
             break

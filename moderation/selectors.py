@@ -12,14 +12,14 @@ from datetime import datetime
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
 from accounts.selectors import is_moderator_anywhere, is_signed_in_member
 from community.hashtags import HASHTAG_PATTERN
-from community.models import Community, Membership
+from community.models import Community, CommunityAlias, Membership
 from discussions.models import Discussion, DiscussionTag, Reply
 from moderation.models import Appeal, Flag, KeywordRule, MemberNote, ModerationAction, ModerationNotice, Sanction
 
@@ -182,6 +182,29 @@ def moderated_community_named(viewer: Viewer, raw: str) -> Community | None:
     if community is None:
         raise Http404("No such community.")
     return community
+
+
+def community_settings_list_for(viewer: Viewer) -> QuerySet[Community]:
+    """The communities whose settings the viewer keeps (staff: all), by hashtag, each
+    with ``pending_aliases``: the name proposals waiting for a decision."""
+    waiting = Q(aliases__status=CommunityAlias.Status.PROPOSED)
+    return (
+        moderation_scope_for(viewer)
+        .communities.annotate(pending_aliases=Count("aliases", filter=waiting, distinct=True))
+        .order_by("slug")
+    )
+
+
+def guideline_highest_cited(community: Community) -> int | None:
+    """The highest guideline number a moderation action in the community has cited."""
+    return ModerationAction.objects.filter(community=community).aggregate(highest=Max("guideline"))["highest"]
+
+
+def guideline_highest_under_appeal(community: Community) -> int | None:
+    """The highest guideline number cited by a decision in the community that a member's
+    appeal, still open, answers: the moderator deciding it must still be able to read it."""
+    cited = ModerationAction.objects.filter(community=community, appeals__status=Appeal.Status.OPEN)
+    return cited.aggregate(highest=Max("guideline"))["highest"]
 
 
 def keyword_rule_list_for(viewer: Viewer) -> QuerySet[KeywordRule]:

@@ -2,7 +2,7 @@
 
 from django.urls import path, register_converter
 
-from moderation import member_views, rule_views, sanction_views, views
+from moderation import community_views, member_views, rule_views, sanction_views, views
 
 
 class PostKindConverter:
@@ -27,6 +27,16 @@ urlpatterns = [
     path("rules/<int:pk>/", rule_views.rule_edit, name="rule_edit"),
     path("rules/<int:pk>/delete/", rule_views.rule_delete, name="rule_delete"),
     path("rules/<int:pk>/switch/", rule_views.rule_switch, name="rule_switch"),
+    path("communities/", community_views.communities, name="communities"),
+    path("communities/<str:hashtag>/", community_views.community_settings, name="community_settings"),
+    path("communities/<str:hashtag>/details/", community_views.details_update, name="community_details"),
+    path("communities/<str:hashtag>/hold/", community_views.hold_update, name="community_hold"),
+    path("communities/<str:hashtag>/aliases/", community_views.alias_add, name="community_alias_add"),
+    path(
+        "communities/<str:hashtag>/aliases/<int:alias_id>/decide/",
+        community_views.alias_decide,
+        name="community_alias_decide",
+    ),
     path("flags/", member_views.my_flags, name="my_flags"),
     path("notices/", member_views.notices, name="notices"),
     path("notices/<int:pk>/appeal/", member_views.appeal, name="appeal"),

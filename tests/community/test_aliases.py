@@ -149,9 +149,10 @@ def test_an_outsider_is_told_to_join_first(client, mecfs, outsider):
 def test_moderator_accepts_from_the_proposals_page_and_the_alias_redirects(client, mecfs, member, moderator):
     alias = services.alias_propose(acting_user=member, community=mecfs, name="cfs")
     client.force_login(moderator)
-    assert "#cfs" in client.get("/c/mecfs/aliases/").content.decode()
+    assert client.get("/c/mecfs/aliases/")["Location"] == "/mod/communities/mecfs/#aliases"
+    assert "#cfs" in client.get("/mod/communities/mecfs/").content.decode()
 
-    client.post(f"/c/mecfs/aliases/{alias.pk}/decide/", {"decision": "accept"})
+    client.post(f"/mod/communities/mecfs/aliases/{alias.pk}/decide/", {"decision": "accept"})
 
     response = client.get("/c/cfs/")
     assert response.status_code == 301
@@ -162,8 +163,8 @@ def test_deciding_needs_a_post_and_a_moderator(client, mecfs, member):
     alias = services.alias_propose(acting_user=member, community=mecfs, name="cfs")
     client.force_login(member)
 
-    assert client.get(f"/c/mecfs/aliases/{alias.pk}/decide/").status_code == 405
-    assert client.post(f"/c/mecfs/aliases/{alias.pk}/decide/", {"decision": "accept"}).status_code == 404
+    assert client.get(f"/mod/communities/mecfs/aliases/{alias.pk}/decide/").status_code == 405
+    assert client.post(f"/mod/communities/mecfs/aliases/{alias.pk}/decide/", {"decision": "accept"}).status_code == 404
     alias.refresh_from_db()
     assert alias.status == CommunityAlias.Status.PROPOSED
 
@@ -177,7 +178,7 @@ def test_an_alias_of_another_community_cannot_be_decided_through_this_one(
     alias = services.alias_propose(acting_user=member, community=mecfs, name="cfs")
     client.force_login(pots_moderator)
 
-    assert client.post(f"/c/pots/aliases/{alias.pk}/decide/", {"decision": "accept"}).status_code == 404
+    assert client.post(f"/mod/communities/pots/aliases/{alias.pk}/decide/", {"decision": "accept"}).status_code == 404
     alias.refresh_from_db()
     assert alias.status == CommunityAlias.Status.PROPOSED
 
@@ -201,7 +202,7 @@ def test_proposing_a_name_a_hidden_private_community_holds_looks_like_any_propos
     assert "already a community" not in answers[hidden_name][0]
     assert "has already been proposed" in answers[hidden_name][1]
     client.force_login(moderator)
-    proposals = client.get("/c/mecfs/aliases/").content.decode()
+    proposals = client.get("/mod/communities/mecfs/").content.decode()
     assert "freename" in proposals
     assert hidden_name not in proposals
     assert not CommunityAlias.objects.filter(community=mecfs, name=hidden_name, status="proposed").exists()
