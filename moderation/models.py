@@ -155,6 +155,9 @@ class ModerationAction(models.Model):
         APPEAL_OVERTURN = "appeal_overturn", "Overturned after appeal"
         KEYWORD_RULE = "keyword_rule", "Changed a keyword rule"
         POLICY = "policy", "Changed who can join or read a community"
+        MODERATOR_APPOINT = "moderator_appoint", "Appointed a moderator"
+        MODERATOR_DISMISS = "moderator_dismiss", "Removed a moderator"
+        CRISIS_RESOURCE = "crisis_resource", "Changed a crisis resource"
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
