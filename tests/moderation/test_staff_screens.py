@@ -469,3 +469,15 @@ def test_the_count_costs_staff_one_query_and_everyone_else_none(rf, staff, membe
         request.user = user
         with django_assert_num_queries(queries):
             str(staff_tasks(request)["verifications_waiting"])
+
+
+def test_the_audit_log_shows_staff_changes_with_the_acting_role(staff, mecfs, members, samaritans):
+    client = signed_in(staff)
+    client.post(appoint_url(mecfs), {"username": "alice"})
+    client.post(reverse("moderation:crisis_resource_delete", args=[samaritans.pk]))
+
+    page = client.get("/mod/log/").content.decode()
+
+    assert "Appointed a moderator in #mecfs" in page and "member alice" in page
+    assert "Changed a crisis resource" in page and "(Samaritans, GB)" in page
+    assert page.count('<span class="muted">(staff)</span>') == 2
