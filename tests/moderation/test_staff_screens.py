@@ -481,3 +481,16 @@ def test_the_audit_log_shows_staff_changes_with_the_acting_role(staff, mecfs, me
     assert "Appointed a moderator in #mecfs" in page and "member alice" in page
     assert "Changed a crisis resource" in page and "(Samaritans, GB)" in page
     assert page.count('<span class="muted">(staff)</span>') == 2
+
+
+def test_the_email_about_a_role_change_names_no_community(
+    staff, mecfs, members, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        signed_in(staff).post(appoint_url(mecfs), {"username": "alice"})
+
+    assert len(mailoutbox) == 1
+    email = mailoutbox[0]
+    assert email.subject.endswith("A change to your role as a moderator")
+    everything = email.subject + email.body + email.alternatives[0][0]
+    assert "mecfs" not in everything.lower() and "ME/CFS" not in everything
