@@ -272,7 +272,6 @@ def moderator_appoint(*, acting_user: User, community: Community, user: User, me
         # As with join requests, no community name: it is health data and this may be emailed.
         message="You are now a moderator of a community. Your moderation tools are on the Moderation page.",
         url=reverse("moderation:queue"),
-        actor=acting_user,
     )
     audit_log.info("user %s appointed moderator of community %s by user %s", user.pk, community.pk, acting_user.pk)
     return membership
@@ -283,7 +282,9 @@ def moderator_dismiss(*, acting_user: User, membership: Membership) -> Membershi
     """Staff return a moderator to an ordinary member. Audited; the member is told."""
     if not is_site_staff(acting_user):
         raise PermissionDenied("Only staff can dismiss moderators.")
-    membership = Membership.objects.select_for_update().select_related("user", "community").get(pk=membership.pk)
+    membership = (
+        Membership.objects.select_for_update(of=("self",)).select_related("user", "community").get(pk=membership.pk)
+    )
     if membership.role != Membership.Role.MODERATOR:
         raise ValidationError("This member is not a moderator.")
     before = _role_state(membership)
@@ -295,7 +296,6 @@ def moderator_dismiss(*, acting_user: User, membership: Membership) -> Membershi
         Notification.Kind.ROLE_CHANGE,
         message="You are no longer a moderator of one of your communities. You remain a member of it.",
         url=membership.community.get_absolute_url(),
-        actor=acting_user,
     )
     audit_log.info("moderator membership %s dismissed by user %s", membership.pk, acting_user.pk)
     events.access_changed(user_id=membership.user_id)
