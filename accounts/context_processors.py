@@ -1,11 +1,11 @@
 """Template context for every page: the signed-in member's reading preferences (text
-size, low-energy mode)."""
+size, low-energy mode), and for staff the count of verifications waiting."""
 
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
 from accounts.models import User
-from accounts.selectors import is_low_energy
+from accounts.selectors import is_low_energy, is_site_staff, verification_waiting_count
 
 TEXT_SIZE_CLASSES = {User.TextSize.LARGER: "text-larger", User.TextSize.LARGEST: "text-largest"}
 
@@ -26,3 +26,16 @@ def reading_preferences(request: HttpRequest) -> dict:
         "text_size_class": SimpleLazyObject(lambda: _text_size_class(request)),
         "low_energy": SimpleLazyObject(lambda: is_low_energy(getattr(request, "user", None))),
     }
+
+
+def staff_tasks(request: HttpRequest) -> dict:
+    """``verifications_waiting`` for the header's Verifications link: one count query,
+    made only for staff and only when a page renders it (None for everyone else)."""
+
+    def waiting() -> int | None:
+        user = getattr(request, "user", None)
+        if user is None or not is_site_staff(user):
+            return None
+        return verification_waiting_count()
+
+    return {"verifications_waiting": SimpleLazyObject(waiting)}

@@ -158,6 +158,11 @@ def verification_queue() -> QuerySet[ProfessionalVerification]:
     )
 
 
+def verification_waiting_count() -> int:
+    """Applications waiting for a staff decision (not those waiting on the applicant)."""
+    return ProfessionalVerification.objects.filter(status=ProfessionalVerification.Status.PENDING).count()
+
+
 def verification_recently_decided(limit: int = 20) -> QuerySet[ProfessionalVerification]:
     return (
         ProfessionalVerification.objects.exclude(status__in=ProfessionalVerification.OPEN_STATES)

@@ -5,7 +5,7 @@ these, and the community pages' lists of discussions are in ``community.listings
 """
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
@@ -109,6 +109,19 @@ def membership_list_moderators(community: Community) -> QuerySet[Membership]:
         Membership.objects.filter(community=community, status=Membership.Status.ACTIVE, role=Membership.Role.MODERATOR)
         .select_related("user")
         .order_by("created_at")
+    )
+
+
+def community_list_with_moderators() -> QuerySet[Community]:
+    """Every community, private ones included, by hashtag, each with its active moderators
+    (``moderator_memberships``, longest-serving first) in one more query: the staff screen."""
+    moderators = (
+        Membership.objects.filter(status=Membership.Status.ACTIVE, role=Membership.Role.MODERATOR)
+        .select_related("user")
+        .order_by("created_at", "pk")
+    )
+    return Community.objects.order_by("slug").prefetch_related(
+        Prefetch("memberships", queryset=moderators, to_attr="moderator_memberships")
     )
 
 

@@ -11,6 +11,7 @@ import logging
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.urls import reverse
 from taggit.models import Tag
 
 from accounts.models import User
@@ -241,8 +242,14 @@ def membership_remove(*, acting_user: User, membership: Membership) -> None:
 
 
 @transaction.atomic
-def moderator_appoint(*, acting_user: User, community: Community, user: User) -> Membership:
-    """Staff make a member (or anyone active) a moderator of one community."""
+def moderator_appoint(*, acting_user: User, community: Community, user: User, members_only: bool = False) -> Membership:
+    """Staff make a member (or anyone active) a moderator of one community.
+
+    ``members_only`` refuses anyone who is not already an active member (the staff
+    screen asks for that: appointing a stranger by a mistyped username would give
+    them a community they never chose). Audited with the acting role; the new
+    moderator is told.
+    """
     if not is_site_staff(acting_user):
         raise PermissionDenied("Only staff can appoint moderators.")
     if not user.is_active:
@@ -250,28 +257,68 @@ def moderator_appoint(*, acting_user: User, community: Community, user: User) ->
     membership = _membership_locked(user, community)
     if membership is not None and membership.is_banned:
         raise ValidationError(f"{user.public_name} is banned from this community.")
+    if members_only and (membership is None or not membership.is_active):
+        raise ValidationError(f"{user.public_name} is not a member of #{community.slug}; they need to join first.")
+    if membership is not None and membership.is_moderator:
+        raise ValidationError(f"{user.public_name} is already a moderator of #{community.slug}.")
+    before = _role_state(membership)
     if membership is None:
         membership = Membership(user=user, community=community)
     membership.status = Membership.Status.ACTIVE
     membership.role = Membership.Role.MODERATOR
     membership.save()
+    _record_role_change(acting_user, membership, ModerationAction.Kind.MODERATOR_APPOINT, before)
+    notify(
+        user,
+        Notification.Kind.ROLE_CHANGE,
+        # As with join requests, no community name: it is health data and this may be emailed.
+        message="You are now a moderator of a community. Your moderation tools are on the Moderation page.",
+        url=reverse("moderation:queue"),
+    )
     audit_log.info("user %s appointed moderator of community %s by user %s", user.pk, community.pk, acting_user.pk)
     return membership
 
 
 @transaction.atomic
 def moderator_dismiss(*, acting_user: User, membership: Membership) -> Membership:
-    """Staff return a moderator to an ordinary member."""
+    """Staff return a moderator to an ordinary member. Audited; the member is told."""
     if not is_site_staff(acting_user):
         raise PermissionDenied("Only staff can dismiss moderators.")
-    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    membership = (
+        Membership.objects.select_for_update(of=("self",)).select_related("user", "community").get(pk=membership.pk)
+    )
     if membership.role != Membership.Role.MODERATOR:
         raise ValidationError("This member is not a moderator.")
+    before = _role_state(membership)
     membership.role = Membership.Role.MEMBER
     membership.save(update_fields=["role", "updated_at"])
+    _record_role_change(acting_user, membership, ModerationAction.Kind.MODERATOR_DISMISS, before)
+    notify(
+        membership.user,
+        Notification.Kind.ROLE_CHANGE,
+        message="You are no longer a moderator of one of your communities. You remain a member of it.",
+        url=membership.community.get_absolute_url(),
+    )
     audit_log.info("moderator membership %s dismissed by user %s", membership.pk, acting_user.pk)
     events.access_changed(user_id=membership.user_id)
     return membership
+
+
+def _role_state(membership: Membership | None) -> dict:
+    if membership is None:
+        return {"membership": "none"}
+    return {"status": membership.status, "membership_role": membership.role}
+
+
+def _record_role_change(acting_user: User, membership: Membership, kind: str, before: dict) -> None:
+    ModerationAction.objects.create(
+        actor=acting_user,
+        kind=kind,
+        community=membership.community,
+        target_user=membership.user,
+        before=before,
+        after={**_role_state(membership), "role": "staff"},
+    )
 
 
 @transaction.atomic

@@ -2,9 +2,8 @@
 
 Read-only (accounts.admin_base): moderators act through the moderation services
 (post_actions, member_actions, services and the rest), which audit every action; the
-audit log is read-only everywhere. Keyword rules are kept at /mod/rules/. One exception
-until staff have a screen of its own for it: crisis resources, which are the site's
-reference data (helplines), not anything a member wrote.
+audit log is read-only everywhere. Keyword rules are kept at /mod/rules/, crisis
+resources at /mod/crisis-resources/ (staff).
 """
 
 from django.contrib import admin
@@ -28,9 +27,10 @@ class KeywordRuleAdmin(ReadOnlyModelAdmin):
 
 
 @admin.register(CrisisResource)
-class CrisisResourceAdmin(admin.ModelAdmin):
+class CrisisResourceAdmin(ReadOnlyModelAdmin):
     list_display = ("name", "region", "phone", "url", "order")
     list_filter = ("region",)
+    readonly_fields = ("region", "name", "description", "phone", "url", "order")
 
 
 @admin.register(Sanction)

@@ -132,3 +132,38 @@ class MemberNoteForm(forms.Form):
     text = forms.CharField(
         label="Note (moderators of this community only)", max_length=500, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+class CrisisResourceForm(forms.Form):
+    """A helpline shown to posters in crisis; ``moderation.crisis_resources`` checks the rules
+    (country code, a phone or an https address) so every caller gets the same ones."""
+
+    region = forms.CharField(
+        label="Country code (empty: everywhere)",
+        max_length=2,
+        required=False,
+        help_text="Two letters, such as GB or US. Posters see their country's resources first, then these.",
+        error_messages={"max_length": "Use a two-letter country code such as GB or US."},
+    )
+    name = forms.CharField(label="Name", max_length=120)
+    description = forms.CharField(
+        label="What it offers (optional)", max_length=300, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    phone = forms.CharField(label="Phone number", max_length=40, required=False)
+    url = forms.CharField(
+        label="Web address (https)", max_length=200, required=False, widget=forms.URLInput(attrs={"inputmode": "url"})
+    )
+    order = forms.IntegerField(
+        label="Position in its region (optional; lower comes first)",
+        min_value=0,
+        max_value=32767,
+        required=False,
+    )
+
+
+class StaffAppointForm(forms.Form):
+    username = forms.CharField(
+        label="Username of a member to appoint",
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"}),
+    )

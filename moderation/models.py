@@ -157,6 +157,9 @@ class ModerationAction(models.Model):
         POLICY = "policy", "Changed who can join or read a community"
         COMMUNITY_SETTINGS = "community_settings", "Changed a community's settings"
         ALIAS = "alias", "Decided another name for a community"
+        MODERATOR_APPOINT = "moderator_appoint", "Appointed a moderator"
+        MODERATOR_DISMISS = "moderator_dismiss", "Removed a moderator"
+        CRISIS_RESOURCE = "crisis_resource", "Changed a crisis resource"
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

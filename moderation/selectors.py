@@ -21,7 +21,16 @@ from accounts.selectors import is_moderator_anywhere, is_signed_in_member
 from community.hashtags import HASHTAG_PATTERN
 from community.models import Community, CommunityAlias, Membership
 from discussions.models import Discussion, DiscussionTag, Reply
-from moderation.models import Appeal, Flag, KeywordRule, MemberNote, ModerationAction, ModerationNotice, Sanction
+from moderation.models import (
+    Appeal,
+    CrisisResource,
+    Flag,
+    KeywordRule,
+    MemberNote,
+    ModerationAction,
+    ModerationNotice,
+    Sanction,
+)
 
 Viewer = User | AnonymousUser
 Post = Discussion | Reply
@@ -471,3 +480,18 @@ def unread_notice_count(user: Viewer) -> int:
     if not user.is_authenticated:
         return 0
     return ModerationNotice.objects.filter(user=user, read_at__isnull=True).count()
+
+
+# --- Crisis resources (staff) -------------------------------------------------------------
+
+
+def crisis_resource_list() -> QuerySet[CrisisResource]:
+    """Every crisis resource, site-wide ones first, then by region and the order posters see."""
+    return CrisisResource.objects.order_by("region", "order", "name", "pk")
+
+
+def crisis_resource_get_or_404(pk: int) -> CrisisResource:
+    resource = CrisisResource.objects.filter(pk=pk).first()
+    if resource is None:
+        raise Http404("No such crisis resource.")
+    return resource

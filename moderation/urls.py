@@ -2,7 +2,7 @@
 
 from django.urls import path, register_converter
 
-from moderation import community_views, member_views, rule_views, sanction_views, views
+from moderation import community_views, crisis_views, member_views, rule_views, sanction_views, staff_views, views
 
 
 class PostKindConverter:
@@ -37,6 +37,23 @@ urlpatterns = [
         community_views.alias_decide,
         name="community_alias_decide",
     ),
+    path("staff/communities/", staff_views.staff_communities, name="staff_communities"),
+    path("staff/communities/<str:hashtag>/policy/", staff_views.staff_community_policy, name="staff_community_policy"),
+    path(
+        "staff/communities/<str:hashtag>/moderators/",
+        staff_views.staff_moderator_appoint,
+        name="staff_moderator_appoint",
+    ),
+    path(
+        "staff/communities/<str:hashtag>/moderators/<int:membership_id>/remove/",
+        staff_views.staff_moderator_remove,
+        name="staff_moderator_remove",
+    ),
+    path("crisis-resources/", crisis_views.crisis_resource_index, name="crisis_resources"),
+    path("crisis-resources/new/", crisis_views.crisis_resource_new, name="crisis_resource_new"),
+    path("crisis-resources/<int:pk>/", crisis_views.crisis_resource_edit, name="crisis_resource_edit"),
+    path("crisis-resources/<int:pk>/delete/", crisis_views.crisis_resource_delete, name="crisis_resource_delete"),
+    path("crisis-resources/<int:pk>/move/", crisis_views.crisis_resource_move, name="crisis_resource_move"),
     path("flags/", member_views.my_flags, name="my_flags"),
     path("notices/", member_views.notices, name="notices"),
     path("notices/<int:pk>/appeal/", member_views.appeal, name="appeal"),

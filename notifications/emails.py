@@ -54,6 +54,7 @@ SUBJECTS = {
     Kind.MODERATION_DECISION: "A moderation decision about your post",
     Kind.JOIN_REQUEST_DECISION: "A decision about your request to join",
     Kind.CRISIS_ALERT: "A crisis alert waits in your moderation queue",
+    Kind.ROLE_CHANGE: "A change to your role as a moderator",
 }
 
 

@@ -24,6 +24,7 @@ class Notification(models.Model):
         MODERATION_DECISION = "moderation_decision", "Moderation decisions about my posts"
         JOIN_REQUEST_DECISION = "join_request_decision", "Decisions about my requests to join"
         CRISIS_ALERT = "crisis_alert", "Crisis alerts in communities I moderate"
+        ROLE_CHANGE = "role_change", "Changes to my role as a moderator"
 
     class EmailStatus(models.TextChoices):
         NONE = "none", "Not emailed"
