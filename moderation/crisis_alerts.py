@@ -93,7 +93,8 @@ def crisis_flag_acknowledge(*, acting_user: User, flag: Flag) -> Flag:
     if not flag.is_crisis:
         raise PermissionDenied("Only crisis items are taken.")
     with transaction.atomic():
-        locked = Flag.objects.select_for_update().select_related("acknowledged_by").get(pk=flag.pk)
+        # No join here: a row read after waiting on the lock is fresh, a joined one would not be.
+        locked = Flag.objects.select_for_update().get(pk=flag.pk)
         if locked.acknowledged_at is not None:
             if locked.acknowledged_by_id == acting_user.pk:
                 return locked
@@ -129,7 +130,7 @@ def crisis_escalate_due(now=None) -> int:
     due_before = now - timedelta(minutes=settings.CRISIS_ESCALATION_MINUTES)
     with transaction.atomic():
         due = list(
-            Flag.objects.select_for_update()
+            Flag.objects.select_for_update(of=("self",))
             .filter(
                 status=Flag.Status.OPEN,
                 reason=Flag.Reason.CRISIS,
