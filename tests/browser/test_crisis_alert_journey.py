@@ -105,7 +105,7 @@ def test_a_crisis_post_alerts_the_moderator_live_and_escalates_to_staff_when_nob
     mod.reload()
     crisis = mod.locator(".mod-crisis")
     expect(crisis).to_contain_text("not yet acknowledged")
-    expect(crisis.get_by_role("button", name="I’m on it")).to_be_visible()
+    expect(crisis.get_by_role("button", name="I'm on it")).to_be_visible()
     assert_accessible(mod)
 
     # The escalation time passes with nobody on it: the every-minute job sends it to all staff.
@@ -125,7 +125,7 @@ def test_a_crisis_post_alerts_the_moderator_live_and_escalates_to_staff_when_nob
     crisis = staff.locator(".mod-crisis")
     expect(crisis).to_contain_text("sent to all staff at")
     assert_accessible(staff)
-    crisis.get_by_role("button", name="I’m on it").click()
+    crisis.get_by_role("button", name="I'm on it").click()
     expect(staff.locator(".messages")).to_contain_text("you are on it")
     expect(staff.locator(".mod-crisis")).to_contain_text("Acknowledged by Jo at")
     assert_accessible(staff)
