@@ -130,6 +130,12 @@ def test_a_crisis_post_alerts_the_moderator_live_and_escalates_to_staff_when_nob
     expect(staff.locator(".mod-crisis")).to_contain_text("Acknowledged by Jo at")
     assert_accessible(staff)
 
+    # On a phone the on-call switch and the alert fit the screen.
+    staff.set_viewport_size({"width": 390, "height": 844})
+    staff.reload()
+    expect(staff.get_by_role("heading", name="On call")).to_be_visible()
+    assert staff.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
     # The moderator sees who took it and when.
     mod.reload()
     expect(mod.locator(".mod-crisis")).to_contain_text("Acknowledged by Jo at")

@@ -76,6 +76,8 @@ def test_going_off_call_stops_the_alerts(login, staff):
     assert not OnCall.objects.filter(user=staff).exists()
     assert ModerationAction.objects.filter(kind=ModerationAction.Kind.ON_CALL).count() == 2
     assert "You are <strong>off call</strong>" in client.get(reverse("moderation:queue")).content.decode()
+    log = client.get(reverse("moderation:log"))
+    assert log.status_code == 200 and "Went on or off call" in log.content.decode()
 
 
 def test_only_staff_go_on_call(login, moderator, mecfs):
@@ -107,6 +109,7 @@ def test_the_queue_shows_an_untaken_alert_and_who_took_it_after_im_on_it(login, 
     assert "Acknowledged</strong> by Sam at" in page and "not yet acknowledged" not in page
     review = client.get(reverse("moderation:post_review", args=["discussion", crisis_item.discussion_id]))
     assert "Acknowledged</strong> by Sam at" in review.content.decode()
+    assert "Took a crisis alert" in client.get(reverse("moderation:log")).content.decode()
 
 
 def test_a_second_click_changes_nothing_and_a_second_moderator_is_told_who_is_on_it(
