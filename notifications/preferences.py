@@ -69,11 +69,19 @@ def preferences_for(user_ids: Iterable[int], kind: str) -> dict[int, Preference]
     return {user_id: found.get(user_id, DEFAULTS[kind]) for user_id in ids}
 
 
+def preference_kinds_for(user: User) -> list[str]:
+    """The kinds the settings page offers this member, and the only ones saving it may change:
+    a member who does not moderate keeps the defaults for moderators' kinds."""
+    if is_moderator_anywhere(user):
+        return list(SWITCHABLE_KINDS)
+    return [kind for kind in SWITCHABLE_KINDS if kind not in MODERATOR_KINDS]
+
+
 def preference_list(user: User) -> list[tuple[str, str, Preference]]:
     """``(kind, label, preference)`` for every kind the member can choose about, for the settings page."""
     chosen = {row.kind: Preference(row.in_app, row.email) for row in user.notification_preferences.all()}
-    hidden = ALWAYS_ON if is_moderator_anywhere(user) else ALWAYS_ON | MODERATOR_KINDS
-    return [(kind, label, chosen.get(kind, DEFAULTS[kind])) for kind, label in Kind.choices if kind not in hidden]
+    offered = preference_kinds_for(user)
+    return [(kind, label, chosen.get(kind, DEFAULTS[kind])) for kind, label in Kind.choices if kind in offered]
 
 
 def preference_set(*, user: User, kind: str, in_app: bool, email: str) -> NotificationPreference:

@@ -170,3 +170,10 @@ def test_work_alerts_are_settings_for_moderators_only_and_crisis_ones_never(logi
     assert Kind.CRISIS_ALERT not in page and Kind.CRISIS_ESCALATION not in page
     page = login(member).get(reverse("notifications:settings")).content.decode()
     assert Kind.APPEAL_RECEIVED not in page and Kind.VERIFICATION_APPLICATION not in page
+
+
+def test_a_member_saving_their_settings_leaves_moderators_kinds_alone(login, member):
+    response = login(member).post(reverse("notifications:settings"), {"digest_hour": 8, "digest_time_zone": "UTC"})
+    assert response.status_code == 302
+    assert member.notification_preferences.filter(kind=Kind.MENTION).exists()
+    assert not member.notification_preferences.filter(kind__in=[Kind.APPEAL_RECEIVED, Kind.QUEUE_WAITING]).exists()
