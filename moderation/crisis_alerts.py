@@ -8,11 +8,12 @@ once (``crisis_escalate_due``, every minute).
 """
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import User
@@ -69,11 +70,11 @@ def crisis_alert_send(kind: str, pk: int, exclude_user_ids: list[int]) -> int:
 # --- Taking an alert --------------------------------------------------------------------
 
 
-def _open_crisis_flags(post: Post):
+def _open_crisis_flags(post: Post) -> QuerySet[Flag]:
     return Flag.objects.filter(status=Flag.Status.OPEN, reason=Flag.Reason.CRISIS, **post_lookup(post))
 
 
-def crisis_flags_take(post: Post, *, acting_user: User, now=None) -> int:
+def crisis_flags_take(post: Post, *, acting_user: User, now: datetime | None = None) -> int:
     """Mark the post's open crisis flags nobody took yet as taken by ``acting_user``: deciding
     a flag is the surest way of being on it. Call inside the decision's transaction."""
     return (
@@ -84,7 +85,7 @@ def crisis_flags_take(post: Post, *, acting_user: User, now=None) -> int:
 
 
 def crisis_flag_acknowledge(*, acting_user: User, flag: Flag) -> Flag:
-    """ "I'm on it": the moderator takes the crisis item (every open crisis flag on its post), so
+    """Say "I'm on it": the moderator takes the crisis item (every open crisis flag on its post), so
     nobody is alerted again and it does not escalate. The first one wins: under the flag's
     lock, a flag already taken by someone else is ``AlreadyHandled`` naming them; taken by
     the same moderator, nothing changes (a double click). Audited."""
@@ -121,7 +122,7 @@ def crisis_flag_acknowledge(*, acting_user: User, flag: Flag) -> Flag:
 # --- Escalation -------------------------------------------------------------------------
 
 
-def crisis_escalate_due(now=None) -> int:
+def crisis_escalate_due(now: datetime | None = None) -> int:
     """Every minute: each alerted crisis item that is still open and that nobody took within
     ``CRISIS_ESCALATION_MINUTES`` goes to all active staff, once. The flags are marked
     escalated in the transaction that writes the alerts, under their lock, so a second run

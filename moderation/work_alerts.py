@@ -9,7 +9,7 @@ condition hashtag is health data): they point at the page where the work waits.
 """
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -92,7 +92,7 @@ def verification_application_alert_send(application_id: int) -> int:
 # --- Queues waiting too long ----------------------------------------------------------------
 
 
-def queue_age_alerts_send(now=None) -> int:
+def queue_age_alerts_send(now: datetime | None = None) -> int:
     """Every quarter hour: each community whose oldest waiting item is older than
     ``QUEUE_ALERT_HOURS`` tells its moderators (staff when it has none), at most once in each
     such window, whichever worker gets there first. Returns how many communities alerted."""
