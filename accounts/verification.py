@@ -30,6 +30,7 @@ from accounts.selectors import is_verified_professional
 from accounts.uploads import EVIDENCE_MAX_FILES, CheckedFile, check_evidence
 from community.models import Membership
 from discussions import events
+from moderation.work_alerts import verification_application_alert_enqueue
 from notifications.models import Notification
 from notifications.services import notify
 from spoonful import jobs
@@ -117,6 +118,7 @@ def verification_apply(
         application.save()
         _store_evidence(application, checked)
         _record(application, Kind.APPLIED, applicant)
+        verification_application_alert_enqueue(application)
     return application
 
 

@@ -15,6 +15,7 @@ from moderation.member_actions import sanction_lift
 from moderation.models import Appeal, ModerationAction, ModerationNotice, Sanction
 from moderation.post_actions import post_restore
 from moderation.selectors import can_decide_appeal
+from moderation.work_alerts import appeal_alert_enqueue
 
 
 def appeal_create(*, appellant: User, action: ModerationAction, text: str) -> Appeal:
@@ -28,7 +29,9 @@ def appeal_create(*, appellant: User, action: ModerationAction, text: str) -> Ap
         raise ValidationError("Keep your appeal under 2000 characters.")
     try:
         with transaction.atomic():
-            return Appeal.objects.create(action=action, appellant=appellant, text=text)
+            appeal = Appeal.objects.create(action=action, appellant=appellant, text=text)
+            appeal_alert_enqueue(appeal)
+            return appeal
     except IntegrityError:
         raise ValidationError("You have already appealed this decision; a moderator will answer it.") from None
 

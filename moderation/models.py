@@ -160,6 +160,8 @@ class ModerationAction(models.Model):
         MODERATOR_APPOINT = "moderator_appoint", "Appointed a moderator"
         MODERATOR_DISMISS = "moderator_dismiss", "Removed a moderator"
         CRISIS_RESOURCE = "crisis_resource", "Changed a crisis resource"
+        CRISIS_ACKNOWLEDGE = "crisis_ack", "Took a crisis alert"
+        ON_CALL = "on_call", "Went on or off call"
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -347,3 +349,26 @@ class MemberNote(models.Model):
         if self.pk is not None and not self._state.adding:
             raise ValueError("Member notes cannot be changed.")
         super().save(*args, **kwargs)
+
+
+class OnCall(models.Model):
+    """A staff member on call: crisis alerts reach them at once with the community's moderators.
+
+    A row while they are on call; going off call deletes it (the audit log keeps both)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    since = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.user_id} on call since {self.since:%Y-%m-%d %H:%M}"
+
+
+class QueueAgeAlert(models.Model):
+    """When a community's moderators were last told its queue waited too long: at most one such
+    alert per community in each QUEUE_ALERT_HOURS window."""
+
+    community = models.OneToOneField(Community, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    alerted_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"queue of {self.community_id} alerted at {self.alerted_at:%Y-%m-%d %H:%M}"

@@ -30,6 +30,7 @@ from moderation.audit import (
     record_action,
     require_post_moderator,
 )
+from moderation.crisis_alerts import crisis_flags_take
 from moderation.models import Flag, ModerationAction
 from moderation.selectors import communities_of, post_kind
 
@@ -60,8 +61,11 @@ def _check_seen(post: Post, seen: Seen | None) -> None:
 
 
 def _close_flags(post: Post, *, acting_user: User, status: str, outcome: str) -> int:
+    now = timezone.now()
+    # Deciding a crisis item nobody had taken is taking it: the queue and the dashboard say who responded.
+    crisis_flags_take(post, acting_user=acting_user, now=now)
     return Flag.objects.filter(status=Flag.Status.OPEN, **post_lookup(post)).update(
-        status=status, outcome=outcome, decided_by=acting_user, decided_at=timezone.now()
+        status=status, outcome=outcome, decided_by=acting_user, decided_at=now
     )
 
 

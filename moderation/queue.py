@@ -33,6 +33,10 @@ class FlaggedPost:
         return any(flag.is_crisis for flag in self.flags)
 
     @property
+    def crisis_flag(self) -> Flag | None:
+        return crisis_flag_among(self.flags)
+
+    @property
     def oldest(self) -> datetime:
         return min(flag.created_at for flag in self.flags)
 
@@ -76,7 +80,9 @@ def moderation_queue_for(viewer: User, community: Community | None = None) -> Qu
     flags = (
         scope.flags()
         .filter(status=Flag.Status.OPEN)
-        .select_related("discussion", "discussion__author", "reply", "reply__discussion", "reply__author")
+        .select_related(
+            "discussion", "discussion__author", "reply", "reply__discussion", "reply__author", "acknowledged_by"
+        )
         .order_by("created_at")[:QUEUE_FLAG_LIMIT]
     )
     grouped: dict[tuple[str, int], FlaggedPost] = {}
@@ -115,4 +121,17 @@ def moderation_queue_for(viewer: User, community: Community | None = None) -> Qu
 
 def open_flags_on(post: Post) -> QuerySet[Flag]:
     lookup = {"reply": post} if isinstance(post, Reply) else {"discussion": post}
-    return Flag.objects.filter(status=Flag.Status.OPEN, **lookup).select_related("flagger")
+    return Flag.objects.filter(status=Flag.Status.OPEN, **lookup).select_related("flagger", "acknowledged_by")
+
+
+def crisis_flag_among(flags) -> Flag | None:
+    """The crisis flag whose alert state a post shows: the one somebody took, else the one
+    alerted first, else the oldest (its alert is on its way)."""
+    crisis = [flag for flag in flags if flag.is_crisis]
+    if not crisis:
+        return None
+    taken = [flag for flag in crisis if flag.acknowledged_at is not None]
+    if taken:
+        return taken[0]
+    alerted = sorted((flag for flag in crisis if flag.alerted_at is not None), key=lambda flag: flag.alerted_at)
+    return alerted[0] if alerted else min(crisis, key=lambda flag: flag.created_at)

@@ -29,6 +29,7 @@ from moderation.models import (
     MemberNote,
     ModerationAction,
     ModerationNotice,
+    OnCall,
     Sanction,
 )
 
@@ -293,9 +294,10 @@ def appeal_get_for_moderator_or_404(viewer: User, pk: int) -> Appeal:
 
 def crisis_alert_recipients(post: Post, *, exclude_user_ids=()) -> list[User]:
     """Who must hear at once that this post may be a crisis: the active moderators of
-    its communities who may moderate it, or, when it has none, every active staff
-    member, so an alert always reaches a person. Never the people in ``exclude_user_ids``
-    (its author, a flagging moderator who already knows)."""
+    its communities who may moderate it and the staff on call, together; when there is
+    nobody of either, every active staff member, so an alert always reaches a person.
+    Never the people in ``exclude_user_ids`` (its author, a flagging moderator who
+    already knows)."""
     excluded = set(exclude_user_ids)
     moderators = (
         User.objects.filter(
@@ -308,10 +310,93 @@ def crisis_alert_recipients(post: Post, *, exclude_user_ids=()) -> list[User]:
         .distinct()
         .order_by("pk")
     )
-    found = [user for user in moderators if can_moderate_post(user, post)]
+    found = {user.pk: user for user in moderators if can_moderate_post(user, post)}
+    found |= {user.pk: user for user in on_call_staff().exclude(pk__in=excluded)}
     if found:
-        return found
-    return list(User.objects.filter(is_active=True, is_staff=True).exclude(pk__in=excluded).order_by("pk"))
+        return [found[pk] for pk in sorted(found)]
+    return list(active_staff().exclude(pk__in=excluded))
+
+
+def active_staff() -> QuerySet[User]:
+    return User.objects.filter(is_active=True, is_staff=True).order_by("pk")
+
+
+def on_call_staff() -> QuerySet[User]:
+    return active_staff().filter(pk__in=OnCall.objects.values("user_id"))
+
+
+def is_on_call(user: Viewer) -> bool:
+    return is_signed_in_member(user) and OnCall.objects.filter(user_id=user.pk).exists()
+
+
+def community_moderators(community: Community) -> QuerySet[User]:
+    return User.objects.filter(
+        is_active=True,
+        memberships__community=community,
+        memberships__status=Membership.Status.ACTIVE,
+        memberships__role=Membership.Role.MODERATOR,
+    ).order_by("pk")
+
+
+def crisis_flag_get_for_moderator_or_404(viewer: Viewer, pk: int) -> Flag:
+    """A crisis flag on a post in the viewer's scope; any other is a 404, the same as none."""
+    flag = (
+        moderation_scope_for(viewer)
+        .flags()
+        .filter(pk=pk, reason=Flag.Reason.CRISIS)
+        .select_related("discussion", "reply", "reply__discussion")
+        .first()
+    )
+    if flag is None:
+        raise Http404("No such flag.")
+    return flag
+
+
+def crisis_response_times(scope: ModerationScope, since: datetime) -> list[tuple[datetime, datetime | None]]:
+    """For the dashboard: each crisis flag in the scope raised since ``since``, oldest first, as
+    ``(raised at, first response at)``. The first response is the earlier of "I'm on it" and the
+    decision on the flag; None while nobody has responded."""
+    rows = (
+        scope.flags()
+        .filter(reason=Flag.Reason.CRISIS, created_at__gte=since)
+        .order_by("created_at", "pk")
+        .values_list("created_at", "acknowledged_at", "decided_at")
+    )
+    return [
+        (created, min((at for at in (acknowledged, decided) if at), default=None))
+        for created, acknowledged, decided in rows
+    ]
+
+
+def oldest_waiting_in(community: Community) -> datetime | None:
+    """When the oldest thing still waiting in a community's queue came in: an open flag, a held
+    or hidden post, a join request or an open appeal filed under it."""
+    tagged = DiscussionTag.objects.filter(tag_id=community.tag_id).values("content_object_id")
+    pending = (Discussion.Status.HELD, Discussion.Status.HIDDEN)
+    times = [
+        Flag.objects.filter(status=Flag.Status.OPEN)
+        .filter(Q(discussion__in=tagged) | Q(reply__discussion__in=tagged))
+        .order_by("created_at")
+        .values_list("created_at", flat=True)
+        .first(),
+        Discussion.objects.filter(pk__in=tagged, status__in=pending)
+        .order_by("created_at")
+        .values_list("created_at", flat=True)
+        .first(),
+        Reply.objects.filter(discussion__in=tagged, status__in=pending)
+        .order_by("created_at")
+        .values_list("created_at", flat=True)
+        .first(),
+        Membership.objects.filter(community=community, status=Membership.Status.REQUESTED)
+        .order_by("created_at")
+        .values_list("created_at", flat=True)
+        .first(),
+        Appeal.objects.filter(status=Appeal.Status.OPEN, action__community=community)
+        .order_by("created_at")
+        .values_list("created_at", flat=True)
+        .first(),
+    ]
+    return min((time for time in times if time is not None), default=None)
 
 
 # --- Sanctions in force and member notes, for /mod/members/ -----------------------------

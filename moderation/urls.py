@@ -2,7 +2,7 @@
 
 from django.urls import path, register_converter
 
-from moderation import community_views, crisis_views, member_views, rule_views, sanction_views, staff_views, views
+from moderation import alert_views, community_views, crisis_views, member_views, rule_views, sanction_views, staff_views, views
 
 
 class PostKindConverter:
@@ -22,6 +22,8 @@ app_name = "moderation"
 urlpatterns = [
     path("", views.queue, name="queue"),
     path("log/", views.log, name="log"),
+    path("on-call/", alert_views.on_call, name="on_call"),
+    path("crisis/<int:pk>/acknowledge/", alert_views.crisis_acknowledge, name="crisis_acknowledge"),
     path("rules/", rule_views.rules, name="rules"),
     path("rules/new/", rule_views.rule_new, name="rule_new"),
     path("rules/<int:pk>/", rule_views.rule_edit, name="rule_edit"),

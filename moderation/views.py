@@ -5,6 +5,7 @@ Every action is a POST that calls one moderation service (post_actions, services
 member_actions, flags, appeals).
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -30,9 +31,10 @@ from moderation.forms import (
     RevealForm,
 )
 from moderation.log import log_entries_shown_to, moderation_log_for
-from moderation.queue import moderation_queue_for, open_flags_on
+from moderation.queue import crisis_flag_among, moderation_queue_for, open_flags_on
 from moderation.selectors import (
     appeal_get_for_moderator_or_404,
+    is_on_call,
     member_action_community,
     member_note_list_for,
     moderated_community_named,
@@ -84,6 +86,8 @@ def queue(request: HttpRequest) -> HttpResponse:
         "queue": moderation_queue_for(request.user, community),
         "community": community,
         "moderated": moderation_scope_for(request.user).communities.order_by("slug"),
+        "on_call": is_on_call(request.user),
+        "escalation_minutes": settings.CRISIS_ESCALATION_MINUTES,
     }
     return render(request, "moderation/queue.html", context)
 
@@ -101,10 +105,12 @@ def log(request: HttpRequest) -> HttpResponse:
 
 
 def _review_context(request: HttpRequest, post, kind: str, **forms) -> dict:
+    flags = list(open_flags_on(post))
     return {
         "post": post,
         "kind": kind,
-        "flags": open_flags_on(post),
+        "flags": flags,
+        "crisis_flag": crisis_flag_among(flags),
         "next": request.get_full_path(),
         "redact_form": forms.get("redact_form") or RedactForm(),
         "retag_form": forms.get("retag_form")

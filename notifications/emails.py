@@ -55,7 +55,16 @@ SUBJECTS = {
     Kind.JOIN_REQUEST_DECISION: "A decision about your request to join",
     Kind.CRISIS_ALERT: "A crisis alert waits in your moderation queue",
     Kind.ROLE_CHANGE: "A change to your role as a moderator",
+    Kind.CRISIS_ESCALATION: "A crisis alert has waited with nobody on it",
+    Kind.VERIFICATION_APPLICATION: "A new professional verification application",
+    Kind.APPEAL_RECEIVED: "An appeal waits for a moderator",
+    Kind.QUEUE_WAITING: "A moderation queue has waited too long",
 }
+# Alerts about work for moderators or staff: they name no post, member or community (a
+# condition hashtag is health data); the email links to the page where the work waits.
+WORK_ALERT_KINDS = frozenset(
+    {Kind.CRISIS_ALERT, Kind.CRISIS_ESCALATION, Kind.VERIFICATION_APPLICATION, Kind.APPEAL_RECEIVED, Kind.QUEUE_WAITING}
+)
 
 
 def unsubscribe_token(user: User, kinds: Iterable[str]) -> str:
@@ -119,17 +128,18 @@ def email_item(notification: Notification) -> EmailItem | None:
     public = discussion is not None and can_see_discussion(AnonymousUser(), discussion)
     reply = notification.reply
     about = reply if reply is not None else discussion
-    if notification.kind == Kind.CRISIS_ALERT:
+    if notification.kind in WORK_ALERT_KINDS:
+        # Someone who stopped moderating since has nothing to act on.
         if not is_moderator_anywhere(recipient):
             return None
-        # Straight to the queue, where the item is on top; nothing about the post itself.
+        # Straight to the page where the work waits; nothing about the post or person itself.
         return EmailItem(
             kind=notification.kind,
             kind_label=Kind(notification.kind).label,
             headline=SUBJECTS[notification.kind],
             title="",
             actor_name="",
-            link=absolute(reverse("moderation:queue")),
+            link=absolute(notification.url or reverse("moderation:queue")),
             message=notification.message,
         )
     # Named only where the discussion is public, and then as the site names them.

@@ -25,6 +25,10 @@ class Notification(models.Model):
         JOIN_REQUEST_DECISION = "join_request_decision", "Decisions about my requests to join"
         CRISIS_ALERT = "crisis_alert", "Crisis alerts in communities I moderate"
         ROLE_CHANGE = "role_change", "Changes to my role as a moderator"
+        CRISIS_ESCALATION = "crisis_escalation", "Crisis alerts nobody took in time"
+        VERIFICATION_APPLICATION = "verification_application", "New professional verification applications"
+        APPEAL_RECEIVED = "appeal_received", "Appeals waiting for an answer"
+        QUEUE_WAITING = "queue_waiting", "A moderation queue waiting too long"
 
     class EmailStatus(models.TextChoices):
         NONE = "none", "Not emailed"

@@ -11,6 +11,7 @@ from zoneinfo import available_timezones
 from django.contrib.auth.models import AnonymousUser
 
 from accounts.models import User
+from accounts.selectors import is_moderator_anywhere
 from community.models import Community
 from notifications.models import DigestTime, HashtagFollow, Notification, NotificationPreference
 
@@ -39,12 +40,19 @@ DEFAULTS: dict[str, Preference] = {
     Kind.JOIN_REQUEST_DECISION: Preference(in_app=True, email=Email.IMMEDIATE),
     Kind.CRISIS_ALERT: Preference(in_app=True, email=Email.IMMEDIATE),
     Kind.ROLE_CHANGE: Preference(in_app=True, email=Email.IMMEDIATE),
+    Kind.CRISIS_ESCALATION: Preference(in_app=True, email=Email.IMMEDIATE),
+    Kind.VERIFICATION_APPLICATION: Preference(in_app=True, email=Email.IMMEDIATE),
+    Kind.APPEAL_RECEIVED: Preference(in_app=True, email=Email.IMMEDIATE),
+    Kind.QUEUE_WAITING: Preference(in_app=True, email=Email.IMMEDIATE),
 }
 # Someone may be in danger: a moderator's duty, not a preference. These go out at
 # once by bell and email whatever the member chose for everything else, and no
 # setting or one-click link turns them off.
-ALWAYS_ON = frozenset({Kind.CRISIS_ALERT})
+ALWAYS_ON = frozenset({Kind.CRISIS_ALERT, Kind.CRISIS_ESCALATION})
 SWITCHABLE_KINDS = tuple(kind for kind in Kind.values if kind not in ALWAYS_ON)
+# Work waiting for moderators or staff: switchable like any other kind, but only offered on the
+# settings page to someone who moderates (a member has nothing to choose there).
+MODERATOR_KINDS = frozenset({Kind.VERIFICATION_APPLICATION, Kind.APPEAL_RECEIVED, Kind.QUEUE_WAITING})
 
 
 # --- Preferences ----------------------------------------------------------------------
@@ -62,10 +70,19 @@ def preferences_for(user_ids: Iterable[int], kind: str) -> dict[int, Preference]
     return {user_id: found.get(user_id, DEFAULTS[kind]) for user_id in ids}
 
 
+def preference_kinds_for(user: User) -> list[str]:
+    """The kinds the settings page offers this member, and the only ones saving it may change:
+    a member who does not moderate keeps the defaults for moderators' kinds."""
+    if is_moderator_anywhere(user):
+        return list(SWITCHABLE_KINDS)
+    return [kind for kind in SWITCHABLE_KINDS if kind not in MODERATOR_KINDS]
+
+
 def preference_list(user: User) -> list[tuple[str, str, Preference]]:
-    """``(kind, label, preference)`` for every kind, for the settings page."""
+    """``(kind, label, preference)`` for every kind the member can choose about, for the settings page."""
     chosen = {row.kind: Preference(row.in_app, row.email) for row in user.notification_preferences.all()}
-    return [(kind, label, chosen.get(kind, DEFAULTS[kind])) for kind, label in Kind.choices if kind not in ALWAYS_ON]
+    offered = preference_kinds_for(user)
+    return [(kind, label, chosen.get(kind, DEFAULTS[kind])) for kind, label in Kind.choices if kind in offered]
 
 
 def preference_set(*, user: User, kind: str, in_app: bool, email: str) -> NotificationPreference:

@@ -49,6 +49,7 @@ PUSH_TEXT = {
     Kind.REPLY_TO_REPLY: "Someone answered your reply",
     Kind.MENTION: "You were mentioned in a discussion",
     Kind.CRISIS_ALERT: "A crisis alert waits in your moderation queue",
+    Kind.CRISIS_ESCALATION: "A crisis alert has waited with nobody on it",
 }
 PUSH_KINDS = frozenset(PUSH_TEXT)
 PUSH_TITLE = "Spoonful"

@@ -190,6 +190,30 @@ def notify_crisis_alert(*, recipient_ids: Iterable[int]) -> list[Notification]:
     )
 
 
+CRISIS_ESCALATION_MESSAGE = (
+    "A crisis alert has waited with nobody on it. Open the moderation queue and say you're on it."
+)
+
+
+def notify_crisis_escalation(*, recipient_ids: Iterable[int]) -> list[Notification]:
+    """Tell all staff a crisis alert went untaken: as ``notify_crisis_alert``, bell, live nudge and
+    email whatever their settings, naming nothing about the post."""
+    return _create(
+        dict.fromkeys(recipient_ids, Kind.CRISIS_ESCALATION),
+        message=CRISIS_ESCALATION_MESSAGE,
+        url=reverse("moderation:queue"),
+    )
+
+
+def notify_work_waiting(*, recipient_ids: Iterable[int], kind: str, message: str, url: str) -> list[Notification]:
+    """Tell moderators or staff that work waits for them (a verification application, an
+    appeal, an old queue), by their preferences for that kind. ``message`` is our own text
+    and names no member, post or community; ``url`` is the page where the work waits."""
+    if kind not in (Kind.VERIFICATION_APPLICATION, Kind.APPEAL_RECEIVED, Kind.QUEUE_WAITING):
+        raise ValueError(f"not a work alert: {kind!r}")
+    return _create(dict.fromkeys(recipient_ids, kind), message=message, url=url)
+
+
 def _mentioned_user_ids(text: str) -> list[int]:
     names = mentioned_usernames(text)
     if not names:

@@ -20,13 +20,13 @@ from notifications.emails import unsubscribe_token_read
 from notifications.forms import DigestTimeForm, QuietHoursForm
 from notifications.models import Notification, NotificationPreference
 from notifications.preferences import (
-    SWITCHABLE_KINDS,
     Preference,
     digest_time_for,
     digest_time_set,
     email_unsubscribe,
     hashtag_follow,
     hashtag_unfollow,
+    preference_kinds_for,
     preference_list,
     preference_set,
 )
@@ -130,7 +130,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if not (digest_form.is_valid() and quiet_form.is_valid()):
             return _render_preferences(request, digest_form, quiet_form, status=400)
-        for kind in SWITCHABLE_KINDS:
+        for kind in preference_kinds_for(request.user):
             email = request.POST.get(f"{kind}-email", NotificationPreference.Email.OFF)
             if email not in NotificationPreference.Email.values:
                 email = NotificationPreference.Email.OFF

@@ -26,6 +26,18 @@ class Scheduled:
 SCHEDULES = (
     Scheduled("worker-heartbeat", "spoonful.jobs.heartbeat", "* * * * *", "proves a worker is alive (/healthz)"),
     Scheduled(
+        "crisis-escalation",
+        "moderation.crisis_alerts.crisis_escalate_due",
+        "* * * * *",
+        "sends a crisis alert nobody took within CRISIS_ESCALATION_MINUTES to all staff, once",
+    ),
+    Scheduled(
+        "queue-age-alerts",
+        "moderation.work_alerts.queue_age_alerts_send",
+        "*/15 * * * *",
+        "tells a community's moderators when its oldest queue item waited past QUEUE_ALERT_HOURS, once per window",
+    ),
+    Scheduled(
         "notification-digests",
         "notifications.emails.send_digests",
         "2 * * * *",

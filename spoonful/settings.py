@@ -189,6 +189,14 @@ JOBS_FIRST_RETRY_SECONDS = env.int("JOB_FIRST_RETRY_SECONDS", default=30)
 # Tests run each job in-process after commit (spoonful/jobs.py says how).
 JOBS_IMMEDIATE = env.bool("JOBS_IMMEDIATE", default=False)
 
+# --- Alerts -----------------------------------------------------------------
+
+# A crisis alert nobody took ("I'm on it") within this many minutes goes to all staff, once.
+CRISIS_ESCALATION_MINUTES = env.int("CRISIS_ESCALATION_MINUTES", default=15)
+# A community's moderators hear when the oldest thing in its queue has waited this long,
+# at most once in each such window.
+QUEUE_ALERT_HOURS = env.int("QUEUE_ALERT_HOURS", default=24)
+
 # --- Accounts ---------------------------------------------------------------
 
 AUTHENTICATION_BACKENDS = [

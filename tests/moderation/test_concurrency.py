@@ -7,17 +7,20 @@ would prove nothing about the locking code.
 
 import threading
 import time
+from datetime import timedelta
 
 import pytest
 from django.db import connection, connections
+from django.utils import timezone
 
 from discussions.models import Reply
-from moderation import member_actions, post_actions
+from moderation import crisis_alerts, member_actions, post_actions
 from moderation.audit import AlreadyHandled, record_action
 from moderation.flags import flag_create
 from moderation.member_actions import member_ban
 from moderation.models import Flag, ModerationAction, ModerationNotice, Sanction
 from moderation.post_actions import Seen, flags_dismiss, post_approve, post_remove
+from notifications.models import Notification
 
 pytestmark = [
     pytest.mark.postgres,
@@ -39,6 +42,7 @@ def race(monkeypatch, *calls):
     # Where the raced actions look the audit step up.
     monkeypatch.setattr(post_actions, "record_action", slow_record)
     monkeypatch.setattr(member_actions, "record_action", slow_record)
+    monkeypatch.setattr(crisis_alerts, "record_action", slow_record)
     barrier = threading.Barrier(len(calls))
     outcomes: list = [None] * len(calls)
 
@@ -133,3 +137,39 @@ def test_two_moderators_lifting_the_same_ban_one_wins(monkeypatch, moderator, ot
     assert len(winners) == 1 and len(losers) == 1, outcomes
     assert ModerationAction.objects.filter(kind=ModerationAction.Kind.LIFT).count() == 1
     assert ModerationNotice.objects.filter(user=author, action=winners[0]).count() == 1
+
+
+def test_two_moderators_taking_the_same_crisis_alert_one_wins(monkeypatch, moderator, other_moderator, discussion):
+    flag = Flag.objects.create(discussion=discussion, reason=Flag.Reason.CRISIS)
+    outcomes = race(
+        monkeypatch,
+        lambda: crisis_alerts.crisis_flag_acknowledge(acting_user=moderator, flag=Flag.objects.get(pk=flag.pk)),
+        lambda: crisis_alerts.crisis_flag_acknowledge(acting_user=other_moderator, flag=Flag.objects.get(pk=flag.pk)),
+    )
+    winners = [outcome for outcome in outcomes if isinstance(outcome, Flag)]
+    losers = [outcome for outcome in outcomes if isinstance(outcome, AlreadyHandled)]
+    assert len(winners) == 1 and len(losers) == 1, outcomes
+    flag.refresh_from_db()
+    assert flag.acknowledged_by == winners[0].acknowledged_by
+    assert f"{flag.acknowledged_by.public_name} is on it" in losers[0].message
+    assert ModerationAction.objects.filter(kind=ModerationAction.Kind.CRISIS_ACKNOWLEDGE).count() == 1
+
+
+def test_two_escalation_runs_at_once_escalate_once(monkeypatch, staff, discussion):
+    flag = Flag.objects.create(discussion=discussion, reason=Flag.Reason.CRISIS, alerted_at=timezone.now())
+    later = timezone.now() + timedelta(hours=1)
+    sent = crisis_alerts.notify_crisis_escalation
+
+    def slow_notify(**kwargs):
+        time.sleep(0.3)  # hold the flags' locks while the other run waits on them
+        return sent(**kwargs)
+
+    monkeypatch.setattr(crisis_alerts, "notify_crisis_escalation", slow_notify)
+    outcomes = race(
+        monkeypatch,
+        lambda: crisis_alerts.crisis_escalate_due(now=later),
+        lambda: crisis_alerts.crisis_escalate_due(now=later),
+    )
+    assert sorted(outcomes) == [0, 1], outcomes
+    assert Flag.objects.get(pk=flag.pk).escalated_at == later
+    assert Notification.objects.filter(recipient=staff, kind=Notification.Kind.CRISIS_ESCALATION).count() == 1
