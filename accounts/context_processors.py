@@ -1,11 +1,11 @@
 """Template context for every page: the signed-in member's reading preferences (text
-size, low-energy mode)."""
+size, low-energy mode), and whether they are a verified clinician (for the settings menu)."""
 
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
 from accounts.models import User
-from accounts.selectors import is_low_energy
+from accounts.selectors import is_low_energy, is_verified_professional
 
 TEXT_SIZE_CLASSES = {User.TextSize.LARGER: "text-larger", User.TextSize.LARGEST: "text-largest"}
 
@@ -26,3 +26,9 @@ def reading_preferences(request: HttpRequest) -> dict:
         "text_size_class": SimpleLazyObject(lambda: _text_size_class(request)),
         "low_energy": SimpleLazyObject(lambda: is_low_energy(getattr(request, "user", None))),
     }
+
+
+def professional(request: HttpRequest) -> dict:
+    """``verified_clinician``: whether to offer the "Waiting for a professional" list. A query,
+    so it is asked only where a template names it (the settings menu), not on every page."""
+    return {"verified_clinician": SimpleLazyObject(lambda: is_verified_professional(getattr(request, "user", None)))}

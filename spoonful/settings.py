@@ -104,6 +104,7 @@ TEMPLATES = [
                 "notifications.context_processors.notifications",
                 "moderation.context_processors.moderation",
                 "accounts.context_processors.reading_preferences",
+                "accounts.context_processors.professional",
             ],
         },
     },
