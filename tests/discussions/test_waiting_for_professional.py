@@ -293,3 +293,10 @@ def test_community_only_requests_show_to_clinicians_in_that_community(doctor, as
     ask(title="For #mecfs members", visibility=Visibility.COMMUNITY)
     assert Community.objects.get(slug="mecfs").memberships.filter(user=doctor).exists()
     assert waiting_for(doctor) == ["For #mecfs members"]
+
+
+def test_a_request_whose_author_account_is_gone_stays_listed(doctor, ask):
+    # exclude() over a nullable author must not drop rows whose author is NULL.
+    discussion = ask(title="Author left")
+    Discussion.objects.filter(pk=discussion.pk).update(author=None)
+    assert waiting_for(doctor) == ["Author left"]
