@@ -190,20 +190,23 @@ def suggests_crisis(text: str) -> bool:
 
 # --- Keyword patterns -----------------------------------------------------------------
 
+_NOT_IN_RE2 = "{} are not available: rules run on RE2, which matches in linear time and has none."
+_LOOKAROUND = _NOT_IN_RE2.format("Lookahead and lookbehind")
+_BACKREFERENCE = _NOT_IN_RE2.format("Backreferences")
+_POSSESSIVE = "Possessive repeats (*+ ++ ?+) are not available; a plain * or + is safe here."
 # RE2's own messages, in the moderator's words. The first matching prefix wins.
 _RE2_REFUSALS = (
-    ("invalid perl operator: (?=", "Lookahead and lookbehind are not available: rules run on RE2, which has none."),
-    ("invalid perl operator: (?!", "Lookahead and lookbehind are not available: rules run on RE2, which has none."),
-    ("invalid perl operator: (?<", "Lookahead and lookbehind are not available: rules run on RE2, which has none."),
-    ("invalid perl operator: (?P=", "Backreferences are not available: rules run on RE2, which has none."),
-    ("invalid escape sequence: \\k", "Backreferences are not available: rules run on RE2, which has none."),
-    ("invalid escape sequence: \\g", "Backreferences are not available: rules run on RE2, which has none."),
-    ("invalid perl operator: (?>", "Atomic groups are not available: rules run on RE2, which has none."),
-    ("invalid perl operator: (?(", "Conditionals are not available: rules run on RE2, which has none."),
+    ("invalid perl operator: (?=", _LOOKAROUND),
+    ("invalid perl operator: (?!", _LOOKAROUND),
+    ("invalid perl operator: (?<", _LOOKAROUND),
+    ("invalid escape sequence: \\k", _BACKREFERENCE),
+    ("invalid escape sequence: \\g", _BACKREFERENCE),
+    ("invalid perl operator: (?>", _NOT_IN_RE2.format("Atomic groups")),
+    ("invalid perl operator: (?(", _NOT_IN_RE2.format("Conditionals")),
     ("invalid perl operator: (?#", "Comments are not available in patterns."),
-    ("bad repetition operator: *+", "Possessive repeats (*+ ++ ?+) are not available; a plain * or + is safe here."),
-    ("bad repetition operator: ++", "Possessive repeats (*+ ++ ?+) are not available; a plain * or + is safe here."),
-    ("bad repetition operator: ?+", "Possessive repeats (*+ ++ ?+) are not available; a plain * or + is safe here."),
+    ("bad repetition operator: *+", _POSSESSIVE),
+    ("bad repetition operator: ++", _POSSESSIVE),
+    ("bad repetition operator: ?+", _POSSESSIVE),
     ("invalid repetition size", "Repeat counts such as {1,5} can be at most 1000."),
     ("pattern too large", "This pattern is too large; split it into simpler rules."),
 )
@@ -227,7 +230,7 @@ def _refusal_for(pattern: str, error: re2.error) -> str:
     message = error.args[0].decode(errors="replace") if isinstance(error.args[0], bytes) else str(error.args[0])
     # RE2 names only "(?P" for a named backreference and only the escape for a numbered one.
     if "(?P=" in pattern or (message.startswith("invalid escape sequence: \\") and message[-1:].isdigit()):
-        return "Backreferences are not available: rules run on RE2, which has none."
+        return _BACKREFERENCE
     for prefix, refusal in _RE2_REFUSALS:
         if message.startswith(prefix):
             return refusal
