@@ -1,11 +1,12 @@
 """Template context for every page: the signed-in member's reading preferences (text
-size, low-energy mode), and for staff the count of verifications waiting."""
+size, low-energy mode), for staff the count of verifications waiting, and whether they are a
+verified clinician (for the settings menu)."""
 
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
 from accounts.models import User
-from accounts.selectors import is_low_energy, is_site_staff, verification_waiting_count
+from accounts.selectors import is_low_energy, is_site_staff, is_verified_professional, verification_waiting_count
 
 TEXT_SIZE_CLASSES = {User.TextSize.LARGER: "text-larger", User.TextSize.LARGEST: "text-largest"}
 
@@ -39,3 +40,9 @@ def staff_tasks(request: HttpRequest) -> dict:
         return verification_waiting_count()
 
     return {"verifications_waiting": SimpleLazyObject(waiting)}
+
+
+def professional(request: HttpRequest) -> dict:
+    """``verified_clinician``: whether to offer the "Waiting for a professional" list. A query,
+    so it is asked only where a template names it (the settings menu), not on every page."""
+    return {"verified_clinician": SimpleLazyObject(lambda: is_verified_professional(getattr(request, "user", None)))}

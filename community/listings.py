@@ -11,10 +11,11 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Exists, F, Func, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from accounts.models import User
+from accounts.models import Block, User
+from accounts.selectors import is_verified_professional, verified_reply_exists
 from community.models import Community, CommunityAlias, Membership
 from community.selectors import community_list_visible_to
-from discussions.models import Discussion
+from discussions.models import Discussion, DiscussionTag
 from discussions.selectors import discussion_list_visible_to, discussion_tags_known_to
 
 Viewer = User | AnonymousUser
@@ -98,4 +99,53 @@ def discussion_list_for_home(viewer: Viewer) -> QuerySet[Discussion]:
         .select_related("author")
         .prefetch_related(discussion_tags_known_to(viewer))
         .order_by("-last_activity_at", "-pk")
+    )
+
+
+def communities_followed_by(viewer: User) -> QuerySet[Community]:
+    """Communities a member follows in either sense the product has: an active membership, or
+    following its hashtag (``notifications.HashtagFollow``, which needs no membership)."""
+    followed = Q(memberships__user=viewer, memberships__status=Membership.Status.ACTIVE) | Q(followers__user=viewer)
+    return Community.objects.filter(followed)
+
+
+def discussion_list_waiting_for_professional(viewer: Viewer) -> QuerySet[Discussion]:
+    """ "Waiting for a professional": for a verified clinician, the discussions they may read
+    (the visibility rule) in a community they follow whose author asked for a professional's
+    view and that no verified clinician has answered with the badge yet
+    (``accounts.selectors.verified_reply_exists``), oldest request first.
+
+    Left out too: what the clinician could not answer here (locked discussions, their own, a
+    signed author who blocked them, a community that banned them). Anonymous authors who
+    blocked them stay listed, as the reply form treats them (``is_blocked_by_author``), so the
+    list gives no clue to who an anonymous author is. Anyone else gets an empty list.
+    """
+    if not is_verified_professional(viewer):
+        return Discussion.objects.none()
+    in_followed_community = Exists(
+        DiscussionTag.objects.filter(
+            content_object=OuterRef("pk"), tag_id__in=communities_followed_by(viewer).values("tag_id")
+        )
+    )
+    in_banning_community = Exists(
+        DiscussionTag.objects.filter(
+            content_object=OuterRef("pk"),
+            tag__community__memberships__user=viewer,
+            tag__community__memberships__status=Membership.Status.BANNED,
+        )
+    )
+    blocked_by_signed_author = Q(is_anonymous=False) & Q(
+        author__in=Block.objects.filter(blocked=viewer).values("blocker_id")
+    )
+    return (
+        discussion_list_visible_to(viewer)
+        .filter(status=Discussion.Status.PUBLISHED, wants_professional=True, is_locked=False)
+        .filter(in_followed_community)
+        .exclude(author=viewer)
+        .exclude(blocked_by_signed_author)
+        .exclude(in_banning_community)
+        .exclude(verified_reply_exists())
+        .select_related("author")
+        .prefetch_related(discussion_tags_known_to(viewer))
+        .order_by("created_at", "pk")
     )

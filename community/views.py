@@ -10,14 +10,14 @@ from collections.abc import Iterable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.html import strip_tags
 from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.decorators import privileged_action_requires_2fa, staff_required_404
-from accounts.selectors import is_site_staff, is_verified_professional
+from accounts.selectors import has_two_factor, is_site_staff, is_verified_professional
 from community import services
 from community.forms import CommunityCreateForm, CommunityPolicyForm, DirectoryFilterForm
 from community.hashtags import InvalidHashtag, normalise_hashtag
@@ -26,6 +26,7 @@ from community.listings import (
     community_list_for_home,
     discussion_list_for_community,
     discussion_list_for_home,
+    discussion_list_waiting_for_professional,
 )
 from community.selectors import (
     alias_list_accepted,
@@ -47,6 +48,7 @@ DISCUSSIONS_PER_PAGE = 30
 COMMUNITIES_PER_PAGE = 50
 HOME_DISCUSSIONS = 20
 HOME_COMMUNITIES = 12
+WAITING_PER_PAGE = 30
 AUTOCOMPLETE_LIMIT = 10
 EXCERPT_LENGTH = 200
 
@@ -82,6 +84,25 @@ def home(request: HttpRequest) -> HttpResponse:
     )
     response.indexable = not viewer.is_authenticated
     return response
+
+
+# --- Waiting for a professional -------------------------------------------------------
+
+
+@login_required
+@require_safe
+def professional_waiting(request: HttpRequest) -> HttpResponse:
+    """Discussions in communities a verified clinician follows that asked for a professional's
+    view and have no badged answer yet. The page is no secret, so others get a plain 403."""
+    if not is_verified_professional(request.user):
+        raise PermissionDenied("This list is for verified clinicians.")
+    page = page_of(request, discussion_list_waiting_for_professional(request.user), WAITING_PER_PAGE)
+    context = {
+        "page": page,
+        "discussions": _with_excerpts(page.object_list),
+        "has_two_factor": has_two_factor(request.user),
+    }
+    return render(request, "community/professional_waiting.html", context)
 
 
 # --- Directory, community page, autocomplete -------------------------------------

@@ -52,6 +52,7 @@ def discussion_edit(request: HttpRequest, pk: int) -> HttpResponse:
                     title=form.cleaned_data["title"],
                     body=form.cleaned_data["body"],
                     content_warning=form.cleaned_data["content_warning"],
+                    wants_professional=form.cleaned_data["wants_professional"],
                 )
             except ValidationError as error:
                 add_service_errors(form, error)
@@ -63,7 +64,12 @@ def discussion_edit(request: HttpRequest, pk: int) -> HttpResponse:
         status = 400
     else:
         form = DiscussionEditForm(
-            initial={"title": discussion.title, "body": discussion.body, "content_warning": discussion.content_warning}
+            initial={
+                "title": discussion.title,
+                "body": discussion.body,
+                "content_warning": discussion.content_warning,
+                "wants_professional": discussion.wants_professional,
+            }
         )
     return render(request, "discussions/edit.html", {"discussion": discussion, "form": form}, status=status)
 

@@ -55,6 +55,11 @@ class _BodyField(forms.CharField):
 
 BADGE_HINT = "Not shown on anonymous posts: the badge says who you are."
 CONTENT_WARNING_HELP = "For example “self-harm” or “graphic medical detail”: the post stays folded until opened."
+WANTS_PROFESSIONAL_LABEL = "Ask for a professional's view"
+WANTS_PROFESSIONAL_HELP = (
+    "Verified clinicians in these communities see it in their list until one of them answers with their badge. "
+    "It is a view, not a consultation: for anything urgent, contact your own care team."
+)
 
 
 class _Form(forms.Form):
@@ -145,6 +150,9 @@ class DiscussionForm(_AudienceMixin, _BadgeChoiceMixin, SubmissionTokenMixin):
         required=False,
         help_text=f"Leave it off to post as yourself, for example as a patient. {BADGE_HINT}",
     )
+    wants_professional = forms.BooleanField(
+        label=WANTS_PROFESSIONAL_LABEL, required=False, help_text=WANTS_PROFESSIONAL_HELP
+    )
 
     def clean_hashtags(self) -> list[str]:
         typed = split_hashtag_field(self.cleaned_data["hashtags"])
@@ -188,6 +196,9 @@ class DiscussionEditForm(_Form):
     body = _BodyField(label="Text")
     content_warning = forms.CharField(
         label="Content warning (optional)", required=False, max_length=CONTENT_WARNING_MAX_LENGTH
+    )
+    wants_professional = forms.BooleanField(
+        label=WANTS_PROFESSIONAL_LABEL, required=False, help_text=WANTS_PROFESSIONAL_HELP
     )
 
 

@@ -63,9 +63,14 @@ def discussion_create(
     is_anonymous: bool = False,
     content_warning: str = "",
     as_professional: bool = False,
+    wants_professional: bool = False,
     submission_token: str = "",
 ) -> Discussion:
     """Start a discussion in one to five communities.
+
+    ``wants_professional`` lists it for verified clinicians who follow one of its
+    communities until one of them replies with their badge
+    (``community.listings.discussion_list_waiting_for_professional``).
 
     The same author and ``submission_token`` twice (a double click, a resent form)
     returns the first discussion instead of creating another.
@@ -107,6 +112,7 @@ def discussion_create(
                 is_anonymous=is_anonymous,
                 as_professional=may_use_badge(author, as_professional),
                 content_warning=cleaned["content_warning"],
+                wants_professional=wants_professional,
                 visibility=placement.visibility,
                 last_activity_at=timezone.now(),
                 submission_token=submission_token,
@@ -127,9 +133,19 @@ def discussion_create(
 
 
 def discussion_edit(
-    *, acting_user: User, discussion: Discussion, title: str, body: str, content_warning: str | None = None
+    *,
+    acting_user: User,
+    discussion: Discussion,
+    title: str,
+    body: str,
+    content_warning: str | None = None,
+    wants_professional: bool | None = None,
 ) -> Discussion:
-    """The author rewrites the title or body; the previous text is kept as a Revision."""
+    """The author rewrites the title or body; the previous text is kept as a Revision.
+
+    ``wants_professional`` (None: left as it is) asks for, or stops asking for, a
+    professional's view. On its own it is no edit of the text: no revision, no mark.
+    """
     require_author(acting_user, discussion)
     if discussion.is_tombstone:
         raise PermissionDenied("A deleted or removed discussion cannot be edited.")
@@ -137,6 +153,10 @@ def discussion_edit(
     if content_warning is not None:
         checks["content_warning"] = lambda: checked_content_warning(content_warning)
     cleaned = cleaned_or_every_error(checks)
+    if wants_professional is not None and wants_professional != discussion.wants_professional:
+        with transaction.atomic():
+            discussion.wants_professional = wants_professional
+            discussion.save(update_fields=["wants_professional"])
     unchanged = cleaned["title"] == discussion.title and cleaned["body"] == discussion.body
     if unchanged and cleaned.get("content_warning", discussion.content_warning) == discussion.content_warning:
         return discussion

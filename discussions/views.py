@@ -159,6 +159,7 @@ def _render_discussion(
             "is_author": is_author,
             "reply_refusal": refusal,
             "offer_badge": verified_professional and two_factor,
+            "verified_professional": verified_professional,
             "badge_needs_two_factor": verified_professional and not two_factor,
             "verified_replied": Discussion.objects.filter(pk=discussion.pk)
             .annotate(verified=verified_reply_exists())
@@ -278,6 +279,7 @@ def discussion_new(request: HttpRequest) -> HttpResponse:
                     is_anonymous=data["anonymous"],
                     content_warning=data["content_warning"],
                     as_professional=data["as_professional"],
+                    wants_professional=data["wants_professional"],
                     submission_token=data["submission_token"],
                 )
             except ValidationError as error:

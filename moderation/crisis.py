@@ -16,34 +16,29 @@ Crisis detection
 
 Keyword rule patterns
     A plain rule (``is_regex=False``) is a word or phrase matched case-insensitively
-    on word boundaries. A regex rule uses Python's ``re`` restricted to a safe
-    subset, checked on the parsed pattern before it is stored:
-
-    - at most 200 characters, drawn from an allow-list (letters, digits, spaces
-      and ``. \\ | ( ) [ ] ? { } , ^ $ - _ ' :``); ``*`` and ``+`` are refused,
-      write ``{0,20}`` / ``{1,20}`` instead;
-    - repetition only of a single character or character class, at most 20
-      times, never of a group (so no nested quantifiers such as ``(a+)+``);
-    - no backreferences, lookarounds, conditionals or inline flags;
-    - the product of all repetition ranges and alternation widths (the most
-      backtracking one starting position can cause) is at most 2,000.
-
-    Matching runs on at most ``MAX_SCREENED_CHARS`` characters, so a search costs
-    at most (text length) x (that budget) steps.
+    on word boundaries (Unicode letters and digits count as word characters). A
+    regex rule is compiled by RE2 (google-re2), which matches in time linear in the
+    text by construction: there is no backtracking to bound, so ``(a+)+$`` is as
+    safe as ``spam``. What RE2 cannot do is refused with the reason when the rule
+    is saved: backreferences, lookahead and lookbehind, atomic groups, possessive
+    repeats, conditionals, repeats over 1,000, and programs bigger than
+    ``MAX_PATTERN_MEMORY``. Patterns are at most 200 characters and matched
+    case-insensitively (Unicode case folding) on at most ``MAX_SCREENED_CHARS``
+    characters of text.
 """
 
 import re
 import unicodedata
 from dataclasses import dataclass
-from re import _constants as c  # type: ignore[attr-defined]
-from re import _parser  # type: ignore[attr-defined]
+from functools import lru_cache
 
+import re2
 from django.core.exceptions import ValidationError
 
 MAX_SCREENED_CHARS = 20_000
 MAX_PATTERN_LENGTH = 200
-MAX_REPEAT = 20
-MAX_BACKTRACK_BUDGET = 2_000
+# RE2's budget for one compiled rule; a pattern whose program needs more is refused.
+MAX_PATTERN_MEMORY = 1 << 20
 
 # --- Normalising ----------------------------------------------------------------
 
@@ -195,73 +190,84 @@ def suggests_crisis(text: str) -> bool:
 
 # --- Keyword patterns -----------------------------------------------------------------
 
-_PATTERN_ALLOWED = re.compile(r"[\w\s.\\|()\[\]?{},^$\-':]*")
+_NOT_IN_RE2 = "{} are not available: rules run on RE2, which matches in linear time and has none."
+_LOOKAROUND = _NOT_IN_RE2.format("Lookahead and lookbehind")
+_BACKREFERENCE = _NOT_IN_RE2.format("Backreferences")
+_POSSESSIVE = "Possessive repeats (*+ ++ ?+) are not available; a plain * or + is safe here."
+# RE2's own messages, in the moderator's words. The first matching prefix wins.
+_RE2_REFUSALS = (
+    ("invalid perl operator: (?=", _LOOKAROUND),
+    ("invalid perl operator: (?!", _LOOKAROUND),
+    ("invalid perl operator: (?<", _LOOKAROUND),
+    ("invalid escape sequence: \\k", _BACKREFERENCE),
+    ("invalid escape sequence: \\g", _BACKREFERENCE),
+    ("invalid perl operator: (?>", _NOT_IN_RE2.format("Atomic groups")),
+    ("invalid perl operator: (?(", _NOT_IN_RE2.format("Conditionals")),
+    ("invalid perl operator: (?#", "Comments are not available in patterns."),
+    ("bad repetition operator: *+", _POSSESSIVE),
+    ("bad repetition operator: ++", _POSSESSIVE),
+    ("bad repetition operator: ?+", _POSSESSIVE),
+    ("invalid repetition size", "Repeat counts such as {1,5} can be at most 1000."),
+    ("pattern too large", "This pattern is too large; split it into simpler rules."),
+)
+# Python's \w is Unicode-aware but RE2's is ASCII only: a plain rule's word boundary is spelled out so
+# that "café" does not match inside "cafés". Consuming the neighbouring character is harmless: screening
+# only asks whether a rule matches, never where.
+_NOT_WORD = r"[^\pL\pN_]"
 
 
-def _check_subpattern(items, *, inside_repeat: bool) -> int:
-    """Walk the parsed pattern; return its backtracking budget or raise ValidationError."""
-    budget = 1
-    single_char = {c.LITERAL, c.NOT_LITERAL, c.ANY, c.IN, c.CATEGORY}
-    for op, arg in items:
-        if op in (c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", None)):
-            low, high, body = arg
-            if high == c.MAXREPEAT or high > MAX_REPEAT:
-                raise ValidationError(f"Repeat at most {MAX_REPEAT} times, written like {{1,{MAX_REPEAT}}}.")
-            if inside_repeat or len(body) != 1 or body[0][0] not in single_char:
-                raise ValidationError("Only a single character or [class] may be repeated, not a group.")
-            budget *= high - low + 1
-        elif op == c.BRANCH:
-            _, branches = arg
-            widths = [_check_subpattern(branch, inside_repeat=inside_repeat) for branch in branches]
-            budget *= sum(widths)
-        elif op == c.SUBPATTERN:
-            _group, add_flags, del_flags, body = arg
-            if add_flags or del_flags:
-                raise ValidationError("Inline flags are not allowed; rules already ignore case.")
-            budget *= _check_subpattern(body, inside_repeat=inside_repeat)
-        elif op in (c.GROUPREF, c.GROUPREF_EXISTS):
-            raise ValidationError("Backreferences are not allowed.")
-        elif op in (c.ASSERT, c.ASSERT_NOT):
-            raise ValidationError("Lookahead and lookbehind are not allowed.")
-        elif op == getattr(c, "ATOMIC_GROUP", None):
-            raise ValidationError("Atomic groups are not allowed.")
-        if budget > MAX_BACKTRACK_BUDGET:
-            raise ValidationError("This pattern is too complex; split it into simpler rules.")
-    return budget
+def _re2_options() -> re2.Options:
+    options = re2.Options()
+    options.case_sensitive = False
+    options.never_capture = True
+    options.max_mem = MAX_PATTERN_MEMORY
+    # A refused pattern is answered to the moderator; RE2 need not also write it to stderr.
+    options.log_errors = False
+    return options
+
+
+def _refusal_for(pattern: str, error: re2.error) -> str:
+    message = error.args[0].decode(errors="replace") if isinstance(error.args[0], bytes) else str(error.args[0])
+    # RE2 names only "(?P" for a named backreference and only the escape for a numbered one.
+    if "(?P=" in pattern or (message.startswith("invalid escape sequence: \\") and message[-1:].isdigit()):
+        return _BACKREFERENCE
+    for prefix, refusal in _RE2_REFUSALS:
+        if message.startswith(prefix):
+            return refusal
+    return f"This is not a valid pattern ({message})."
+
+
+def _plain_rule_regex(pattern: str) -> str:
+    words = [re2.escape(word) for word in pattern.casefold().split()]
+    return f"(?:^|{_NOT_WORD})" + r"[\s\pZ]{1,5}".join(words) + f"(?:{_NOT_WORD}|$)"
+
+
+@lru_cache(maxsize=1024)
+def _compile(pattern: str, *, is_regex: bool) -> re2._Regexp:
+    # Keyed by the pattern itself, so an edited rule compiles afresh and an unchanged one is compiled once
+    # per process rather than on every post screened.
+    try:
+        return re2.compile(pattern if is_regex else _plain_rule_regex(pattern), _re2_options())
+    except re2.error as error:
+        raise ValidationError(_refusal_for(pattern, error)) from None
 
 
 def validate_keyword_pattern(pattern: str, *, is_regex: bool) -> None:
-    """Refuse patterns that are empty, too long, or (for regex rules) outside the safe subset."""
+    """Refuse patterns that are empty, too long, with control characters, or (for regex rules) that RE2
+    cannot compile, with the reason."""
     if not pattern or not pattern.strip():
         raise ValidationError("Write a word, phrase or pattern.")
     if len(pattern) > MAX_PATTERN_LENGTH:
         raise ValidationError(f"Patterns can be at most {MAX_PATTERN_LENGTH} characters long.")
     if any(not ch.isprintable() for ch in pattern):
         raise ValidationError("Patterns cannot contain control characters.")
-    if not is_regex:
-        return
-    if "*" in pattern or "+" in pattern:
-        raise ValidationError(f"Use {{0,{MAX_REPEAT}}} or {{1,{MAX_REPEAT}}} instead of * and +.")
-    if not _PATTERN_ALLOWED.fullmatch(pattern):
-        raise ValidationError("Patterns can use letters, digits, spaces and . \\ | ( ) [ ] ? { } , ^ $ - ' : only.")
-    if re.search(r"\\[1-9]|\(\?P=|\(\?[=!<>#(]|\(\?[aiLmsux]", pattern):
-        raise ValidationError("Backreferences, lookarounds, comments and inline flags are not allowed.")
-    try:
-        # The standard library's own parser gives the structure of the pattern, so the
-        # checks see what re will run.
-        parsed = _parser.parse(pattern)
-    except re.error as error:
-        raise ValidationError(f"This is not a valid pattern: {error.msg}.") from None
-    _check_subpattern(list(parsed), inside_repeat=False)
+    _compile(pattern, is_regex=is_regex)
 
 
-def compile_keyword_pattern(pattern: str, *, is_regex: bool) -> re.Pattern:
+def compile_keyword_pattern(pattern: str, *, is_regex: bool) -> re2._Regexp:
     """The compiled matcher for a validated rule (validates again: rows may predate a check)."""
     validate_keyword_pattern(pattern, is_regex=is_regex)
-    if is_regex:
-        return re.compile(pattern, re.IGNORECASE)
-    words = [re.escape(word) for word in pattern.casefold().split()]
-    return re.compile(r"(?<!\w)" + r"\s{1,5}".join(words) + r"(?!\w)", re.IGNORECASE)
+    return _compile(pattern, is_regex=is_regex)
 
 
 def keyword_matches(pattern: str, *, is_regex: bool, text: str) -> bool:

@@ -90,7 +90,7 @@ class KeywordRuleForm(forms.Form):
         strip=False,
         error_messages={"max_length": f"Patterns can be at most {MAX_PATTERN_LENGTH} characters long."},
     )
-    is_regex = forms.BooleanField(label="This is a pattern (restricted regular expression)", required=False)
+    is_regex = forms.BooleanField(label="This is a pattern (regular expression, RE2 syntax)", required=False)
     action = forms.ChoiceField(label="What the rule does", choices=KeywordRule.Action.choices, widget=forms.RadioSelect)
     message = forms.CharField(label="Message shown when a post is refused (optional)", max_length=300, required=False)
     sample = forms.CharField(

@@ -281,8 +281,8 @@ class KeywordRule(models.Model):
     """A word, phrase or restricted pattern that screening acts on when a post is written.
 
     Patterns are checked by ``moderation.crisis.validate_keyword_pattern`` before
-    they are stored (see that module for the safe subset), so matching cannot
-    stall the server.
+    they are stored: RE2 must compile them (see that module), and RE2 matches in
+    linear time, so no pattern can stall the server.
     """
 
     class Action(models.TextChoices):

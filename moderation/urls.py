@@ -2,7 +2,16 @@
 
 from django.urls import path, register_converter
 
-from moderation import alert_views, community_views, crisis_views, member_views, rule_views, sanction_views, staff_views, views
+from moderation import (
+    alert_views,
+    community_views,
+    crisis_views,
+    member_views,
+    rule_views,
+    sanction_views,
+    staff_views,
+    views,
+)
 
 
 class PostKindConverter:

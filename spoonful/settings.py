@@ -105,6 +105,7 @@ TEMPLATES = [
                 "moderation.context_processors.moderation",
                 "accounts.context_processors.reading_preferences",
                 "accounts.context_processors.staff_tasks",
+                "accounts.context_processors.professional",
             ],
         },
     },

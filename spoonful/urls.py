@@ -16,6 +16,7 @@ urlpatterns = [
     path("manifest.webmanifest", app_shell.web_manifest, name="web_manifest"),
     path("sw.js", app_shell.service_worker, name="service_worker"),
     path("offline/", app_shell.offline, name="offline"),
+    path("professional/waiting/", views.professional_waiting, name="professional_waiting"),
     path("staff/jobs/", job_views.job_overview, name="job_overview"),
     path("staff/jobs/<str:task_id>/retry/", job_views.job_retry, name="job_retry"),
     path("c/", include("community.communities_urls")),

@@ -6,6 +6,7 @@ from django.test import Client
 
 from accounts.models import ProfessionalVerification, User
 from accounts.selectors import can_act_as_professional
+from community.listings import discussion_list_waiting_for_professional
 from community.management.commands.demo_code import current_demo_code
 from community.management.commands.seed_demo import DEMO_PASSWORD, DEMO_TWO_FACTOR_MEMBERS
 from community.models import Community, CommunityAlias, Membership
@@ -47,6 +48,8 @@ def test_the_demo_shows_every_capability_the_issues_ask_for():
     assert Membership.objects.get(user__username="sam_mod", community__slug="mecfs").is_moderator
     assert Reply.objects.filter(author__username="dr_okafor", as_professional=True).exists()
     assert can_act_as_professional(User.objects.get(username="dr_okafor"))
+    waiting = discussion_list_waiting_for_professional(User.objects.get(username="dr_okafor"))
+    assert list(waiting.values_list("title", flat=True)) == ["A bad crash after a hospital appointment"]
 
 
 def test_the_demo_moderator_signs_in_with_the_printed_two_factor_code():

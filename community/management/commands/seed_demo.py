@@ -287,6 +287,8 @@ def _discussions(members: dict[str, User], communities: dict[str, Community]) ->
         "What do you do to stop yourself overdoing it on a good morning? #spoonie",
         hashtags=["mecfs"],
         visibility=Visibility.PUBLIC,
+        # Answered below with the badge: off the clinicians' "Waiting for a professional" list.
+        wants_professional=True,
         submission_token="demo-pacing",
     )
     first = _reply(
@@ -343,6 +345,8 @@ def _discussions(members: dict[str, User], communities: dict[str, Community]) ->
         hashtags=["mecfs"],
         visibility=Visibility.COMMUNITY,
         content_warning="graphic symptoms",
+        # Still waiting: dr_okafor finds it on /professional/waiting/.
+        wants_professional=True,
         submission_token="demo-crash",
     )
     _reply(
