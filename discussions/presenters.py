@@ -322,17 +322,18 @@ def present_reactions(
     as nothing yet: a new reply has none, and a page keeps the counts it has for an edited
     one, so no count meant for one reader (whom they blocked, what they chose) goes out.
     """
+    if not discussion.is_published:
+        return  # held for review (seen by its author alone): reactions open once it is published
     shown = [reply for reply in replies if reply.is_published]
     found = reaction_counts_for(viewer, discussion, shown) if counted else {}
     reader_id = viewer_id(viewer)
-    if discussion.is_published:
-        discussion.reaction_bar = reaction_bar(
-            discussion=discussion,
-            number=None,
-            found=found.get(None),
-            can_react=may_react and discussion.author_id != reader_id,
-            viewer=viewer,
-        )
+    discussion.reaction_bar = reaction_bar(
+        discussion=discussion,
+        number=None,
+        found=found.get(None),
+        can_react=may_react and discussion.author_id != reader_id,
+        viewer=viewer,
+    )
     for reply in shown:
         reply.reaction_bar = reaction_bar(
             discussion=discussion,

@@ -136,6 +136,6 @@ def discussion_reactions(request: HttpRequest, pk: int) -> HttpResponse:
 def reply_reactions(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     discussion = discussion_get_visible_or_404(request.user, pk)
     reply = reaction_post_get_visible_or_404(request.user, discussion, number)
-    if not reply.is_published:
+    if not (discussion.is_published and reply.is_published):
         raise Http404
     return _who_reacted(request, discussion, reply)
