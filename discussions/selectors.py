@@ -319,6 +319,7 @@ def reading_position_list_for_export(user: User) -> QuerySet[ReadingPosition]:
 
 REACTION_OWN_POST = "Reactions are for other members' posts."
 REACTION_CLOSED_POST = "This post takes no reactions."
+REACTION_REFUSED = "You can't react to this discussion, but you can still read it."
 
 
 def reaction_refusal(viewer: Viewer, discussion: Discussion, reply: Reply | None = None) -> str | None:
@@ -329,6 +330,8 @@ def reaction_refusal(viewer: Viewer, discussion: Discussion, reply: Reply | None
     move one's own post up "most thanked first". Taking a reaction back needs only that
     the viewer can still read the post (``discussions.reactions.reaction_toggle``)."""
     refusal = reply_refusal(viewer, discussion)
+    if refusal == REPLY_REFUSED:
+        return REACTION_REFUSED  # the same general words, about reacting
     if refusal is not None:
         return refusal
     post = reply if reply is not None else discussion

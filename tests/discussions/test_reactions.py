@@ -317,3 +317,21 @@ def test_community_only_discussions_take_reactions_from_their_members_only(start
     # Gone from the community: not even taking it back; the export still lists it.
     assert react(signed_in(outsider), discussion, "me_too").status_code == 404
     assert Reaction.objects.filter(user=outsider).count() == 1
+
+
+def test_a_member_the_author_blocked_is_refused_in_general_words(thread, member, outsider):
+    Block.objects.create(blocker=member, blocked=outsider)
+    response = react(signed_in(outsider), thread, "me_too", "1", **JSON)
+    assert response.status_code == 403
+    assert response.json()["error"] == "You can't react to this discussion, but you can still read it."
+
+
+def test_reacting_is_rate_limited_with_a_reason(thread, outsider, settings):
+    settings.SPOONFUL_RATE_LIMITS = {"react": [("user", 2, 60)]}
+    client = signed_in(outsider)
+    react(client, thread, "me_too", "1", **JSON)
+    react(client, thread, "me_too", "1", **JSON)
+    limited = react(client, thread, "me_too", "1", **JSON)
+    assert limited.status_code == 429 and "Please wait" in limited.json()["error"]
+    assert limited["Retry-After"]
+    assert react(client, thread, "me_too", "1").status_code == 302  # the form: back to the post, with the message
