@@ -17,7 +17,7 @@ from django.utils import timezone
 from accounts.models import DataExport, Profile, User, VerificationEvidence
 from accounts.sessions import session_list_of, sessions_end
 from discussions import events
-from discussions.models import Discussion, Reply, Revision
+from discussions.models import Discussion, Reaction, Reply, Revision
 from discussions.search import search_index_update
 from moderation.models import ModerationAction
 from spoonful import jobs
@@ -108,6 +108,18 @@ def account_delete(*, user: User, posts: str) -> None:
         else:
             discussions.update(author=None, as_professional=False)
             replies.update(author=None, as_professional=False)
+        # Their reactions go with them (the rows would cascade anyway); open pages are told
+        # the new counts.
+        reactions = Reaction.objects.filter(user=user)
+        reacted_to = {
+            (discussion_id or reply_discussion_id, number)
+            for discussion_id, reply_discussion_id, number in reactions.values_list(
+                "discussion_id", "reply__discussion_id", "reply__number"
+            )
+        }
+        reactions.delete()
+        for discussion_id, number in reacted_to:
+            events.reactions_changed(discussion_id=discussion_id, number=number)
         _scrub_audit_log(user, discussion_ids, reply_ids)
         _delete_files(user)
         sessions_end(session_list_of([user_id]))

@@ -21,7 +21,7 @@ from accounts.models import Block, DataExport, ProfessionalVerification, Profile
 from community.models import Membership
 from discussions.drafts import draft_list_for_export
 from discussions.models import Discussion, Reply
-from discussions.selectors import reading_position_list_for_export
+from discussions.selectors import reaction_list_for_export, reading_position_list_for_export
 from moderation.models import Flag, MemberNote
 from notifications.models import HashtagFollow, Notification, NotificationPreference, PushSubscription, QuietHours
 from spoonful import jobs
@@ -233,6 +233,16 @@ def data_export_contents(user: User) -> dict:
         "blocks": [
             {"blocked_username": b.blocked.username, "since": b.created_at}
             for b in Block.objects.filter(blocker=user).select_related("blocked").order_by("pk")
+        ],
+        # Which post (the discussion, or its reply by number) and which kind: the member's own clicks.
+        "reactions": [
+            {
+                "discussion_id": r.discussion_id if r.reply_id is None else r.reply.discussion_id,
+                "reply_number": r.reply.number if r.reply_id is not None else None,
+                "kind": r.kind,
+                "created_at": r.created_at,
+            }
+            for r in reaction_list_for_export(user)
         ],
         "flags_made": [
             {

@@ -81,3 +81,9 @@ def access_changed(*, user_id: int, ended_session_key: str | None = None) -> Non
 def bells_changed(*, user_ids: Iterable[int]) -> None:
     """New notifications: each member's bell asks for its count again (a frame with no count in it)."""
     _send_to_groups_after_commit([user_group_name(user_id) for user_id in user_ids], {"type": "notification.created"})
+
+
+def reactions_changed(*, discussion_id: int, number: int | None) -> None:
+    """A member reacted to a post or took a reaction back (``number`` None: the discussion
+    itself). The hub counts again for each reader, leaving out whom they blocked."""
+    _publish_after_commit({"type": "reactions.changed", "discussion_id": discussion_id, "number": number})

@@ -343,3 +343,48 @@ class ReadingPosition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} read {self.discussion_id} to #{self.last_number}"
+
+
+# --- Reactions -----------------------------------------------------------------------
+
+
+class Reaction(models.Model):
+    """One member's kind word on a discussion or a reply, from a small fixed set; at
+    most one of each kind per member and post. Never anonymous: who reacted is shown
+    to the members who may read the post (``selectors.reaction_list_visible_to``)."""
+
+    class Kind(models.TextChoices):
+        ME_TOO = "me_too", "Me too"
+        THANK_YOU = "thank_you", "Thank you"
+        STRENGTH = "strength", "Sending strength"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reactions")
+    discussion = models.ForeignKey(
+        Discussion, null=True, blank=True, on_delete=models.CASCADE, related_name="reactions"
+    )
+    reply = models.ForeignKey(Reply, null=True, blank=True, on_delete=models.CASCADE, related_name="reactions")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(discussion__isnull=False, reply__isnull=True)
+                | models.Q(discussion__isnull=True, reply__isnull=False),
+                name="reaction_on_exactly_one_post",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "discussion", "kind"],
+                condition=models.Q(discussion__isnull=False),
+                name="one_reaction_per_kind_per_discussion",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "reply", "kind"],
+                condition=models.Q(reply__isnull=False),
+                name="one_reaction_per_kind_per_reply",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        post = f"reply {self.reply_id}" if self.reply_id else f"discussion {self.discussion_id}"
+        return f"{self.user_id} {self.kind} on {post}"

@@ -20,12 +20,14 @@ from django.utils.html import strip_tags
 
 from accounts.selectors import attach_badges, blocked_ids_for
 from community.selectors import tag_known_to
-from discussions.models import Discussion, Reply
+from discussions.models import Discussion, Reaction, Reply
 from discussions.selectors import (
     Viewer,
     can_moderate,
     can_see_author,
     is_signed_in_member,
+    reaction_counts_for,
+    reply_list_most_thanked,
     reply_list_visible_to,
     unread_reply_list,
 )
@@ -179,6 +181,13 @@ def reply_html_for_viewer(*, viewer: Viewer, discussion: Discussion, number: int
         may_moderate=can_moderate(viewer, discussion),
         blocked_ids=set(),
     )
+    present_reactions(
+        discussion=discussion,
+        replies=[reply],
+        viewer=viewer,
+        may_react=is_signed_in_member(viewer) and discussion.is_published and not discussion.is_locked,
+        counted=False,
+    )
     return render_reply_html(reply)
 
 
@@ -212,6 +221,35 @@ def reply_window(viewer: Viewer, discussion: Discussion, *, start: str = "", at:
     return ReplyWindow(replies=replies, next_url=next_url, is_first=is_first)
 
 
+# ?order=thanked: an order the reader chooses; the thread's own order stays the default.
+ORDER_THANKED = "thanked"
+MAX_PAGE = 10**6
+
+
+def reply_window_most_thanked(viewer: Viewer, discussion: Discussion, *, page: str = "") -> ReplyWindow:
+    """A window of REPLY_WINDOW published replies, the most thanked first
+    (``reply_list_most_thanked``), cut by page number (``?order=thanked&page=2``): a rank
+    moves as members react, so there is no stable key to cut by. Replies are not indented
+    here; each says which reply it answers."""
+    number = int(page) if NUMBER.fullmatch(page) and 1 <= int(page) <= MAX_PAGE else 1
+    start = (number - 1) * REPLY_WINDOW
+    rows = reply_rows(reply_list_most_thanked(viewer, discussion))
+    replies = list(rows[start : start + REPLY_WINDOW + 1])
+    next_url = None
+    if len(replies) > REPLY_WINDOW:
+        replies.pop()
+        next_url = "?" + urlencode({"order": ORDER_THANKED, "page": number + 1}) + "#replies-heading"
+    return ReplyWindow(replies=replies, next_url=next_url, is_first=number == 1)
+
+
+def flatten_for_ranking(replies: list[Reply]) -> None:
+    """Out of conversation order, indentation means nothing: every reply that answers
+    another names it instead."""
+    for reply in replies:
+        reply.indent = 0
+        reply.show_parent_link = reply.parent_number is not None
+
+
 def reply_url(discussion: Discussion, reply: Reply, viewer: Viewer) -> str:
     """Where a reply can be seen: the first window if it is in it, else a window
     starting at the reply."""
@@ -220,6 +258,90 @@ def reply_url(discussion: Discussion, reply: Reply, viewer: Viewer) -> str:
     if before < REPLY_WINDOW:
         return f"{base}#reply-{reply.number}"
     return f"{base}?at={reply.number}#reply-{reply.number}"
+
+
+# --- Reactions ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReactionButton:
+    kind: str
+    label: str
+    count: int
+    mine: bool
+
+    @property
+    def accessible_name(self) -> str:
+        """ "Me too, 3 members; you reacted": what a screen reader says for the button."""
+        members = "1 member" if self.count == 1 else f"{self.count} members"
+        return f"{self.label}, {members}" + ("; you reacted" if self.mine else "")
+
+
+@dataclass(frozen=True)
+class ReactionBar:
+    """What ``_reactions.html`` shows under one post, for one viewer."""
+
+    discussion_pk: int
+    number: int | None  # None: the discussion itself
+    buttons: list[ReactionButton]
+    can_react: bool  # buttons that post; otherwise the counts alone
+    can_see_who: bool  # the "who reacted" link: signed-in members only
+
+    @property
+    def total(self) -> int:
+        return sum(button.count for button in self.buttons)
+
+
+def reaction_bar(
+    *, discussion: Discussion, number: int | None, found: dict | None, can_react: bool, viewer: Viewer
+) -> ReactionBar:
+    counts = found["counts"] if found else {}
+    mine = found["mine"] if found else set()
+    buttons = [
+        ReactionButton(kind=kind, label=label, count=counts.get(kind, 0), mine=kind in mine)
+        for kind, label in Reaction.Kind.choices
+    ]
+    return ReactionBar(
+        discussion_pk=discussion.pk,
+        number=number,
+        buttons=buttons,
+        can_react=can_react,
+        can_see_who=is_signed_in_member(viewer),
+    )
+
+
+def present_reactions(
+    *, discussion: Discussion, replies: list[Reply], viewer: Viewer, may_react: bool, counted: bool = True
+) -> None:
+    """Set ``reaction_bar`` (a ``ReactionBar``) on the discussion and on each published reply,
+    for this viewer: one query for all of them (``reaction_counts_for``). ``may_react`` is
+    the page's ``can_reply`` (whoever may reply may react); a post of one's own shows its
+    counts without buttons. Tombstones, held and hidden posts show no reactions.
+
+    ``counted=False`` (live frames, rendered once for a whole audience) shows every count
+    as nothing yet: a new reply has none, and a page keeps the counts it has for an edited
+    one, so no count meant for one reader (whom they blocked, what they chose) goes out.
+    """
+    if not discussion.is_published:
+        return  # held for review (seen by its author alone): reactions open once it is published
+    shown = [reply for reply in replies if reply.is_published]
+    found = reaction_counts_for(viewer, discussion, shown) if counted else {}
+    reader_id = viewer_id(viewer)
+    discussion.reaction_bar = reaction_bar(
+        discussion=discussion,
+        number=None,
+        found=found.get(None),
+        can_react=may_react and discussion.author_id != reader_id,
+        viewer=viewer,
+    )
+    for reply in shown:
+        reply.reaction_bar = reaction_bar(
+            discussion=discussion,
+            number=reply.number,
+            found=found.get(reply.number),
+            can_react=may_react and reply.author_id != reader_id,
+            viewer=viewer,
+        )
 
 
 # --- What a low-energy reader missed -----------------------------------------------------

@@ -7,7 +7,8 @@ Forbidden and missing look the same to the viewer: both are a 404.
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from taggit.models import Tag
@@ -17,7 +18,7 @@ from accounts.selectors import is_signed_in_member, is_site_staff
 from community.hashtags import hashtags_in_text
 from community.models import Community, Membership
 from community.selectors import community_resolve, tag_known_to
-from discussions.models import Discussion, DiscussionTag, ReadingPosition, Reply, Revision, Visibility
+from discussions.models import Discussion, DiscussionTag, Reaction, ReadingPosition, Reply, Revision, Visibility
 from moderation.selectors import can_moderate_post, communities_of, posting_refusal
 
 Viewer = User | AnonymousUser
@@ -312,3 +313,101 @@ def unread_reply_list(viewer: Viewer, discussion: Discussion, *, after: int) -> 
 
 def reading_position_list_for_export(user: User) -> QuerySet[ReadingPosition]:
     return ReadingPosition.objects.filter(user=user).order_by("discussion_id")
+
+
+# --- Reactions -------------------------------------------------------------------------
+
+REACTION_OWN_POST = "Reactions are for other members' posts."
+REACTION_CLOSED_POST = "This post takes no reactions."
+REACTION_REFUSED = "You can't react to this discussion, but you can still read it."
+
+
+def reaction_refusal(viewer: Viewer, discussion: Discussion, reply: Reply | None = None) -> str | None:
+    """Why the viewer may not add a reaction to the discussion (or one of its replies), or
+    None when they may. Whoever may reply may react (``reply_refusal``: signed in, able to
+    read it, open and published, not muted, banned or suspended there, not blocked by its
+    author), on a published post that is not their own: thanking oneself would only
+    move one's own post up "most thanked first". Taking a reaction back needs only that
+    the viewer can still read the post (``discussions.reactions.reaction_toggle``)."""
+    refusal = reply_refusal(viewer, discussion)
+    if refusal == REPLY_REFUSED:
+        return REACTION_REFUSED  # the same general words, about reacting
+    if refusal is not None:
+        return refusal
+    post = reply if reply is not None else discussion
+    if not post.is_published:
+        return REACTION_CLOSED_POST
+    if post.author_id == viewer.pk:
+        return REACTION_OWN_POST
+    return None
+
+
+def _reactions_shown_to(viewer: Viewer) -> QuerySet[Reaction]:
+    """Reactions, less those of members the viewer blocked: a blocker never sees a
+    blocked member's reactions, in a count, a list or an order."""
+    reactions = Reaction.objects.all()
+    if is_signed_in_member(viewer):
+        reactions = reactions.exclude(user__in=Block.objects.filter(blocker=viewer).values("blocked_id"))
+    return reactions
+
+
+def reaction_counts_for(viewer: Viewer, discussion: Discussion, replies: list[Reply]) -> dict[int | None, dict]:
+    """How many members reacted with each kind to the discussion (key None) and to each of
+    ``replies`` (key: reply number), as the viewer may know it, and which kinds are the
+    viewer's own: ``{number: {"counts": {kind: n}, "mine": {kind, ...}}}``. One query for
+    the whole page. The caller has checked the viewer may read the discussion and passes
+    only replies it shows them."""
+    numbers = {reply.pk: reply.number for reply in replies}
+    reader_id = viewer.pk if is_signed_in_member(viewer) else None
+    rows = (
+        _reactions_shown_to(viewer)
+        .filter(Q(discussion=discussion) | Q(reply_id__in=list(numbers)))
+        .values("reply_id", "kind")
+        .annotate(count=Count("pk"), mine=Count("pk", filter=Q(user_id=reader_id)))
+    )
+    found: dict[int | None, dict] = {}
+    for row in rows:
+        number = numbers.get(row["reply_id"]) if row["reply_id"] is not None else None
+        entry = found.setdefault(number, {"counts": {}, "mine": set()})
+        entry["counts"][row["kind"]] = row["count"]
+        if row["mine"]:
+            entry["mine"].add(row["kind"])
+    return found
+
+
+def reply_list_most_thanked(viewer: Viewer, discussion: Discussion) -> QuerySet[Reply]:
+    """The published replies of a discussion the viewer may read, the most "thank you"s
+    first (as the viewer may count them: not those of members they blocked), ties and
+    unthanked replies in conversation order. Only when the reader asks for it."""
+    thanks = (
+        _reactions_shown_to(viewer)
+        .filter(reply=OuterRef("pk"), kind=Reaction.Kind.THANK_YOU)
+        .values("reply")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
+        reply_list_visible_to(viewer, discussion)
+        .filter(status=Reply.Status.PUBLISHED)
+        .annotate(thanks=Coalesce(Subquery(thanks, output_field=IntegerField()), 0))
+        .order_by("-thanks", "path")
+    )
+
+
+def reaction_post_get_visible_or_404(viewer: Viewer, discussion: Discussion, number: int | None) -> Reply | None:
+    """The reply numbered ``number`` of a discussion the viewer may read (None for the
+    discussion itself), if the viewer may read it: 404 otherwise, as for a missing one."""
+    if number is None:
+        return None
+    return get_object_or_404(reply_list_visible_to(viewer, discussion), number=number)
+
+
+def reaction_list_visible_to(viewer: Viewer, discussion: Discussion, reply: Reply | None) -> QuerySet[Reaction]:
+    """Who reacted to a post, for a signed-in viewer who may read it (the caller checked,
+    ``reaction_post_get_visible_or_404``), less the members they blocked; oldest first."""
+    post = {"reply": reply} if reply is not None else {"discussion": discussion}
+    return _reactions_shown_to(viewer).filter(**post).select_related("user").order_by("created_at", "pk")
+
+
+def reaction_list_for_export(user: User) -> QuerySet[Reaction]:
+    return Reaction.objects.filter(user=user).select_related("reply").order_by("pk")

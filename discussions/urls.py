@@ -1,11 +1,11 @@
 from django.urls import path
 
-from discussions import author_views, draft_views, revision_views, search_views, views
+from discussions import author_views, draft_views, reaction_views, revision_views, search_views, views
 
 app_name = "discussions"
 
 # Actions on a discussion sit two segments below it, so no title's slug can
-# shadow them; "reply/" and "replies/" are public contract and show the page
+# shadow them; "reply/", "replies/" and "react/" are public contract and show the page
 # when fetched the way a slug URL would be.
 urlpatterns = [
     path("search/", search_views.search, name="search"),
@@ -13,6 +13,9 @@ urlpatterns = [
     path("d/<int:pk>/", views.discussion_detail, name="detail_short"),
     path("d/<int:pk>/reply/", views.reply_post, name="reply"),
     path("d/<int:pk>/replies/", views.replies_after, name="replies"),
+    path("d/<int:pk>/react/", reaction_views.reaction_post, name="react"),
+    path("d/<int:pk>/replies/<int:number>/reactions/", reaction_views.reply_reactions, name="reply_reactions"),
+    path("d/<int:pk>/discussion/reactions/", reaction_views.discussion_reactions, name="reactions"),
     path("d/<int:pk>/replies/<int:number>/edit/", author_views.reply_edit, name="reply_edit"),
     path("d/<int:pk>/replies/<int:number>/delete/", author_views.reply_delete, name="reply_delete"),
     path("d/<int:pk>/replies/<int:number>/revisions/", revision_views.reply_revisions, name="reply_revisions"),

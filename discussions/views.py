@@ -41,15 +41,19 @@ from discussions.models import Discussion, Reply, Visibility
 from discussions.post_checks import UNVERIFIED_MESSAGE, has_verified_email
 from discussions.presenters import (
     NUMBER,
+    ORDER_THANKED,
     first_unread_url,
+    flatten_for_ranking,
     link_preview,
     missed_replies,
     present_discussion,
+    present_reactions,
     present_replies,
     render_reply_html,
     reply_rows,
     reply_url,
     reply_window,
+    reply_window_most_thanked,
     tag_links,
     viewer_id,
 )
@@ -101,14 +105,19 @@ def _render_discussion(
     refusal = reply_refusal(viewer, discussion)
     may_reply = refusal is None
     may_moderate = can_moderate(viewer, discussion)
-    window = reply_window(viewer, discussion, start=request.GET.get("from", ""), at=request.GET.get("at", ""))
+    most_thanked = request.GET.get("order") == ORDER_THANKED
+    if most_thanked:
+        window = reply_window_most_thanked(viewer, discussion, page=request.GET.get("page", ""))
+    else:
+        window = reply_window(viewer, discussion, start=request.GET.get("from", ""), at=request.GET.get("at", ""))
     missed = None
     if reading is not None:
         shown = [reply.number for reply in window.replies]
         if reading.missed_since is not None:
             missed = missed_replies(viewer, discussion, after=reading.missed_since, shown=shown)
-        if shown:
-            # Only forward (see the service): an earlier window keeps what was read.
+        if shown and not most_thanked:
+            # Only forward (see the service): an earlier window keeps what was read. A
+            # ranked window skips replies, so it says nothing about how far they read.
             reading_position_record(user=viewer, discussion=discussion, number=max(shown))
     blocked_ids = blocked_ids_for(viewer)
     present_discussion(discussion, viewer=viewer, blocked_ids=blocked_ids)
@@ -120,6 +129,9 @@ def _render_discussion(
         may_moderate=may_moderate,
         blocked_ids=blocked_ids,
     )
+    if most_thanked:
+        flatten_for_ranking(window.replies)
+    present_reactions(discussion=discussion, replies=window.replies, viewer=viewer, may_react=may_reply)
     is_author = viewer_id(viewer) is not None and discussion.author_id == viewer.pk
 
     if reply_form is None and may_reply:
@@ -172,6 +184,7 @@ def _render_discussion(
             "link_preview": link_preview(discussion, is_public=is_public),
             "privacy_nudge": nudge,
             "missed": missed,
+            "most_thanked": most_thanked,
         },
         status=status,
     )
@@ -404,13 +417,15 @@ def replies_after(request: HttpRequest, pk: int) -> HttpResponse:
     replies = list(rows.order_by("number")[: CATCH_UP_LIMIT + 1])
     has_more = len(replies) > CATCH_UP_LIMIT
     replies = replies[:CATCH_UP_LIMIT]
+    may_reply = can_reply(request.user, discussion)
     present_replies(
         replies,
         viewer=request.user,
         discussion=discussion,
-        may_reply=can_reply(request.user, discussion),
+        may_reply=may_reply,
         may_moderate=can_moderate(request.user, discussion),
     )
+    present_reactions(discussion=discussion, replies=replies, viewer=request.user, may_react=may_reply)
     fragments = [(reply, render_reply_html(reply, request=request)) for reply in replies]
     last_number = replies[-1].number if replies else after
     if "application/json" in request.headers.get("Accept", ""):

@@ -33,13 +33,22 @@ DEFAULT_LIMITS: dict[str, list[tuple[str, int, int]]] = {
     "post": [("user", 10, 60), ("user", 60, 3600), ("ip", 60, 60)],
     "flag": [("user", 10, 600), ("ip", 40, 600)],
     "join": [("user", 20, 3600), ("ip", 60, 3600)],
+    # One click each; generous for reading a long thread, bounded against scripts.
+    "react": [("user", 60, 60), ("user", 600, 3600)],
     # Drafts save as a member types (every ~1.5 s at most): generous, but bounded.
     "draft": [("user", 120, 60)],
     # Members per account; signed-out visitors per address ("visitor" skips members).
     "search": [("user", 30, 60), ("visitor", 30, 60)],
 }
 
-ACTION_WORDS = {"post": "posted", "flag": "flagged", "join": "joined", "draft": "saved drafts", "search": "searched"}
+ACTION_WORDS = {
+    "post": "posted",
+    "flag": "flagged",
+    "join": "joined",
+    "react": "reacted",
+    "draft": "saved drafts",
+    "search": "searched",
+}
 
 
 @dataclass(frozen=True)

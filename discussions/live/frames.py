@@ -12,8 +12,9 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 
+from accounts.models import Block
 from discussions.live.admission import Audience
-from discussions.models import Discussion, Reply
+from discussions.models import Discussion, Reaction, Reply
 from discussions.presenters import reply_html_for_viewer
 
 RESYNC_FRAME = '{"type": "resync"}'
@@ -85,3 +86,48 @@ def discussion_state(discussion_id: int) -> dict:
     """What a ``discussion`` frame carries: the discussion's state as it is now."""
     discussion = Discussion.objects.filter(pk=discussion_id).only("is_locked").first()
     return {"locked": bool(discussion and discussion.is_locked)}
+
+
+def build_reaction_frames(event: dict, seq: int, reader_ids: set[int]) -> tuple[str, dict[int, str]]:
+    """The counts of one post's reactions after a change: one frame for every reader,
+    and a frame of their own for the readers it would not fit. A reader who blocked a
+    member who reacted gets counts without that member's reactions; a reader who reacted
+    gets which kinds are theirs (``mine``). Counts only, never who: names stay on the
+    "who reacted" page, behind the visibility rule. A post no longer shown with
+    reactions (removed, hidden, deleted) becomes a bare ``seq`` frame.
+    Three queries: the post, its reactions, and blocks between readers and reactors."""
+    number = event["number"]
+    skip = json.dumps({"type": "seq", "seq": seq})
+    if number is None:
+        post = Discussion.objects.filter(pk=event["discussion_id"]).only("status").first()
+        reactions = Reaction.objects.filter(discussion_id=event["discussion_id"])
+    else:
+        post = Reply.objects.filter(discussion_id=event["discussion_id"], number=number).only("status").first()
+        reactions = Reaction.objects.filter(reply=post)
+    if post is None or not post.is_published:
+        return skip, {}
+    rows = list(reactions.values_list("user_id", "kind"))
+    reactors = {user_id for user_id, _ in rows}
+    blocked_by: dict[int, set[int]] = {}
+    readers_reacting = reader_ids & reactors
+    if reader_ids and reactors:
+        pairs = Block.objects.filter(blocker_id__in=reader_ids, blocked_id__in=reactors).values_list(
+            "blocker_id", "blocked_id"
+        )
+        for blocker_id, blocked_id in pairs:
+            blocked_by.setdefault(blocker_id, set()).add(blocked_id)
+
+    def frame(hidden: set[int], mine: list[str]) -> str:
+        counts = dict.fromkeys(Reaction.Kind.values, 0)
+        for user_id, kind in rows:
+            if user_id not in hidden:
+                counts[kind] += 1
+        return json.dumps({"type": "reactions", "seq": seq, "number": number, "counts": counts, "mine": mine})
+
+    personal = {
+        reader_id: frame(
+            blocked_by.get(reader_id, set()), sorted(kind for user_id, kind in rows if user_id == reader_id)
+        )
+        for reader_id in set(blocked_by) | readers_reacting
+    }
+    return frame(set(), []), personal

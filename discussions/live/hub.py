@@ -27,7 +27,7 @@ from django.template.loader import get_template
 
 from discussions.live import timing
 from discussions.live.admission import CLOSE_FORBIDDEN, Audience, admission
-from discussions.live.frames import RESYNC_FRAME, build_reply_frames, discussion_state
+from discussions.live.frames import RESYNC_FRAME, build_reaction_frames, build_reply_frames, discussion_state
 from discussions.live.presence import PROCESS_ID, PresenceMixin
 from discussions.live.sockets import Reader, wire_frame
 from discussions.live.sweeps import SweepMixin
@@ -153,6 +153,14 @@ class Hub(PresenceMixin, SweepMixin):
             state = await on_live_thread(discussion_state)(discussion_id)
             frame = json.dumps({"type": "discussion", "seq": seq, **state})
             await self.fan_out(list(readers), lambda reader: frame)
+            return
+        if kind == "reactions.changed":
+            reader_ids = {reader.user_id for reader in readers if reader.user_id is not None}
+            shared, personal = await on_live_thread(build_reaction_frames)(event, seq, reader_ids)
+            await self.fan_out(
+                list(readers),
+                lambda reader: personal.get(reader.user_id, shared) if reader.user_id is not None else shared,
+            )
             return
         audiences: dict[str, list] = {}
         authors: dict[int, Any] = {}

@@ -1,5 +1,5 @@
-// Live updates for a discussion page: new, edited and removed replies, lock state
-// and "N reading", over ws(s)://<host>/ws/d/<id>/. An enhancement only: without
+// Live updates for a discussion page: new, edited and removed replies, lock state,
+// reaction counts (handed to reactions.js) and "N reading", over ws(s)://<host>/ws/d/<id>/. An enhancement only: without
 // it (or without scripting) the page works by reload.
 //
 // In low-energy mode (a class on <body>) new replies wait behind a "Show N new
@@ -20,6 +20,8 @@
   // Whether the page shows the end of the thread; if not, new replies are
   // announced but not inserted into a window they do not belong to.
   var showsEnd = !document.querySelector(".show-more");
+  // "Most thanked first": new replies belong to the conversation order, not this one.
+  var ranked = container.getAttribute("data-order") === "thanked";
   // Low-energy mode: new replies wait, unseen, until the reader asks for them with
   // "Show N new replies"; nothing moves by itself, and nobody is counted as reading.
   var lowEnergy = document.body.classList.contains("low-energy");
@@ -196,6 +198,11 @@
 
   function insertReply(number, html, asked) {
     if (known(number)) { return false; }
+    if (ranked) {
+      lastNumber = Math.max(lastNumber, number);
+      announce("New reply #" + number + ", in conversation order.");
+      return false;
+    }
     if (lowEnergy && !asked) { wait(number, html); return false; }
     var element = parse(html);
     if (!element) { return false; }
@@ -233,6 +240,11 @@
     if (!current) { return; }
     var element = parse(html);
     if (!element) { return; }
+    // The counts this reader has (their own, less whom they blocked) stay: the frame
+    // was rendered for a whole audience and carries none.
+    var counts = current.querySelector(".reactions");
+    var blank = element.querySelector(".reactions");
+    if (counts && blank) { blank.replaceWith(counts); }
     keepingScroll(function () { current.replaceWith(element); });
     announce(element.classList.contains("reply-tombstone") ? "Reply #" + number + " was removed." : "Reply #" + number + " was edited.");
   }
@@ -296,6 +308,8 @@
       removeReply(frame.number);
     } else if (frame.type === "discussion") {
       setLocked(frame.locked);
+    } else if (frame.type === "reactions") {
+      document.dispatchEvent(new CustomEvent("spoonful:reactions", { detail: frame }));
     }
   }
 

@@ -18,7 +18,7 @@ from accounts.services import block_create
 from community.models import Membership
 from discussions import events
 from discussions.drafts import draft_save
-from discussions.models import Discussion, Draft, Reply, Revision, Visibility
+from discussions.models import Discussion, Draft, Reaction, Reply, Revision, Visibility
 from discussions.search import search_discussions
 from moderation.models import ModerationAction
 from notifications.models import HashtagFollow, Notification
@@ -318,3 +318,25 @@ def test_deleting_needs_a_post(world, leaver):
     assert client.get("/settings/privacy/delete/").status_code == 200
     assert client.put("/settings/privacy/delete/").status_code == 405
     assert User.objects.filter(pk=leaver["user"].pk).exists()
+
+
+def test_deleting_the_account_removes_the_members_reactions_and_tells_open_pages(
+    world, leaver, django_capture_on_commit_callbacks, monkeypatch
+):
+    carols_reply = Reply.objects.get(discussion=leaver["discussion"], number=1)
+    public = world.posts["public"]
+    Reaction.objects.create(user=leaver["user"], reply=carols_reply, kind=Reaction.Kind.THANK_YOU)
+    Reaction.objects.create(user=leaver["user"], discussion=public, kind=Reaction.Kind.ME_TOO)
+    Reaction.objects.create(user=world.users["member"], discussion=public, kind=Reaction.Kind.ME_TOO)
+    announced = []
+    monkeypatch.setattr(events, "reactions_changed", lambda **event: announced.append(event))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _delete(_client_for(leaver["user"]), "anonymise")
+
+    assert not Reaction.objects.filter(user_id=leaver["user"].pk).exists()
+    assert Reaction.objects.filter(user=world.users["member"]).count() == 1  # others' stay
+    assert sorted(announced, key=lambda e: e["number"] or 0) == [
+        {"discussion_id": public.pk, "number": None},
+        {"discussion_id": leaver["discussion"].pk, "number": 1},
+    ]

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts import data_export
 from accounts.models import Block, DataExport, ProfessionalVerification, Profile, VerificationEvent
-from discussions.models import Discussion, Reply, Revision, Visibility
+from discussions.models import Discussion, Reaction, Reply, Revision, Visibility
 from moderation.models import Flag
 from notifications.models import NotificationPreference
 from tests.helpers.jobs import queued_job_names, run_queued_jobs
@@ -199,3 +199,18 @@ def test_the_daily_privacy_housekeeping_deletes_expired_archives(world, capsys):
 
     assert not DataExport.objects.filter(pk=export.pk).exists()
     assert "Deleted 1 expired data export" in capsys.readouterr().out
+
+
+def test_the_archive_lists_the_members_reactions_and_not_who_else_reacted(world, alice_data):
+    alice, carol = world.users["author"], world.users["member"]
+    carols_reply = Reply.objects.get(discussion=world.posts["members"], number=3)
+    Reaction.objects.create(user=alice, reply=carols_reply, kind=Reaction.Kind.THANK_YOU)
+    Reaction.objects.create(user=alice, discussion=world.posts["members"], kind=Reaction.Kind.ME_TOO)
+    Reaction.objects.create(user=carol, reply=alice_data["reply"], kind=Reaction.Kind.STRENGTH)
+
+    archive = _archive(data_export.data_export_request(user=alice))
+
+    assert [(r["discussion_id"], r["reply_number"], r["kind"]) for r in archive["reactions"]] == [
+        (world.posts["members"].pk, 3, "thank_you"),
+        (world.posts["members"].pk, None, "me_too"),
+    ]
