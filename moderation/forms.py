@@ -4,6 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from moderation.crisis import MAX_PATTERN_LENGTH, validate_keyword_pattern
+from moderation.dashboard import WEEKS_DEFAULT, WEEKS_MAX, WEEKS_MIN
 from moderation.models import Appeal, Flag, KeywordRule
 
 
@@ -132,3 +133,18 @@ class MemberNoteForm(forms.Form):
     text = forms.CharField(
         label="Note (moderators of this community only)", max_length=500, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+class DashboardWindowForm(forms.Form):
+    """How many weeks the dashboard and its CSV cover (``?weeks=``); empty means the default."""
+
+    weeks = forms.IntegerField(
+        label=f"Weeks shown ({WEEKS_MIN} to {WEEKS_MAX})",
+        min_value=WEEKS_MIN,
+        max_value=WEEKS_MAX,
+        required=False,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+
+    def clean_weeks(self) -> int:
+        return self.cleaned_data["weeks"] or WEEKS_DEFAULT

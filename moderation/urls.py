@@ -2,7 +2,7 @@
 
 from django.urls import path, register_converter
 
-from moderation import member_views, rule_views, sanction_views, views
+from moderation import dashboard_views, member_views, rule_views, sanction_views, views
 
 
 class PostKindConverter:
@@ -22,6 +22,9 @@ app_name = "moderation"
 urlpatterns = [
     path("", views.queue, name="queue"),
     path("log/", views.log, name="log"),
+    path("log.csv", dashboard_views.log_csv, name="log_csv"),
+    path("dashboard/", dashboard_views.dashboard, name="dashboard"),
+    path("dashboard/figures.csv", dashboard_views.dashboard_figures_csv, name="dashboard_figures_csv"),
     path("rules/", rule_views.rules, name="rules"),
     path("rules/new/", rule_views.rule_new, name="rule_new"),
     path("rules/<int:pk>/", rule_views.rule_edit, name="rule_edit"),
