@@ -214,8 +214,10 @@ def _weekly_svg(chart: Chart) -> SafeString:
                 serie.name,
             )
         )
-    # Grid and y axis: 0, half and the top.
-    for tick in (0, top / 2, top):
+    # Grid and y axis: 0, half and the top; no half-way line at 2.5 of a count.
+    counts_only = all(isinstance(value, int) for value in known)
+    ticks = (0, top) if counts_only and top % 2 else (0, top / 2, top)
+    for tick in ticks:
         parts.append(
             format_html(
                 '<line class="chart-grid" x1="{}" y1="{}" x2="{}" y2="{}"></line>'
@@ -299,9 +301,10 @@ def _weekly_svg(chart: Chart) -> SafeString:
         )
     )
     every = max(math.ceil(count / MAX_X_LABELS), 1)
-    labelled = {index for index in range(0, count, every)} | {count - 1}
-    if count - 1 - max(labelled - {count - 1}, default=-every) < every / 2:
-        labelled.discard(max(labelled - {count - 1}))
+    labelled = set(range(0, count, every))
+    # The last week is always labelled; a label too close before it would overlap it.
+    labelled.discard(max(labelled) if count - 1 - max(labelled) < every else -1)
+    labelled.add(count - 1)
     for index in sorted(labelled):
         parts.append(
             format_html(
@@ -349,9 +352,13 @@ def _peak(values: Sequence[Value], labels: Sequence[str]) -> str:
     return f"highest {_number(value)}, in the week starting {labels[index]}"
 
 
-def _weekly_summary(name: str, values: Sequence[Value], labels: Sequence[str], *, level: bool = False) -> str:
-    if level:
-        return f"{name}: {_number(values[-1])} now; {_peak(values, labels)}."
+def _weekly_summary(
+    name: str, values: Sequence[Value], labels: Sequence[str], *, latest: str = "", empty: str = "none"
+) -> str:
+    """A sentence for the chart's ``<desc>``: the total (or, for a level such as the
+    queue's size, the ``latest`` value) and the highest week."""
+    if latest:
+        return f"{name}, {latest}: {_number(values[-1], empty)}; {_peak(values, labels)}."
     total = sum(value or 0 for value in values)
     return f"{name}: {_number(total)} in {len(values)} weeks; {_peak(values, labels)}."
 
@@ -361,7 +368,8 @@ def _bar_summary(what: str, pairs: Sequence[tuple[str, int]]) -> str:
     if not total:
         return f"No {what} in these weeks."
     label, count = max(pairs, key=lambda pair: pair[1])
-    return f"{_number(total)} {what} in these weeks; the most: {label} ({_number(count)})."
+    noun = what if total != 1 else what.removesuffix("s")
+    return f"{_number(total)} {noun} in these weeks; the most: {label} ({_number(count)})."
 
 
 def _bar(key: str, title: str, heading: str, pairs: Sequence[tuple[str, int]], what: str) -> Chart:
@@ -392,7 +400,7 @@ def dashboard_charts(figures: DashboardFigures) -> list[ChartSection]:
             Chart(
                 key="chart-open-flags",
                 title="Open flags at the end of each week",
-                description=_weekly_summary(open_name, figures.open_flags, labels, level=True),
+                description=_weekly_summary(open_name, figures.open_flags, labels, latest="now"),
                 kind="line",
                 series=[Series(open_name, figures.open_flags)],
                 value_label="Open flags",
@@ -401,7 +409,9 @@ def dashboard_charts(figures: DashboardFigures) -> list[ChartSection]:
             Chart(
                 key="chart-oldest-flag",
                 title="How long the oldest open flag had waited, at the end of each week",
-                description=_weekly_summary(oldest_name, figures.oldest_open_days, labels, level=True),
+                description=_weekly_summary(
+                    oldest_name, figures.oldest_open_days, labels, latest="now", empty="none open"
+                ),
                 kind="line",
                 series=[Series(oldest_name, figures.oldest_open_days)],
                 value_label="Days",
@@ -431,7 +441,13 @@ def dashboard_charts(figures: DashboardFigures) -> list[ChartSection]:
             Chart(
                 key="chart-crisis-response",
                 title="Median time to a first response to a crisis flag, in minutes",
-                description=_weekly_summary(median_name, figures.crisis_median_response_minutes, labels, level=True),
+                description=_weekly_summary(
+                    median_name,
+                    figures.crisis_median_response_minutes,
+                    labels,
+                    latest="this week",
+                    empty="no response yet",
+                ),
                 kind="line",
                 series=[Series(median_name, figures.crisis_median_response_minutes)],
                 value_label="Minutes",
