@@ -62,7 +62,9 @@ def moderated(user_factory):
 
 
 @pytest.mark.parametrize(
-    ("scheme", "viewport"), [("light", WIDE), ("dark", WIDE), ("light", PHONE), ("dark", PHONE)]
+    ("scheme", "viewport"),
+    [("light", WIDE), ("dark", WIDE), ("light", PHONE), ("dark", PHONE)],
+    ids=["light-wide", "dark-wide", "light-390", "dark-390"],
 )
 def test_a_moderator_reads_the_dashboard_charts_and_tables(
     live_url, browser, assert_accessible, moderated, scheme, viewport
