@@ -9,6 +9,8 @@ import io
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from community.models import Community, Membership
@@ -238,6 +240,15 @@ def test_the_page_reads_a_bounded_number_of_queries(login, moderator, mecfs, his
         client.get(DASHBOARD, {"weeks": "4"})
 
 
+def test_a_year_costs_no_more_queries_than_a_month(moderator, mecfs, history):
+    counts = []
+    for weeks in (4, 52):
+        with CaptureQueriesContext(connection) as queries:
+            dashboard_figures_for(moderator, mecfs, weeks=weeks, now=NOW)
+        counts.append(len(queries))
+    assert counts[0] == counts[1] <= 12
+
+
 # --- No private title, no anonymous author ---------------------------------------------------------
 
 
@@ -341,6 +352,15 @@ def test_a_cell_a_spreadsheet_would_run_as_a_formula_is_escaped(login, moderator
     rows = rows_of(login(moderator).get(LOG_CSV))
     reasons = {row[-1] for row in rows[1:]}
     assert reasons == {'\'=HYPERLINK("http://evil.example","x")', "'+1+1", "'-2", "'@SUM(A1)", "'\tx", "plain - text"}
+
+
+def test_a_moderator_name_that_looks_like_a_formula_is_escaped_in_the_figures(login, moderator, mecfs):
+    moderator.display_name = "=cmd|' /C calc'!A0"
+    moderator.save(update_fields=["display_name"])
+    ModerationAction.objects.create(actor=moderator, kind=ModerationAction.Kind.LOCK, community=mecfs)
+
+    rows = rows_of(login(moderator).get(FIGURES_CSV))
+    assert ["actions by moderator", "", "'=cmd|' /C calc'!A0", "1"] in rows
 
 
 def test_the_log_page_and_the_dashboard_link_to_the_exports(login, moderator, mecfs):
