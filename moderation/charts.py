@@ -18,8 +18,8 @@ from django.utils.safestring import SafeString
 
 from moderation.dashboard import DashboardFigures, Week
 
-WIDTH = 560
-FONT = 13
+WIDTH = 480
+FONT = 14
 DASHES = ["", "7 4", "2 4"]
 MARKERS = ["circle", "square", "triangle"]
 
@@ -290,6 +290,16 @@ def _weekly_svg(chart: Chart) -> SafeString:
                     )
                 for x, y in run:
                     parts.append(_marker(MARKERS[index % len(MARKERS)], x, y, index))
+    if not any(known):
+        parts.append(
+            format_html(
+                '<text class="chart-text" x="{}" y="{}" font-size="{}" text-anchor="middle">{}</text>',
+                PLOT_LEFT + span / 2,
+                plot_top + PLOT_HEIGHT / 2,
+                FONT,
+                "Nothing to show in these weeks",
+            )
+        )
     # X axis: at most MAX_X_LABELS week labels, always the first and the last.
     parts.append(
         format_html(
