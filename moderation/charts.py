@@ -35,7 +35,9 @@ class Series:
 @dataclass(frozen=True)
 class Chart:
     """One chart and its table. ``categories`` are the x axis (weeks) of a line or column
-    chart, or the bars of a bar chart; each series has one value per category."""
+    chart, or the bars of a bar chart; each series has one value per category and is a
+    column of the table. Bar and column charts draw the first series only (the others
+    are in the table and the description); a line chart draws up to three."""
 
     key: str
     title: str
