@@ -4,6 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from moderation.crisis import MAX_PATTERN_LENGTH, validate_keyword_pattern
+from moderation.dashboard import WEEKS_DEFAULT, WEEKS_MAX, WEEKS_MIN
 from moderation.models import Appeal, Flag, KeywordRule
 
 
@@ -167,3 +168,18 @@ class StaffAppointForm(forms.Form):
         max_length=150,
         widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"}),
     )
+
+
+class DashboardWindowForm(forms.Form):
+    """How many weeks the dashboard and its CSV cover (``?weeks=``); empty means the default."""
+
+    weeks = forms.IntegerField(
+        label=f"Weeks shown ({WEEKS_MIN} to {WEEKS_MAX})",
+        min_value=WEEKS_MIN,
+        max_value=WEEKS_MAX,
+        required=False,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+
+    def clean_weeks(self) -> int:
+        return self.cleaned_data["weeks"] or WEEKS_DEFAULT
