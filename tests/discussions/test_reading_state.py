@@ -12,6 +12,7 @@ from discussions import services
 from discussions.models import Bookmark, Discussion, DiscussionFollow, Reply, Visibility
 from discussions.presenters import REPLY_WINDOW
 from discussions.reading_views import FOLLOWING_PER_PAGE, SAVED_PER_PAGE
+from discussions.search import search_index_update
 
 pytestmark = pytest.mark.django_db
 
@@ -63,6 +64,7 @@ def test_the_community_page_says_it_too(client, reader, outsider, start, mecfs):
 
 def test_search_results_say_it_too(client, reader, outsider, start):
     discussion = start(title="Pacing on bad days")
+    search_index_update(discussion.pk)  # a job after commit; PostgreSQL searches what it wrote
     read(client, reader, discussion)
     replies(discussion, 2, author=outsider)
 
