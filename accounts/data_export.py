@@ -21,7 +21,12 @@ from accounts.models import Block, DataExport, ProfessionalVerification, Profile
 from community.models import Membership
 from discussions.drafts import draft_list_for_export
 from discussions.models import Discussion, Reply
-from discussions.selectors import reaction_list_for_export, reading_position_list_for_export
+from discussions.selectors import (
+    bookmark_list_for_export,
+    discussion_follow_list_for_export,
+    reaction_list_for_export,
+    reading_position_list_for_export,
+)
 from moderation.models import Flag, MemberNote
 from notifications.models import HashtagFollow, Notification, NotificationPreference, PushSubscription, QuietHours
 from spoonful import jobs
@@ -185,6 +190,15 @@ def data_export_contents(user: User) -> dict:
         "reading_positions": [
             {"discussion_id": p.discussion_id, "last_reply_number": p.last_number, "updated_at": p.updated_at}
             for p in reading_position_list_for_export(user)
+        ],
+        # Discussions the member saved (with their own note) and followed or unfollowed, by id only.
+        "bookmarks": [
+            {"discussion_id": b.discussion_id, "note": b.note, "saved_at": b.created_at}
+            for b in bookmark_list_for_export(user)
+        ],
+        "followed_discussions": [
+            {"discussion_id": f.discussion_id, "following": f.is_following, "updated_at": f.updated_at}
+            for f in discussion_follow_list_for_export(user)
         ],
         "memberships": [
             {"community": m.community.slug, "role": m.role, "status": m.status, "since": m.created_at}

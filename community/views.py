@@ -41,6 +41,7 @@ from community.selectors import (
     membership_list_requested,
 )
 from discussions.models import Discussion
+from discussions.presenters import mark_unread
 from notifications.preferences import is_following
 from spoonful.pagination import page_of
 
@@ -71,7 +72,7 @@ def _with_excerpts(discussions: Iterable[Discussion]) -> list[Discussion]:
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
     viewer = request.user
-    discussions = _with_excerpts(discussion_list_for_home(viewer)[:HOME_DISCUSSIONS])
+    discussions = mark_unread(_with_excerpts(discussion_list_for_home(viewer)[:HOME_DISCUSSIONS]), viewer)
     communities = list(community_list_for_home(viewer)[:HOME_COMMUNITIES])
     response = render(
         request,
@@ -149,7 +150,7 @@ def community_detail(request: HttpRequest, hashtag: str) -> HttpResponse:
         "is_member": membership is not None and membership.is_active,
         "is_moderator": is_moderator,
         "page": page,
-        "discussions": _with_excerpts(page.object_list),
+        "discussions": mark_unread(_with_excerpts(page.object_list), viewer),
         "moderators": [m.user for m in membership_list_moderators(community)],
         "aliases": list(alias_list_accepted(community)),
         "may_join_professionals_only": (

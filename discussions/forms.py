@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 
 from community.hashtags import split_hashtag_field
 from discussions.markdown import MAX_TITLE_LENGTH, markdown_problem, strip_control_characters
-from discussions.models import Visibility
+from discussions.models import Bookmark, Visibility
 from discussions.placement import MAX_HASHTAGS
 from discussions.post_checks import (
     ANONYMOUS_WITH_BADGE_MESSAGE,
@@ -244,3 +244,13 @@ class VisibilityForm(_AudienceMixin, _Form):
             self.fields["visibility"].widget.choices = [
                 (value, label) for value, label in self.fields["visibility"].choices if value in self.offered
             ]
+
+
+class BookmarkForm(_Form):
+    note = forms.CharField(
+        label="Note for yourself (optional)",
+        required=False,
+        max_length=Bookmark.NOTE_MAX_LENGTH,
+        help_text="Only you see it, on your Saved page.",
+        error_messages={"max_length": f"Keep the note to {Bookmark.NOTE_MAX_LENGTH} characters."},
+    )

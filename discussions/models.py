@@ -388,3 +388,43 @@ class Reaction(models.Model):
     def __str__(self) -> str:
         post = f"reply {self.reply_id}" if self.reply_id else f"discussion {self.discussion_id}"
         return f"{self.user_id} {self.kind} on {post}"
+
+
+# --- Saved and followed discussions ----------------------------------------------------------
+
+
+class Bookmark(models.Model):
+    """A discussion a member saved to come back to, with an optional note for themselves.
+    Private to the member: only their own /saved/ page and their data export show it."""
+
+    NOTE_MAX_LENGTH = 300
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="bookmarks")
+    discussion = models.ForeignKey(Discussion, on_delete=models.CASCADE, related_name="+")
+    note = models.CharField(max_length=NOTE_MAX_LENGTH, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "discussion"], name="one_bookmark_per_discussion")]
+        indexes = [models.Index(fields=["user", "-created_at"], name="bookmark_user_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} saved {self.discussion_id}"
+
+
+class DiscussionFollow(models.Model):
+    """A member's choice to follow a discussion (their /following/ page lists it with
+    its unread replies). Replying or starting it follows it; unfollowing keeps the row
+    with ``is_following`` off, so a later reply does not follow it again against the
+    member's word."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="discussion_follows")
+    discussion = models.ForeignKey(Discussion, on_delete=models.CASCADE, related_name="follows")
+    is_following = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "discussion"], name="one_follow_per_discussion")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {'follows' if self.is_following else 'unfollowed'} {self.discussion_id}"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from html import unescape
 from urllib.parse import urlencode
 
-from django.db.models import BooleanField, ExpressionWrapper, F, QuerySet, prefetch_related_objects
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Min, QuerySet, prefetch_related_objects
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -27,8 +27,10 @@ from discussions.selectors import (
     can_see_author,
     is_signed_in_member,
     reaction_counts_for,
+    reading_state_of,
     reply_list_most_thanked,
     reply_list_visible_to,
+    unread_reply_counts,
     unread_reply_list,
 )
 
@@ -394,6 +396,62 @@ def missed_replies(viewer: Viewer, discussion: Discussion, *, after: int, shown:
         else:
             reply.missed_url = f"{base}?{urlencode({'at': reply.number})}#reply-{reply.number}"
     return Missed(count=count, replies=replies, since=after)
+
+
+# --- Reading state: new replies, following, saved -------------------------------------------
+
+
+def mark_unread(discussions: Iterable[Discussion], viewer: Viewer) -> list[Discussion]:
+    """Mark listed discussions for a signed-in viewer: ``new_replies``, how many replies
+    are new since they last had it open, and ``is_unopened`` for one they never opened
+    (and did not start). One query for the whole list; nothing for visitors."""
+    items = list(discussions)
+    if not is_signed_in_member(viewer):
+        return items
+    counts = unread_reply_counts(viewer, [discussion.pk for discussion in items])
+    for discussion in items:
+        discussion.new_replies = counts.get(discussion.pk, 0)
+        discussion.is_unopened = discussion.pk not in counts and discussion.author_id != viewer.pk
+    return items
+
+
+@dataclass(frozen=True)
+class ReadingMarks:
+    """The viewer's own marks on the discussion page, as they were before this visit."""
+
+    following: bool
+    saved: bool
+    new_replies: int
+    first_unread_url: str | None
+
+
+def reading_marks(
+    viewer: Viewer, discussion: Discussion, *, shown: Iterable[int], count_unread: bool = True
+) -> ReadingMarks:
+    """Whether the viewer follows and saved the discussion, how many replies are new to
+    them, and where the first of those is in thread order: on this window, its anchor;
+    otherwise a window starting at it. Read before the visit moves the position on.
+    At most two queries; one without ``count_unread`` (the page already lists what
+    a low-energy reader missed)."""
+    state = reading_state_of(viewer, discussion)
+    new_replies, first = 0, None
+    if count_unread and state["position"] is not None:
+        unread = unread_reply_list(viewer, discussion, after=state["position"])
+        found = unread.aggregate(count=Count("pk"), first_path=Min("path"))
+        new_replies = found["count"]
+        if found["first_path"]:
+            # A path ends with the reply's own number; the smallest path is first in thread order.
+            first = int(found["first_path"].rsplit(".", 1)[-1])
+    url = None
+    if first is not None:
+        if first in set(shown):
+            url = f"#reply-{first}"
+        else:
+            base = reverse("discussions:detail_short", kwargs={"pk": discussion.pk})
+            url = f"{base}?{urlencode({'at': first})}#reply-{first}"
+    return ReadingMarks(
+        following=state["following"], saved=state["saved"], new_replies=new_replies, first_unread_url=url
+    )
 
 
 # --- Hashtags and link previews ------------------------------------------------------------

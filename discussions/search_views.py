@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_safe
 
 from community.selectors import community_resolve
+from discussions.presenters import mark_unread
 from discussions.search import MAX_QUERY_LENGTH, Sort, clean_query, search_discussions
 from spoonful.ratelimits import rate_limit_check, rate_limited_response
 
@@ -68,6 +69,8 @@ def search(request: HttpRequest) -> HttpResponse:
             offset=(page - 1) * PAGE_SIZE,
             limit=PAGE_SIZE,
         )
+    if outcome is not None:
+        mark_unread(outcome.results, request.user)
     context = {
         "outcome": outcome,
         "query": query,

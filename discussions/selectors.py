@@ -7,7 +7,7 @@ Forbidden and missing look the same to the viewer: both are a 404.
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -18,7 +18,17 @@ from accounts.selectors import is_signed_in_member, is_site_staff
 from community.hashtags import hashtags_in_text
 from community.models import Community, Membership
 from community.selectors import community_resolve, tag_known_to
-from discussions.models import Discussion, DiscussionTag, Reaction, ReadingPosition, Reply, Revision, Visibility
+from discussions.models import (
+    Bookmark,
+    Discussion,
+    DiscussionFollow,
+    DiscussionTag,
+    Reaction,
+    ReadingPosition,
+    Reply,
+    Revision,
+    Visibility,
+)
 from moderation.selectors import can_moderate_post, communities_of, posting_refusal
 
 Viewer = User | AnonymousUser
@@ -411,3 +421,94 @@ def reaction_list_visible_to(viewer: Viewer, discussion: Discussion, reply: Repl
 
 def reaction_list_for_export(user: User) -> QuerySet[Reaction]:
     return Reaction.objects.filter(user=user).select_related("reply").order_by("pk")
+
+
+# --- Unread counts, saved and followed discussions -----------------------------------------
+#
+# A member's reading state is theirs alone: every read below is of the viewer's own rows,
+# and it names only discussions the viewer may read now (``discussion_list_visible_to``),
+# so a discussion that became private to them drops out of /saved/ and /following/ with its
+# title, and its count.
+
+
+def _unread_count(viewer: User) -> Coalesce:
+    """For an outer ReadingPosition row: how many published replies by others in its
+    discussion are numbered after its ``last_number``.
+
+    Counted rows must be readable by the viewer (``reply_list_readable_by``). They are:
+    the outer rows only ever name discussions from ``discussion_list_visible_to``, and a
+    published reply is readable by everyone who may read its discussion. Held, hidden,
+    removed and deleted replies are not published, so they never show through a count.
+    """
+    unread = (
+        Reply.objects.filter(discussion_id=OuterRef("discussion_id"), status=Reply.Status.PUBLISHED)
+        .filter(number__gt=OuterRef("last_number"))
+        .exclude(author_id=viewer.pk)
+        .order_by()
+        .values("discussion_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(unread), Value(0))
+
+
+def unread_reply_counts(viewer: Viewer, discussion_ids: list[int]) -> dict[int, int]:
+    """For a list of discussions: each one the viewer has opened (and may still read),
+    with how many replies are new to them. One query, whatever the length of the list.
+    A discussion missing from the answer was never opened: it is "new" as a whole."""
+    if not is_signed_in_member(viewer) or not discussion_ids:
+        return {}
+    visible = discussion_list_visible_to(viewer).filter(pk__in=discussion_ids).values("pk")
+    positions = ReadingPosition.objects.filter(user=viewer, discussion_id__in=visible)
+    rows = positions.annotate(unread=_unread_count(viewer))
+    return dict(rows.values_list("discussion_id", "unread"))
+
+
+def reading_state_of(viewer: User, discussion: Discussion) -> dict:
+    """The viewer's own marks on one discussion they may read: ``position`` (None if never
+    opened), ``following`` and ``saved``. One query."""
+    own = {"user": viewer, "discussion": OuterRef("pk")}
+    return (
+        Discussion.objects.filter(pk=discussion.pk)
+        .annotate(
+            position=Subquery(ReadingPosition.objects.filter(**own).values("last_number")[:1]),
+            following=Exists(DiscussionFollow.objects.filter(**own, is_following=True)),
+            saved=Exists(Bookmark.objects.filter(**own)),
+        )
+        .values("position", "following", "saved")
+        .get()
+    )
+
+
+def bookmark_list_of(viewer: User) -> QuerySet[Bookmark]:
+    """The viewer's saved discussions they may still read, most recently saved first."""
+    visible = discussion_list_visible_to(viewer).values("pk")
+    return (
+        Bookmark.objects.filter(user=viewer, discussion_id__in=visible)
+        .select_related("discussion")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def bookmark_of(viewer: User, discussion: Discussion) -> Bookmark | None:
+    return Bookmark.objects.filter(user=viewer, discussion=discussion).first()
+
+
+def followed_discussion_list(viewer: User) -> QuerySet[Discussion]:
+    """Discussions the viewer follows and may still read, most recent activity first."""
+    follows = DiscussionFollow.objects.filter(user=viewer, discussion=OuterRef("pk"), is_following=True)
+    return (
+        discussion_list_visible_to(viewer)
+        .filter(Exists(follows))
+        .select_related("author")
+        .prefetch_related(discussion_tags_known_to(viewer))
+        .order_by("-last_activity_at", "-pk")
+    )
+
+
+def bookmark_list_for_export(user: User) -> QuerySet[Bookmark]:
+    return Bookmark.objects.filter(user=user).order_by("created_at", "pk")
+
+
+def discussion_follow_list_for_export(user: User) -> QuerySet[DiscussionFollow]:
+    return DiscussionFollow.objects.filter(user=user).order_by("discussion_id")

@@ -29,6 +29,7 @@ from discussions.post_checks import (
     require_active_verified,
     require_author,
 )
+from discussions.reading_services import discussion_follow_by_posting
 from discussions.search import search_index_update
 from discussions.selectors import can_see_discussion, reply_list_visible_to, reply_refusal
 from moderation.screening import screen_post, screening_record
@@ -119,6 +120,7 @@ def discussion_create(
             )
             discussion.tags.add(*[community.tag for community in placement.communities])
             screening_record(post=discussion, screening=screening)
+            discussion_follow_by_posting(user=author, discussion_id=discussion.pk)
             jobs.enqueue(search_index_update, discussion.pk)
             if discussion.is_published:
                 jobs.enqueue(notify_discussion_created, discussion.pk)
@@ -297,6 +299,7 @@ def reply_create(
                 status=Reply.Status.PUBLISHED if published else Reply.Status.HELD,
             )
             screening_record(post=reply, screening=screening)
+            discussion_follow_by_posting(user=author, discussion_id=discussion.pk)
             if published:
                 events.reply_created(discussion_id=discussion.pk, number=number)
                 jobs.enqueue(search_index_update, discussion.pk)
@@ -379,8 +382,11 @@ READING_POSITION_UPSERT = (
 def reading_position_record(*, user: User, discussion: Discussion, number: int) -> None:
     """Remember that ``user`` has had reply ``number`` of ``discussion`` on screen, in one
     upsert whatever the state. The position only moves forward, so opening an earlier
-    window keeps what was read. The caller has checked the member may read the discussion."""
-    if not (user.is_authenticated and number > 0):
+    window keeps what was read. ``number`` 0 says they opened it while it had no reply on
+    screen: every reply after that is new to them ("3 new replies"), where a discussion with
+    no position at all is one they never opened. The caller has checked the member may read
+    the discussion."""
+    if not (user.is_authenticated and number >= 0):
         return
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     with connection.cursor() as cursor:

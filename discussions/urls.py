@@ -1,6 +1,6 @@
 from django.urls import path
 
-from discussions import author_views, draft_views, reaction_views, revision_views, search_views, views
+from discussions import author_views, draft_views, reaction_views, reading_views, revision_views, search_views, views
 
 app_name = "discussions"
 
@@ -9,6 +9,8 @@ app_name = "discussions"
 # when fetched the way a slug URL would be.
 urlpatterns = [
     path("search/", search_views.search, name="search"),
+    path("saved/", reading_views.saved_list, name="saved"),
+    path("following/", reading_views.following_list, name="following"),
     path("d/new/", views.discussion_new, name="new"),
     path("d/<int:pk>/", views.discussion_detail, name="detail_short"),
     path("d/<int:pk>/reply/", views.reply_post, name="reply"),
@@ -27,6 +29,10 @@ urlpatterns = [
     path("d/<int:pk>/discussion/edit/", author_views.discussion_edit, name="edit"),
     path("d/<int:pk>/discussion/delete/", author_views.discussion_delete, name="delete"),
     path("d/<int:pk>/discussion/visibility/", author_views.discussion_visibility, name="visibility"),
+    path("d/<int:pk>/discussion/save/", reading_views.bookmark_edit, name="bookmark"),
+    path("d/<int:pk>/discussion/unsave/", reading_views.bookmark_delete, name="bookmark_delete"),
+    path("d/<int:pk>/discussion/follow/", reading_views.follow, name="follow"),
+    path("d/<int:pk>/discussion/unfollow/", reading_views.unfollow, name="unfollow"),
     path("d/<int:pk>/discussion/history/", revision_views.discussion_history, name="history"),
     path("d/<int:pk>/discussion/revisions/", revision_views.discussion_revisions, name="revisions"),
     path(

@@ -49,6 +49,7 @@ from discussions.presenters import (
     present_discussion,
     present_reactions,
     present_replies,
+    reading_marks,
     render_reply_html,
     reply_rows,
     reply_url,
@@ -111,14 +112,18 @@ def _render_discussion(
     else:
         window = reply_window(viewer, discussion, start=request.GET.get("from", ""), at=request.GET.get("at", ""))
     missed = None
-    if reading is not None:
-        shown = [reply.number for reply in window.replies]
-        if reading.missed_since is not None:
-            missed = missed_replies(viewer, discussion, after=reading.missed_since, shown=shown)
-        if shown and not most_thanked:
-            # Only forward (see the service): an earlier window keeps what was read. A
-            # ranked window skips replies, so it says nothing about how far they read.
-            reading_position_record(user=viewer, discussion=discussion, number=max(shown))
+    shown = [reply.number for reply in window.replies]
+    if reading is not None and reading.missed_since is not None:
+        missed = missed_replies(viewer, discussion, after=reading.missed_since, shown=shown)
+    # Read before this visit records how far they read, so the page says what was new.
+    marks = None
+    if is_signed_in_member(viewer):
+        marks = reading_marks(viewer, discussion, shown=shown, count_unread=missed is None)
+    if reading is not None and not most_thanked:
+        # Only forward (see the service): an earlier window keeps what was read; 0 when no
+        # reply is on screen still says they opened it, so later replies count as new. A
+        # ranked window skips replies, so it says nothing about how far they read.
+        reading_position_record(user=viewer, discussion=discussion, number=max(shown, default=0))
     blocked_ids = blocked_ids_for(viewer)
     present_discussion(discussion, viewer=viewer, blocked_ids=blocked_ids)
     present_replies(
@@ -185,6 +190,7 @@ def _render_discussion(
             "privacy_nudge": nudge,
             "missed": missed,
             "most_thanked": most_thanked,
+            "reading_marks": marks,
         },
         status=status,
     )

@@ -232,7 +232,7 @@ def test_query_count_does_not_grow_with_discussions_for_moderators(
         discussion.tags.add(spoonie.tag)
     client.force_login(moderator)
 
-    # 9 for the page; up to 8 for the session, the user and allauth's user-session record.
+    # 10 for the page (with what is new to the member); up to 8 for the session, the user and allauth's record.
     with django_assert_max_num_queries(18):
         response = client.get("/c/mecfs/")
     assert response.status_code == 200

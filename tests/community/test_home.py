@@ -102,7 +102,8 @@ def test_query_count_is_constant(
         many_discussions(community, 5, author=member)
     client.force_login(member)
 
-    # 3 for the page (discussions, their hashtags, communities); up to 8 for the session and allauth's record.
+    # 4 for the page (discussions, their hashtags, communities, what is new to the member); up to 8 for the
+    # session and allauth's record.
     with django_assert_max_num_queries(12):
         assert client.get("/").status_code == 200
 

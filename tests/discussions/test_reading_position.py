@@ -71,14 +71,22 @@ def test_recording_is_one_statement_first_time_and_after(member, other_member, s
         assert len(captured) == 1
 
 
-def test_visitors_and_empty_threads_record_nothing(client, member, start):
+def test_visitors_record_nothing(client, start):
     discussion = start()
 
     client.get(discussion.get_absolute_url())
-    client.force_login(member)
-    client.get(discussion.get_absolute_url())
 
     assert not ReadingPosition.objects.exists()
+
+
+def test_an_empty_thread_records_that_it_was_opened(client, other_member, start):
+    # Position 0: every reply that comes later is new to them ("3 new replies").
+    discussion = start()
+    client.force_login(other_member)
+
+    client.get(discussion.get_absolute_url())
+
+    assert position(other_member, discussion) == 0
 
 
 def test_a_head_request_records_nothing(client, member, other_member, start, bulk_replies):
@@ -247,6 +255,7 @@ def test_the_low_energy_page_costs_a_bounded_number_of_queries(
     client.force_login(member)
     client.get(discussion.get_absolute_url())
 
-    # The page's usual 22, one for the ?at= anchor, and how many were missed and the first few.
+    # The page's usual 22 (with the member's own marks: following, saved), one for the
+    # ?at= anchor, and how many were missed and the first few.
     with django_assert_max_num_queries(25):
         client.get(f"/d/{discussion.pk}/?at=51&since=50")
