@@ -37,9 +37,17 @@ DEFAULT_LIMITS: dict[str, list[tuple[str, int, int]]] = {
     "draft": [("user", 120, 60)],
     # Members per account; signed-out visitors per address ("visitor" skips members).
     "search": [("user", 30, 60), ("visitor", 30, 60)],
+    "message": [("user", 20, 60), ("user", 200, 3600)],
 }
 
-ACTION_WORDS = {"post": "posted", "flag": "flagged", "join": "joined", "draft": "saved drafts", "search": "searched"}
+ACTION_WORDS = {
+    "post": "posted",
+    "flag": "flagged",
+    "join": "joined",
+    "draft": "saved drafts",
+    "search": "searched",
+    "message": "sent messages",
+}
 
 
 @dataclass(frozen=True)
