@@ -19,6 +19,7 @@ from conversations.selectors import (
 )
 from discussions.markdown import render_markdown
 from discussions.post_checks import checked_body, clean_text
+from notifications.services import notification_mark_read_for_url, notify_private_message
 
 Status = Participant.Status
 REPORT_REASON_MAX_LENGTH = 500
@@ -71,6 +72,12 @@ def conversation_start(
         conversation=conversation, author=sender, body=text, body_html=render_markdown(text)
     )
     Participant.objects.filter(conversation=conversation, user=sender).update(last_read_message_id=message.pk)
+    for is_request in (False, True):
+        told = [seat.user_id for seat in seats[1:] if (seat.status == Status.REQUESTED) is is_request]
+        if told:
+            notify_private_message(
+                recipient_ids=told, sender=sender, url=conversation.get_absolute_url(), is_request=is_request
+            )
     return conversation
 
 
@@ -97,6 +104,8 @@ def message_send(*, sender: User, conversation: Conversation, body: str) -> Mess
     )
     Conversation.objects.filter(pk=conversation.pk).update(last_message_at=message.created_at)
     Participant.objects.filter(pk=mine.pk).update(last_read_message_id=message.pk)
+    readers = [seat.user_id for seat in participants if seat.status == Status.ACCEPTED and seat.user_id != sender.pk]
+    notify_private_message(recipient_ids=readers, sender=sender, url=conversation.get_absolute_url(), is_request=False)
     return message
 
 
@@ -133,6 +142,7 @@ def conversation_mark_read(*, user: User, conversation: Conversation, message_id
     Participant.objects.filter(
         conversation=conversation, user=user, status__in=READABLE, last_read_message_id__lt=message_id
     ).update(last_read_message_id=message_id)
+    notification_mark_read_for_url(user=user, url=conversation.get_absolute_url())
 
 
 def messaging_choice_set(*, user: User, audience: str) -> MessagingChoice:

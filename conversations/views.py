@@ -17,6 +17,10 @@ from conversations.forms import MessageForm, MessagingChoiceForm, NewConversatio
 from conversations.models import Message, Participant
 from spoonful.ratelimits import rate_limit_check, rate_limited_response
 
+# Each message carries its own small report form; its words are the form's.
+REPORT_LABEL = ReportForm.base_fields["reason"].label
+REPORT_HELP = ReportForm.base_fields["reason"].help_text
+
 
 def _add_errors(form, error: ValidationError) -> None:
     if hasattr(error, "error_dict"):
@@ -99,7 +103,8 @@ def _conversation_context(request: HttpRequest, seat: Participant, form: Message
         "others": others,
         "thread": thread,
         "form": form,
-        "report_form": ReportForm(),
+        "report_label": REPORT_LABEL,
+        "report_help": REPORT_HELP,
         "waiting": waiting,
         "ended": selectors.conversation_has_ended(participants),
     }
@@ -126,6 +131,26 @@ def conversation_detail(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             return redirect(f"{seat.conversation.get_absolute_url()}#message-{message.pk}")
     return render(request, template, _conversation_context(request, seat, form), status=400)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def conversation_after(request: HttpRequest, pk: int) -> HttpResponse:
+    """The messages after ``?after=<id>`` as list items, for the page's script after a nudge on
+    the notification socket. The same seat check as the page: the frame carried no words."""
+    seat = selectors.seat_get_or_404(request.user, pk)
+    try:
+        after = int(request.GET.get("after", "0"))
+    except ValueError:
+        return HttpResponse("after must be a message number", status=400, content_type="text/plain")
+    thread = list(selectors.messages_of(seat.conversation).filter(pk__gt=after)[:100])
+    if thread:
+        services.conversation_mark_read(user=request.user, conversation=seat.conversation, message_id=thread[-1].pk)
+    return render(
+        request,
+        "conversations/_messages.html",
+        {"thread": thread, "conversation": seat.conversation, "report_label": REPORT_LABEL, "report_help": REPORT_HELP},
+    )
 
 
 @login_required

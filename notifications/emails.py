@@ -54,7 +54,10 @@ SUBJECTS = {
     Kind.MODERATION_DECISION: "A moderation decision about your post",
     Kind.JOIN_REQUEST_DECISION: "A decision about your request to join",
     Kind.CRISIS_ALERT: "A crisis alert waits in your moderation queue",
+    Kind.PRIVATE_MESSAGE: "You have a private message",
 }
+# An inbox can be read over a shoulder: a private message's email says neither who wrote nor what.
+PRIVATE_MESSAGE_EMAIL = "Someone sent you a private message on Spoonful. Sign in to read it."
 
 
 def unsubscribe_token(user: User, kinds: Iterable[str]) -> str:
@@ -130,6 +133,16 @@ def email_item(notification: Notification) -> EmailItem | None:
             actor_name="",
             link=absolute(reverse("moderation:queue")),
             message=notification.message,
+        )
+    if notification.kind == Kind.PRIVATE_MESSAGE:
+        return EmailItem(
+            kind=notification.kind,
+            kind_label=Kind(notification.kind).label,
+            headline=SUBJECTS[notification.kind],
+            title="",
+            actor_name="",
+            link=absolute(reverse("notifications:open", kwargs={"pk": notification.pk})),
+            message=PRIVATE_MESSAGE_EMAIL,
         )
     # Named only where the discussion is public, and then as the site names them.
     actor_name = author_label(about, recipient).name if public and about is not None else ""

@@ -24,6 +24,7 @@ class Notification(models.Model):
         MODERATION_DECISION = "moderation_decision", "Moderation decisions about my posts"
         JOIN_REQUEST_DECISION = "join_request_decision", "Decisions about my requests to join"
         CRISIS_ALERT = "crisis_alert", "Crisis alerts in communities I moderate"
+        PRIVATE_MESSAGE = "private_message", "Private messages and message requests"
 
     class EmailStatus(models.TextChoices):
         NONE = "none", "Not emailed"

@@ -38,6 +38,8 @@ DEFAULTS: dict[str, Preference] = {
     Kind.MODERATION_DECISION: Preference(in_app=True, email=Email.IMMEDIATE),
     Kind.JOIN_REQUEST_DECISION: Preference(in_app=True, email=Email.IMMEDIATE),
     Kind.CRISIS_ALERT: Preference(in_app=True, email=Email.IMMEDIATE),
+    # The email says only who wrote, never what: the words stay behind the sign-in.
+    Kind.PRIVATE_MESSAGE: Preference(in_app=True, email=Email.IMMEDIATE),
 }
 # Someone may be in danger: a moderator's duty, not a preference. These go out at
 # once by bell and email whatever the member chose for everything else, and no

@@ -49,6 +49,7 @@ PUSH_TEXT = {
     Kind.REPLY_TO_REPLY: "Someone answered your reply",
     Kind.MENTION: "You were mentioned in a discussion",
     Kind.CRISIS_ALERT: "A crisis alert waits in your moderation queue",
+    Kind.PRIVATE_MESSAGE: "You have a new private message",
 }
 PUSH_KINDS = frozenset(PUSH_TEXT)
 PUSH_TITLE = "Spoonful"

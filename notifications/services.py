@@ -190,6 +190,29 @@ def notify_crisis_alert(*, recipient_ids: Iterable[int]) -> list[Notification]:
     )
 
 
+def notify_private_message(*, recipient_ids: Iterable[int], sender: User, url: str, is_request: bool) -> None:
+    """One bell (and email, and push) per conversation until it is read: a lively
+    conversation is not a flood. Never the message's words, in any of them."""
+    waiting = set(
+        Notification.objects.filter(
+            recipient_id__in=list(recipient_ids), kind=Kind.PRIVATE_MESSAGE, url=url, read_at__isnull=True
+        ).values_list("recipient_id", flat=True)
+    )
+    wording = "would like to talk: a message request" if is_request else "sent you a private message"
+    _create(
+        {user_id: Kind.PRIVATE_MESSAGE for user_id in recipient_ids if user_id not in waiting},
+        actor_id=sender.pk,
+        message=f"{sender.public_name} {wording}",
+        url=url,
+    )
+    events.conversation_changed(user_ids=recipient_ids, url=url)
+
+
+def notification_mark_read_for_url(*, user: User, url: str) -> int:
+    """Opening what a notification points to reads it (a conversation, say)."""
+    return Notification.objects.filter(recipient=user, url=url, read_at__isnull=True).update(read_at=timezone.now())
+
+
 def _mentioned_user_ids(text: str) -> list[int]:
     names = mentioned_usernames(text)
     if not names:
