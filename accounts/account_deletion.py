@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from accounts.models import DataExport, Profile, User, VerificationEvidence
 from accounts.sessions import session_list_of, sessions_end
+from conversations.models import Message
 from discussions import events
 from discussions.models import Discussion, Reply, Revision
 from discussions.search import search_index_update
@@ -105,9 +106,12 @@ def account_delete(*, user: User, posts: str) -> None:
                 author=None,
                 as_professional=False,
             )
+            # Private messages go the same way: the others keep the conversation's shape.
+            Message.objects.filter(author=user).update(author=None, body="", body_html="", removed_at=now)
         else:
             discussions.update(author=None, as_professional=False)
             replies.update(author=None, as_professional=False)
+            # Kept words, shown as a former member's (Message.author is SET_NULL on delete).
         _scrub_audit_log(user, discussion_ids, reply_ids)
         _delete_files(user)
         sessions_end(session_list_of([user_id]))

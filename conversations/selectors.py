@@ -202,3 +202,41 @@ def report_get_for_staff_or_404(user: Viewer, pk: int) -> MessageReport:
     if report is None:
         raise Http404("No such report.")
     return report
+
+
+def conversation_export_for(user: User) -> dict:
+    """The member's conversations as their export shows them: every message in every
+    conversation they are or were in (what they were shown), who else was in it, their
+    choice of who may message them, and the reports they made."""
+    seats = list(Participant.objects.filter(user=user).select_related("conversation").order_by("conversation_id"))
+    ids = [seat.conversation_id for seat in seats]
+    people: dict[int, list[str]] = {}
+    for other in Participant.objects.filter(conversation_id__in=ids).exclude(user=user).select_related("user"):
+        people.setdefault(other.conversation_id, []).append(other.user.username)
+    thread: dict[int, list[dict]] = {}
+    for message in Message.objects.filter(conversation_id__in=ids).select_related("author").order_by("pk"):
+        thread.setdefault(message.conversation_id, []).append(
+            {
+                "from": "me" if message.author_id == user.pk else (message.author.username if message.author else None),
+                "body": message.body,
+                "removed": message.removed_at is not None,
+                "sent_at": message.created_at,
+            }
+        )
+    return {
+        "who_may_message_me": messaging_audience(user),
+        "conversations": [
+            {
+                "id": seat.conversation_id,
+                "my_status": seat.status,
+                "from_moderation_team": seat.conversation.from_moderation_team,
+                "with": sorted(people.get(seat.conversation_id, [])),
+                "messages": thread.get(seat.conversation_id, []),
+            }
+            for seat in seats
+        ],
+        "message_reports_made": [
+            {"message_id": report.message_id, "reason": report.reason, "status": report.status, "at": report.created_at}
+            for report in MessageReport.objects.filter(reporter=user).order_by("pk")
+        ],
+    }
