@@ -40,6 +40,14 @@ class ReportForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Staff will see this message and the few messages around it, nothing else.",
     )
+    is_crisis = forms.BooleanField(label="Someone in this conversation may be in crisis or at risk", required=False)
+
+
+class ReportCloseForm(forms.Form):
+    remove_message = forms.BooleanField(
+        label="Remove this message's words (the others in the conversation see that it was removed)",
+        required=False,
+    )
 
 
 class MessagingChoiceForm(forms.Form):

@@ -19,7 +19,14 @@ from conversations.selectors import (
 )
 from discussions.markdown import render_markdown
 from discussions.post_checks import checked_body, clean_text
-from notifications.services import notification_mark_read_for_url, notify_private_message
+from moderation.audit import record_action
+from moderation.models import ModerationAction
+from moderation.selectors import can_moderate_post
+from notifications.services import (
+    notification_mark_read_for_url,
+    notify_private_message,
+    notify_staff_about_messages,
+)
 
 Status = Participant.Status
 REPORT_REASON_MAX_LENGTH = 500
@@ -153,9 +160,10 @@ def messaging_choice_set(*, user: User, audience: str) -> MessagingChoice:
 
 
 @transaction.atomic
-def message_report(*, reporter: User, message: Message, reason: str) -> MessageReport:
-    """Hand one message, and the messages around it, to staff. Only a member of the
-    conversation who did not write it may report it; reporting twice changes nothing."""
+def message_report(*, reporter: User, message: Message, reason: str, is_crisis: bool = False) -> MessageReport:
+    """Hand one message, and the messages around it, to staff, who are alerted at once.
+    Only a member of the conversation who did not write it may report it; reporting
+    twice changes nothing."""
     seat = Participant.objects.filter(
         conversation_id=message.conversation_id, user=reporter, status__in=READABLE
     ).first()
@@ -168,7 +176,16 @@ def message_report(*, reporter: User, message: Message, reason: str) -> MessageR
         raise ValidationError({"reason": "Please say briefly what is wrong, so staff know what to look for."})
     if len(reason) > REPORT_REASON_MAX_LENGTH:
         raise ValidationError({"reason": f"Please keep it under {REPORT_REASON_MAX_LENGTH} characters."})
-    report, _ = MessageReport.objects.get_or_create(message=message, reporter=reporter, defaults={"reason": reason})
+    report, created = MessageReport.objects.get_or_create(
+        message=message, reporter=reporter, defaults={"reason": reason, "is_crisis": is_crisis}
+    )
+    if created:
+        notify_staff_about_messages(
+            message="A private message was reported: someone may be in crisis"
+            if is_crisis
+            else "A private message was reported",
+            url=f"/mod/message-reports/{report.pk}/",
+        )
     return report
 
 
@@ -185,5 +202,48 @@ def message_report_close(*, acting_user: User, report: MessageReport, remove_mes
     MessageReport.objects.filter(message_id=report.message_id, status=MessageReport.Status.OPEN).update(
         status=MessageReport.Status.CLOSED, handled_by=acting_user
     )
+    # The log keeps what was decided about whom, never the message's words.
+    record_action(
+        acting_user=acting_user,
+        kind=ModerationAction.Kind.MESSAGE_REPORT,
+        target_user=report.message.author,
+        after={"report": report.pk, "message_removed": remove_message, "role": "staff"},
+    )
     report.refresh_from_db()
     return report
+
+
+def help_request_send(*, user: User) -> bool:
+    """The writer of words that suggest crisis asks the moderation team to check in with
+    them (their own choice: a private message alone alerts nobody). False if one waits."""
+    _require_may_write(user)
+    return bool(
+        notify_staff_about_messages(
+            message=f"{user.username} asked the moderation team to check in with them",
+            url=f"/mod/reach-out/{user.username}/",
+        )
+    )
+
+
+@transaction.atomic
+def conversation_reach_out(*, acting_user: User, body: str, post=None, member: User | None = None) -> Conversation:
+    """A moderator writes kindly to a post's author from a flag or crisis item (any
+    moderator of the post), or staff to any member; marked as from the moderation team and
+    never a request. Audited: for an anonymous post, writing to its author is a reveal."""
+    if post is not None:
+        if not can_moderate_post(acting_user, post):
+            raise PermissionDenied("You don't moderate this post.")
+        member = post.author
+    elif not acting_user.is_staff:
+        raise PermissionDenied("Only staff can write to any member as the moderation team.")
+    if member is None or not member.is_active:
+        raise ValidationError({"body": "This member's account no longer exists."})
+    conversation = conversation_start(sender=acting_user, recipients=[member], body=body, as_moderation_team=True)
+    record_action(
+        acting_user=acting_user,
+        kind=ModerationAction.Kind.REACH_OUT,
+        post=post,
+        target_user=member,
+        after={"conversation": conversation.pk, "anonymous_post": bool(post is not None and post.is_anonymous)},
+    )
+    return conversation

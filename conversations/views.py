@@ -15,11 +15,14 @@ from accounts.models import User
 from conversations import selectors, services
 from conversations.forms import MessageForm, MessagingChoiceForm, NewConversationForm, ReportForm
 from conversations.models import Message, Participant
+from moderation.crisis import suggests_crisis
+from moderation.support import crisis_resources_for, region_from_request
 from spoonful.ratelimits import rate_limit_check, rate_limited_response
 
 # Each message carries its own small report form; its words are the form's.
 REPORT_LABEL = ReportForm.base_fields["reason"].label
 REPORT_HELP = ReportForm.base_fields["reason"].help_text
+REPORT_CRISIS_LABEL = ReportForm.base_fields["is_crisis"].label
 
 
 def _add_errors(form, error: ValidationError) -> None:
@@ -74,7 +77,7 @@ def conversation_new(request: HttpRequest) -> HttpResponse:
                     _add_errors(form, error if isinstance(error, ValidationError) else ValidationError(str(error)))
                 else:
                     messages.success(request, "Your message was sent.")
-                    return redirect(conversation.get_absolute_url())
+                    return _after_sending(conversation, form.cleaned_data["body"])
         status = 400
     else:
         form = NewConversationForm(initial={"to": request.GET.get("to", "")[:300]})
@@ -105,6 +108,7 @@ def _conversation_context(request: HttpRequest, seat: Participant, form: Message
         "form": form,
         "report_label": REPORT_LABEL,
         "report_help": REPORT_HELP,
+        "report_crisis_label": REPORT_CRISIS_LABEL,
         "waiting": waiting,
         "ended": selectors.conversation_has_ended(participants),
     }
@@ -129,7 +133,7 @@ def conversation_detail(request: HttpRequest, pk: int) -> HttpResponse:
         except (ValidationError, PermissionDenied) as error:
             _add_errors(form, error if isinstance(error, ValidationError) else ValidationError(str(error)))
         else:
-            return redirect(f"{seat.conversation.get_absolute_url()}#message-{message.pk}")
+            return _after_sending(seat.conversation, form.cleaned_data["body"], message)
     return render(request, template, _conversation_context(request, seat, form), status=400)
 
 
@@ -149,7 +153,13 @@ def conversation_after(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "conversations/_messages.html",
-        {"thread": thread, "conversation": seat.conversation, "report_label": REPORT_LABEL, "report_help": REPORT_HELP},
+        {
+            "thread": thread,
+            "conversation": seat.conversation,
+            "report_label": REPORT_LABEL,
+            "report_help": REPORT_HELP,
+            "report_crisis_label": REPORT_CRISIS_LABEL,
+        },
     )
 
 
@@ -182,13 +192,52 @@ def message_report(request: HttpRequest, pk: int, message_id: int) -> HttpRespon
     form = ReportForm(request.POST)
     if form.is_valid():
         try:
-            services.message_report(reporter=request.user, message=message, reason=form.cleaned_data["reason"])
+            services.message_report(
+                reporter=request.user,
+                message=message,
+                reason=form.cleaned_data["reason"],
+                is_crisis=form.cleaned_data["is_crisis"],
+            )
         except ValidationError as error:
             _add_errors(form, error)
         else:
             messages.success(request, "Thank you. Staff will look at this message and the few around it.")
             return redirect(seat.conversation.get_absolute_url())
     return render(request, "conversations/report.html", {"form": form, "seat": seat, "message": message}, status=400)
+
+
+def _after_sending(conversation, body: str, message: Message | None = None) -> HttpResponse:
+    """Words that suggest crisis never stop a message; they take the writer to support
+    first. Nobody else is told unless the writer asks there (or a reader reports)."""
+    if suggests_crisis(body):
+        return redirect(reverse("conversations:support", kwargs={"pk": conversation.pk}))
+    anchor = f"#message-{message.pk}" if message is not None else ""
+    return redirect(f"{conversation.get_absolute_url()}{anchor}")
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def conversation_support(request: HttpRequest, pk: int) -> HttpResponse:
+    seat = selectors.seat_get_or_404(request.user, pk)
+    response = render(
+        request,
+        "conversations/support.html",
+        {"conversation": seat.conversation, "resources": crisis_resources_for(region_from_request(request))},
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_POST
+def help_request(request: HttpRequest) -> HttpResponse:
+    try:
+        services.help_request_send(user=request.user)
+    except PermissionDenied as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "The moderation team will write to you here, in your messages.")
+    return redirect(reverse("conversations:inbox"))
 
 
 @login_required

@@ -155,6 +155,8 @@ class ModerationAction(models.Model):
         APPEAL_OVERTURN = "appeal_overturn", "Overturned after appeal"
         KEYWORD_RULE = "keyword_rule", "Changed a keyword rule"
         POLICY = "policy", "Changed who can join or read a community"
+        REACH_OUT = "reach_out", "Reached out to a member privately"
+        MESSAGE_REPORT = "message_report", "Handled a reported private message"
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

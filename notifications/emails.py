@@ -55,6 +55,7 @@ SUBJECTS = {
     Kind.JOIN_REQUEST_DECISION: "A decision about your request to join",
     Kind.CRISIS_ALERT: "A crisis alert waits in your moderation queue",
     Kind.PRIVATE_MESSAGE: "You have a private message",
+    Kind.MESSAGE_REPORT: "A member needs staff: a reported message or a request to check in",
 }
 # An inbox can be read over a shoulder: a private message's email says neither who wrote nor what.
 PRIVATE_MESSAGE_EMAIL = "Someone sent you a private message on Spoonful. Sign in to read it."
@@ -134,7 +135,9 @@ def email_item(notification: Notification) -> EmailItem | None:
             link=absolute(reverse("moderation:queue")),
             message=notification.message,
         )
-    if notification.kind == Kind.PRIVATE_MESSAGE:
+    if notification.kind == Kind.MESSAGE_REPORT and not recipient.is_staff:
+        return None
+    if notification.kind in (Kind.PRIVATE_MESSAGE, Kind.MESSAGE_REPORT):
         return EmailItem(
             kind=notification.kind,
             kind_label=Kind(notification.kind).label,
@@ -142,7 +145,7 @@ def email_item(notification: Notification) -> EmailItem | None:
             title="",
             actor_name="",
             link=absolute(reverse("notifications:open", kwargs={"pk": notification.pk})),
-            message=PRIVATE_MESSAGE_EMAIL,
+            message=PRIVATE_MESSAGE_EMAIL if notification.kind == Kind.PRIVATE_MESSAGE else notification.message,
         )
     # Named only where the discussion is public, and then as the site names them.
     actor_name = author_label(about, recipient).name if public and about is not None else ""

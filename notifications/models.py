@@ -25,6 +25,7 @@ class Notification(models.Model):
         JOIN_REQUEST_DECISION = "join_request_decision", "Decisions about my requests to join"
         CRISIS_ALERT = "crisis_alert", "Crisis alerts in communities I moderate"
         PRIVATE_MESSAGE = "private_message", "Private messages and message requests"
+        MESSAGE_REPORT = "message_report", "Reported private messages and requests for a check-in (staff)"
 
     class EmailStatus(models.TextChoices):
         NONE = "none", "Not emailed"

@@ -208,6 +208,18 @@ def notify_private_message(*, recipient_ids: Iterable[int], sender: User, url: s
     events.conversation_changed(user_ids=recipient_ids, url=url)
 
 
+def notify_staff_about_messages(*, message: str, url: str) -> list[Notification]:
+    """A reported private message or a member's request for a check-in: every active staff
+    member, at once, whatever their settings. The words never travel: only where to look."""
+    waiting = Notification.objects.filter(kind=Kind.MESSAGE_REPORT, url=url, read_at__isnull=True)
+    staff_ids = (
+        User.objects.filter(is_active=True, is_staff=True)
+        .exclude(pk__in=waiting.values("recipient_id"))
+        .values_list("pk", flat=True)
+    )
+    return _create(dict.fromkeys(staff_ids, Kind.MESSAGE_REPORT), message=message, url=url)
+
+
 def notification_mark_read_for_url(*, user: User, url: str) -> int:
     """Opening what a notification points to reads it (a conversation, say)."""
     return Notification.objects.filter(recipient=user, url=url, read_at__isnull=True).update(read_at=timezone.now())

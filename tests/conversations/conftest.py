@@ -2,6 +2,8 @@ import pytest
 
 from accounts.models import Block
 from conversations import services
+from discussions import services as discussion_services
+from discussions.models import Visibility
 
 
 @pytest.fixture
@@ -24,5 +26,19 @@ def talking(mecfs, member, other_member):
 def block():
     def make(blocker, blocked):
         return Block.objects.create(blocker=blocker, blocked=blocked)
+
+    return make
+
+
+@pytest.fixture
+def start(member, mecfs):
+    """``start(title=..., hashtags=[...])``: a public discussion by Alice, through the service."""
+
+    def make(**fields):
+        fields.setdefault("author", member)
+        fields.setdefault("body", "What helps on bad days?")
+        fields.setdefault("hashtags", ["mecfs"])
+        fields.setdefault("visibility", Visibility.PUBLIC)
+        return discussion_services.discussion_create(**fields)
 
     return make
