@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from accounts.models import DataExport, Profile, User, VerificationEvidence
 from accounts.sessions import session_list_of, sessions_end
+from conversations.models import Message
 from discussions import events
 from discussions.models import Discussion, Reaction, Reply, Revision
 from discussions.search import search_index_update
@@ -105,9 +106,12 @@ def account_delete(*, user: User, posts: str) -> None:
                 author=None,
                 as_professional=False,
             )
+            # Private messages go the same way: the others keep the conversation's shape.
+            Message.objects.filter(author=user).update(author=None, body="", body_html="", removed_at=now)
         else:
             discussions.update(author=None, as_professional=False)
             replies.update(author=None, as_professional=False)
+            # Kept words, shown as a former member's (Message.author is SET_NULL on delete).
         # Their reactions go with them (the rows would cascade anyway); open pages are told
         # the new counts.
         reactions = Reaction.objects.filter(user=user)

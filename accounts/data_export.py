@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from accounts.models import Block, DataExport, ProfessionalVerification, Profile, User
 from community.models import Membership
+from conversations.selectors import conversation_export_for
 from discussions.drafts import draft_list_for_export
 from discussions.models import Discussion, Reply
 from discussions.selectors import (
@@ -238,6 +239,8 @@ def data_export_contents(user: User) -> dict:
             {"label": d.label, "enabled": d.enabled, "added_at": d.created_at, "last_push_at": d.last_success_at}
             for d in PushSubscription.objects.filter(user=user).order_by("pk")
         ],
+        # Private conversations as the member was shown them, and who may message them.
+        "private_messages": conversation_export_for(user),
         # Kinds and dates only: a notification's text would be about someone else's post.
         "notifications": [
             {"kind": n.kind, "created_at": n.created_at, "read": n.read_at is not None}

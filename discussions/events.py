@@ -49,6 +49,13 @@ def _send_to_groups_after_commit(groups: list[str], event: dict) -> None:
     transaction.on_commit(send)
 
 
+def conversation_changed(*, user_ids: Iterable[int], url: str) -> None:
+    """A new private message: each member's open pages fetch it (the frame has no words)."""
+    _send_to_groups_after_commit(
+        [user_group_name(user_id) for user_id in user_ids], {"type": "conversation.message", "url": url}
+    )
+
+
 def reply_created(*, discussion_id: int, number: int) -> None:
     _publish_after_commit({"type": "reply.created", "discussion_id": discussion_id, "number": number})
 

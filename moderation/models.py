@@ -162,6 +162,8 @@ class ModerationAction(models.Model):
         CRISIS_RESOURCE = "crisis_resource", "Changed a crisis resource"
         CRISIS_ACKNOWLEDGE = "crisis_ack", "Took a crisis alert"
         ON_CALL = "on_call", "Went on or off call"
+        REACH_OUT = "reach_out", "Reached out to a member privately"
+        MESSAGE_REPORT = "message_report", "Handled a reported private message"
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -62,6 +62,9 @@ class NotificationConsumer(SocketClosingMixin, AsyncJsonWebsocketConsumer):
     async def notification_created(self, event: dict) -> None:
         await self.send_json({"type": "notification"})
 
+    async def conversation_message(self, event: dict) -> None:
+        await self.send_json({"type": "conversation", "url": event["url"]})
+
     async def access_changed(self, event: dict) -> None:
         # Only this session's own standing matters here: signing out on one device
         # leaves the others open.

@@ -59,12 +59,18 @@ SUBJECTS = {
     Kind.VERIFICATION_APPLICATION: "A new professional verification application",
     Kind.APPEAL_RECEIVED: "An appeal waits for a moderator",
     Kind.QUEUE_WAITING: "A moderation queue has waited too long",
+    Kind.PRIVATE_MESSAGE: "You have a private message",
+    Kind.MESSAGE_REPORT: "A member needs staff: a reported message or a request to check in",
 }
 # Alerts about work for moderators or staff: they name no post, member or community (a
 # condition hashtag is health data); the email links to the page where the work waits.
 WORK_ALERT_KINDS = frozenset(
     {Kind.CRISIS_ALERT, Kind.CRISIS_ESCALATION, Kind.VERIFICATION_APPLICATION, Kind.APPEAL_RECEIVED, Kind.QUEUE_WAITING}
 )
+# An inbox can be read over a shoulder: a private message's email says neither who wrote nor what.
+PRIVATE_MESSAGE_EMAIL = "Someone sent you a private message on Spoonful. Sign in to read it."
+# Nor does staff's: who reported or asked for a check-in is for the signed-in page.
+MESSAGE_REPORT_EMAIL = "A member needs staff: a reported private message or a request to check in. Sign in to see it."
 
 
 def unsubscribe_token(user: User, kinds: Iterable[str]) -> str:
@@ -141,6 +147,18 @@ def email_item(notification: Notification) -> EmailItem | None:
             actor_name="",
             link=absolute(notification.url or reverse("moderation:queue")),
             message=notification.message,
+        )
+    if notification.kind == Kind.MESSAGE_REPORT and not recipient.is_staff:
+        return None
+    if notification.kind in (Kind.PRIVATE_MESSAGE, Kind.MESSAGE_REPORT):
+        return EmailItem(
+            kind=notification.kind,
+            kind_label=Kind(notification.kind).label,
+            headline=SUBJECTS[notification.kind],
+            title="",
+            actor_name="",
+            link=absolute(reverse("notifications:open", kwargs={"pk": notification.pk})),
+            message=PRIVATE_MESSAGE_EMAIL if notification.kind == Kind.PRIVATE_MESSAGE else MESSAGE_REPORT_EMAIL,
         )
     # Named only where the discussion is public, and then as the site names them.
     actor_name = author_label(about, recipient).name if public and about is not None else ""

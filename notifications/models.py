@@ -29,6 +29,8 @@ class Notification(models.Model):
         VERIFICATION_APPLICATION = "verification_application", "New professional verification applications"
         APPEAL_RECEIVED = "appeal_received", "Appeals waiting for an answer"
         QUEUE_WAITING = "queue_waiting", "A moderation queue waiting too long"
+        PRIVATE_MESSAGE = "private_message", "Private messages and message requests"
+        MESSAGE_REPORT = "message_report", "Reported private messages and requests for a check-in (staff)"
 
     class EmailStatus(models.TextChoices):
         NONE = "none", "Not emailed"

@@ -44,11 +44,14 @@ DEFAULTS: dict[str, Preference] = {
     Kind.VERIFICATION_APPLICATION: Preference(in_app=True, email=Email.IMMEDIATE),
     Kind.APPEAL_RECEIVED: Preference(in_app=True, email=Email.IMMEDIATE),
     Kind.QUEUE_WAITING: Preference(in_app=True, email=Email.IMMEDIATE),
+    # The email says only who wrote, never what: the words stay behind the sign-in.
+    Kind.PRIVATE_MESSAGE: Preference(in_app=True, email=Email.IMMEDIATE),
+    Kind.MESSAGE_REPORT: Preference(in_app=True, email=Email.IMMEDIATE),
 }
 # Someone may be in danger: a moderator's duty, not a preference. These go out at
 # once by bell and email whatever the member chose for everything else, and no
 # setting or one-click link turns them off.
-ALWAYS_ON = frozenset({Kind.CRISIS_ALERT, Kind.CRISIS_ESCALATION})
+ALWAYS_ON = frozenset({Kind.CRISIS_ALERT, Kind.CRISIS_ESCALATION, Kind.MESSAGE_REPORT})
 SWITCHABLE_KINDS = tuple(kind for kind in Kind.values if kind not in ALWAYS_ON)
 # Work waiting for moderators or staff: switchable like any other kind, but only offered on the
 # settings page to someone who moderates (a member has nothing to choose there).

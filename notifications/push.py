@@ -50,6 +50,8 @@ PUSH_TEXT = {
     Kind.MENTION: "You were mentioned in a discussion",
     Kind.CRISIS_ALERT: "A crisis alert waits in your moderation queue",
     Kind.CRISIS_ESCALATION: "A crisis alert has waited with nobody on it",
+    Kind.PRIVATE_MESSAGE: "You have a new private message",
+    Kind.MESSAGE_REPORT: "A member needs staff",
 }
 PUSH_KINDS = frozenset(PUSH_TEXT)
 PUSH_TITLE = "Spoonful"

@@ -214,6 +214,41 @@ def notify_work_waiting(*, recipient_ids: Iterable[int], kind: str, message: str
     return _create(dict.fromkeys(recipient_ids, kind), message=message, url=url)
 
 
+def notify_private_message(*, recipient_ids: Iterable[int], sender: User, url: str, is_request: bool) -> None:
+    """One bell (and email, and push) per conversation until it is read: a lively
+    conversation is not a flood. Never the message's words, in any of them."""
+    waiting = set(
+        Notification.objects.filter(
+            recipient_id__in=list(recipient_ids), kind=Kind.PRIVATE_MESSAGE, url=url, read_at__isnull=True
+        ).values_list("recipient_id", flat=True)
+    )
+    wording = "would like to talk: a message request" if is_request else "sent you a private message"
+    _create(
+        {user_id: Kind.PRIVATE_MESSAGE for user_id in recipient_ids if user_id not in waiting},
+        actor_id=sender.pk,
+        message=f"{sender.public_name} {wording}",
+        url=url,
+    )
+    events.conversation_changed(user_ids=recipient_ids, url=url)
+
+
+def notify_staff_about_messages(*, message: str, url: str) -> list[Notification]:
+    """A reported private message or a member's request for a check-in: every active staff
+    member, at once, whatever their settings. The words never travel: only where to look."""
+    waiting = Notification.objects.filter(kind=Kind.MESSAGE_REPORT, url=url, read_at__isnull=True)
+    staff_ids = (
+        User.objects.filter(is_active=True, is_staff=True)
+        .exclude(pk__in=waiting.values("recipient_id"))
+        .values_list("pk", flat=True)
+    )
+    return _create(dict.fromkeys(staff_ids, Kind.MESSAGE_REPORT), message=message, url=url)
+
+
+def notification_mark_read_for_url(*, user: User, url: str) -> int:
+    """Opening what a notification points to reads it (a conversation, say)."""
+    return Notification.objects.filter(recipient=user, url=url, read_at__isnull=True).update(read_at=timezone.now())
+
+
 def _mentioned_user_ids(text: str) -> list[int]:
     names = mentioned_usernames(text)
     if not names:

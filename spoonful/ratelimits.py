@@ -39,6 +39,7 @@ DEFAULT_LIMITS: dict[str, list[tuple[str, int, int]]] = {
     "draft": [("user", 120, 60)],
     # Members per account; signed-out visitors per address ("visitor" skips members).
     "search": [("user", 30, 60), ("visitor", 30, 60)],
+    "message": [("user", 20, 60), ("user", 200, 3600)],
 }
 
 ACTION_WORDS = {
@@ -48,6 +49,7 @@ ACTION_WORDS = {
     "react": "reacted",
     "draft": "saved drafts",
     "search": "searched",
+    "message": "sent messages",
 }
 
 

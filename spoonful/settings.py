@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "moderation",
     "discussions",
     "notifications",
+    "conversations",
 ]
 
 MIDDLEWARE = [

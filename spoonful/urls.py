@@ -22,6 +22,7 @@ urlpatterns = [
     path("c/", include("community.communities_urls")),
     path("mod/", include("moderation.urls")),
     path("notifications/", include("notifications.urls")),
+    path("", include("conversations.urls")),
     path("", include("discussions.urls")),
     path("", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),

@@ -40,6 +40,9 @@
       var data;
       try { data = JSON.parse(event.data); } catch (error) { return; }
       if (data && data.type === "notification") { refresh(); }
+      if (data && data.type === "conversation") {
+        document.dispatchEvent(new CustomEvent("conversations:message", { detail: { url: data.url } }));
+      }
     });
     socket.addEventListener("close", function (event) {
       // 4401: signed out; 4403: access changed. Both mean "reload to continue", not "retry".
@@ -51,6 +54,7 @@
     });
   }
 
+  document.addEventListener("notifications:refresh", refresh);
   connect();
 })();
 

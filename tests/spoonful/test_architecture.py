@@ -10,7 +10,7 @@ from pathlib import Path
 
 import grimp
 
-APP_PACKAGES = ("spoonful", "accounts", "community", "discussions", "moderation", "notifications")
+APP_PACKAGES = ("spoonful", "accounts", "community", "discussions", "moderation", "notifications", "conversations")
 
 
 def _import_graph() -> dict[str, set[str]]:
