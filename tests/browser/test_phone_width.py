@@ -55,7 +55,8 @@ def test_table_pages_fit_a_phone_and_pass_axe(live_url, browser, assert_accessib
                 .filter(e => e.getBoundingClientRect().right > innerWidth + 1)
                 .map(e => e.tagName + '.' + e.className).slice(0, 8)"""
         )
-        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), f"{path} scrolls sideways: {wide}"
+        fits = page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        assert fits, f"{path} scrolls sideways: {wide}"
         expect(page.locator(".table-scroll").first).to_have_attribute("tabindex", "0")
         assert_accessible(page)
     context.close()
