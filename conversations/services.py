@@ -19,7 +19,7 @@ from conversations.selectors import (
 )
 from discussions.markdown import render_markdown
 from discussions.post_checks import checked_body, clean_text
-from moderation.audit import record_action
+from moderation.audit import acting_role, record_action
 from moderation.models import ModerationAction
 from moderation.selectors import can_moderate_post
 from notifications.services import (
@@ -244,6 +244,10 @@ def conversation_reach_out(*, acting_user: User, body: str, post=None, member: U
         kind=ModerationAction.Kind.REACH_OUT,
         post=post,
         target_user=member,
-        after={"conversation": conversation.pk, "anonymous_post": bool(post is not None and post.is_anonymous)},
+        after={
+            "conversation": conversation.pk,
+            "anonymous_post": bool(post is not None and post.is_anonymous),
+            "role": acting_role(acting_user),
+        },
     )
     return conversation
