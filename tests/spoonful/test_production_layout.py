@@ -93,9 +93,19 @@ def production(tmp_path):
             wait_until_serving(layout)
             yield layout
         finally:
+            # honcho starts each process in a session of its own: only honcho can stop them
+            # all, so ask it first; whatever is left (a failed start) is found by its directory.
             if honcho.poll() is None:
-                os.killpg(honcho.pid, signal.SIGKILL)
-                honcho.wait(timeout=10)
+                honcho.send_signal(signal.SIGTERM)
+                try:
+                    honcho.wait(timeout=45)
+                except subprocess.TimeoutExpired:
+                    os.killpg(honcho.pid, signal.SIGKILL)
+                    honcho.wait(timeout=10)
+            if (run_dir / "nginx.pid").exists():
+                nginx = ["nginx", "-p", str(run_dir), "-c", str(run_dir / "nginx.conf"), "-e", "stderr"]
+                subprocess.run([*nginx, "-s", "stop"], check=False, capture_output=True)
+            subprocess.run(["pkill", "-KILL", "-f", str(run_dir)], check=False)
 
 
 def wait_until_serving(layout, timeout: float = 90) -> None:
