@@ -72,6 +72,13 @@ def production(tmp_path):
     subprocess.run(
         [sys.executable, "deploy/local_prod.py", "prepare", "--dir", str(run_dir)], cwd=ROOT, env=env, check=True
     )
+    # As `make prod` does: pages name their static files through collectstatic's manifest.
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
+        cwd=ROOT,
+        env={**env, "DEBUG": "false"},
+        check=True,
+    )
     log_path = tmp_path / "layout.log"
     with log_path.open("ab") as log:
         honcho = subprocess.Popen(
