@@ -8,13 +8,17 @@ API, a management command) cannot skip a rule. Who can read a discussion later i
 ``discussions.audience_services``; the author's edit history, ``revision_services``.
 """
 
+from collections.abc import Sequence
+
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
 from discussions import events
+from discussions.attachments import attachments_checked, attachments_save
 from discussions.markdown import render_markdown
 from discussions.models import Discussion, Reply, Revision
 from discussions.placement import communities_named, placement_for
@@ -65,6 +69,8 @@ def discussion_create(
     as_professional: bool = False,
     wants_professional: bool = False,
     submission_token: str = "",
+    attachments: Sequence[UploadedFile] = (),
+    alt_texts: Sequence[str] = (),
 ) -> Discussion:
     """Start a discussion in one to five communities.
 
@@ -74,6 +80,9 @@ def discussion_create(
 
     The same author and ``submission_token`` twice (a double click, a resent form)
     returns the first discussion instead of creating another.
+
+    ``attachments`` are uploaded files, the i-th described by ``alt_texts[i]``
+    (``discussions.attachments``); a refused file refuses the post, with every problem named.
     """
     require_active_verified(author)
     submission_token = (submission_token or "")[:64]
@@ -88,6 +97,7 @@ def discussion_create(
             "body": lambda: checked_body(body),
             "content_warning": lambda: checked_content_warning(content_warning),
             "visibility": lambda: checked_visibility(visibility),
+            "attachments": lambda: attachments_checked(list(attachments), list(alt_texts)),
         }
     )
     communities = communities_named(author, list(hashtags), text=f"{cleaned['title']}\n{cleaned['body']}")
@@ -118,6 +128,7 @@ def discussion_create(
                 submission_token=submission_token,
             )
             discussion.tags.add(*[community.tag for community in placement.communities])
+            attachments_save(post=discussion, checked=cleaned["attachments"])
             screening_record(post=discussion, screening=screening)
             jobs.enqueue(search_index_update, discussion.pk)
             if discussion.is_published:
@@ -225,6 +236,8 @@ def reply_create(
     as_professional: bool = False,
     content_warning: str = "",
     submission_token: str = "",
+    attachments: Sequence[UploadedFile] = (),
+    alt_texts: Sequence[str] = (),
 ) -> Reply:
     """Reply to a discussion, or to one of its replies (``parent_number``).
 
@@ -233,6 +246,7 @@ def reply_create(
     (empty, too long, unknown parent). The number comes from an UPDATE on the discussion
     row inside the transaction, so two replies at once never share a number.
     The same author and ``submission_token`` twice returns the first reply.
+    ``attachments`` and ``alt_texts`` are as for ``discussion_create``.
     """
     submission_token = (submission_token or "")[:64]
     existing = _existing_reply(author, submission_token)
@@ -240,7 +254,11 @@ def reply_create(
         return existing
     require_active_verified(author)
     check_badge_choice(as_professional=as_professional, is_anonymous=is_anonymous)
-    checks = {"body": lambda: checked_body(body), "content_warning": lambda: checked_content_warning(content_warning)}
+    checks = {
+        "body": lambda: checked_body(body),
+        "content_warning": lambda: checked_content_warning(content_warning),
+        "attachments": lambda: attachments_checked(list(attachments), list(alt_texts)),
+    }
     cleaned = cleaned_or_every_error(checks)
     body = cleaned["body"]
 
@@ -296,6 +314,7 @@ def reply_create(
                 submission_token=submission_token,
                 status=Reply.Status.PUBLISHED if published else Reply.Status.HELD,
             )
+            attachments_save(post=reply, checked=cleaned["attachments"])
             screening_record(post=reply, screening=screening)
             if published:
                 events.reply_created(discussion_id=discussion.pk, number=number)
