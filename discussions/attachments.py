@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
+from django.db.models import Q, QuerySet
 from PIL import Image, ImageOps, UnidentifiedImageError
 from pypdf import PdfReader, PdfWriter
 from pypdf.errors import PyPdfError
@@ -264,3 +265,20 @@ def attachment_files_delete_later(attachments: Iterable[Attachment]) -> None:
     names = [attachment.file.name for attachment in attachments if attachment.file]
     if names:
         jobs.enqueue(attachment_files_delete, names)
+
+
+def attachments_of_posts(*, discussion_ids: Iterable[int] = (), reply_ids: Iterable[int] = ()) -> QuerySet[Attachment]:
+    """The attachments of these posts: a discussion's own (not its replies') and the replies'."""
+    return Attachment.objects.filter(
+        Q(discussion_id__in=list(discussion_ids), reply__isnull=True) | Q(reply_id__in=list(reply_ids))
+    )
+
+
+def attachments_delete(attachments: QuerySet[Attachment]) -> int:
+    """Delete these attachments: the rows now, the files once the caller's transaction
+    commits. For posts their author deleted, tombstones past retention, and erased
+    accounts; returns how many."""
+    rows = list(attachments)
+    attachment_files_delete_later(rows)
+    Attachment.objects.filter(pk__in=[attachment.pk for attachment in rows]).delete()
+    return len(rows)

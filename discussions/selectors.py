@@ -177,6 +177,13 @@ def attachment_list_of_discussion(discussion: Discussion) -> list[Attachment]:
     return list(Attachment.objects.filter(discussion=discussion, reply__isnull=True).order_by("position", "pk"))
 
 
+def attachment_list_of_post(post: Discussion | Reply) -> list[Attachment]:
+    """The attachments of one post (a discussion's own, not its replies'), as above."""
+    if isinstance(post, Reply):
+        return attachments_of_replies([post]).get(post.pk, [])
+    return attachment_list_of_discussion(post)
+
+
 def attachments_of_replies(replies: list[Reply]) -> dict[int, list[Attachment]]:
     """The attachments of these replies by reply id, removed ones included; as above."""
     grouped: dict[int, list[Attachment]] = {}

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from discussions import events
-from discussions.attachments import attachments_checked, attachments_save
+from discussions.attachments import attachments_checked, attachments_delete, attachments_of_posts, attachments_save
 from discussions.markdown import render_markdown
 from discussions.models import Discussion, Reply, Revision
 from discussions.placement import communities_named, placement_for
@@ -189,7 +189,8 @@ def discussion_edit(
 
 def discussion_delete_by_author(*, acting_user: User, discussion: Discussion) -> Discussion:
     """The author takes the discussion down; replies stay in the database but are no
-    longer reachable, because nobody can see the discussion any more."""
+    longer reachable, because nobody can see the discussion any more. Its own photos
+    and PDFs are deleted at once."""
     require_author(acting_user, discussion)
     if discussion.status == Discussion.Status.DELETED:
         return discussion
@@ -199,6 +200,7 @@ def discussion_delete_by_author(*, acting_user: User, discussion: Discussion) ->
         discussion.status = Discussion.Status.DELETED
         discussion.tombstoned_at = timezone.now()
         discussion.save(update_fields=["status", "tombstoned_at"])
+        attachments_delete(attachments_of_posts(discussion_ids=[discussion.pk]))
         events.discussion_changed(discussion_id=discussion.pk)
         jobs.enqueue(search_index_update, discussion.pk)
     return discussion
@@ -361,7 +363,8 @@ def reply_edit(*, acting_user: User, reply: Reply, body: str, content_warning: s
 
 def reply_delete_by_author(*, acting_user: User, reply: Reply) -> Reply:
     """The author withdraws a reply. It keeps its number and shows "deleted by its
-    author" in its place, so answers to it and links to #N still make sense."""
+    author" in its place, so answers to it and links to #N still make sense. Its
+    photos and PDFs are deleted at once."""
     require_author(acting_user, reply)
     if reply.status == Reply.Status.DELETED:
         return reply
@@ -372,6 +375,7 @@ def reply_delete_by_author(*, acting_user: User, reply: Reply) -> Reply:
         reply.status = Reply.Status.DELETED
         reply.tombstoned_at = timezone.now()
         reply.save(update_fields=["status", "tombstoned_at"])
+        attachments_delete(attachments_of_posts(reply_ids=[reply.pk]))
         if was_published:
             Discussion.objects.filter(pk=reply.discussion_id, published_reply_count__gt=0).update(
                 published_reply_count=F("published_reply_count") - 1

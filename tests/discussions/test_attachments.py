@@ -2,15 +2,20 @@
 form comes back, and how the file is served."""
 
 import io
+from datetime import timedelta
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 from PIL import Image
 from pypdf import PdfReader
 
+from accounts.account_deletion import account_delete
+from accounts.data_export import data_export_contents
 from discussions import services
 from discussions.attachments import CHOOSE_AGAIN, MAX_ATTACHMENTS, attachments_checked
 from discussions.models import Attachment, Discussion, Visibility
+from discussions.retention import tombstone_purge_expired
 from tests.helpers.attachments import (
     CAMERA_SERIAL,
     PDF_AUTHOR,
@@ -290,3 +295,79 @@ def test_a_description_for_a_missing_file_is_pointed_out(as_member, mecfs):
 
     assert response.status_code == 400
     assert "no file was chosen" in response.content.decode()
+
+
+# --- Deletion, erasure, export, retention ------------------------------------------------
+
+
+def test_deleting_a_post_deletes_its_files(member, other_member, start, django_capture_on_commit_callbacks):
+    discussion = start(attachments=[upload("p.png", image_bytes("PNG"))], alt_texts=["Mine"])
+    reply = services.reply_create(
+        author=other_member,
+        discussion=discussion,
+        body="Theirs",
+        attachments=[upload("q.png", image_bytes())],
+        alt_texts=["Theirs"],
+    )
+    own, theirs = discussion.attachments.get(reply=None), reply.attachments.get()
+    storage = own.file.storage
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.reply_delete_by_author(acting_user=other_member, reply=reply)
+    assert not storage.exists(theirs.file.name)
+    assert storage.exists(own.file.name)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.discussion_delete_by_author(acting_user=member, discussion=discussion)
+    assert not storage.exists(own.file.name)
+    assert not Attachment.objects.exists()
+
+
+@pytest.mark.parametrize(("posts", "kept"), [("delete", False), ("anonymise", True)])
+def test_erasing_an_account_deletes_files_only_when_the_posts_are_deleted(
+    member, start, posts, kept, django_capture_on_commit_callbacks
+):
+    discussion = start(attachments=[upload("p.png", image_bytes("PNG"))], alt_texts=["Mine"])
+    attachment = discussion.attachments.get()
+    storage, name = attachment.file.storage, attachment.file.name
+
+    with django_capture_on_commit_callbacks(execute=True):
+        account_delete(user=member, posts=posts)
+
+    assert storage.exists(name) is kept
+    assert Attachment.objects.filter(pk=attachment.pk).exists() is kept
+
+
+def test_the_export_lists_attachments_with_alt_text_and_where_to_get_them(member, start):
+    discussion = start(
+        attachments=[upload("p.png", image_bytes("PNG")), upload("r.pdf", pdf_bytes(2))], alt_texts=["Mine", ""]
+    )
+    reply = services.reply_create(
+        author=member,
+        discussion=discussion,
+        body="More",
+        attachments=[upload("q.png", image_bytes())],
+        alt_texts=["Another"],
+    )
+
+    contents = data_export_contents(member)
+
+    exported = contents["discussions"][0]["attachments"]
+    assert [(a["kind"], a["alt_text"], a.get("pages")) for a in exported] == [("image", "Mine", None), ("pdf", "", 2)]
+    assert exported[0]["url"] == discussion.attachments.get(position=0, reply=None).get_absolute_url()
+    assert contents["replies"][0]["attachments"][0]["url"] == reply.attachments.get().get_absolute_url()
+
+
+def test_retention_deletes_the_files_of_an_expired_tombstone(member, start, django_capture_on_commit_callbacks):
+    discussion = start(attachments=[upload("p.png", image_bytes("PNG"))], alt_texts=["Mine"])
+    attachment = discussion.attachments.get()
+    storage, name = attachment.file.storage, attachment.file.name
+    # Removed by moderators: the files are kept for review, until the tombstone expires.
+    removed_long_ago = timezone.now() - timedelta(days=400)
+    Discussion.objects.filter(pk=discussion.pk).update(status=Discussion.Status.REMOVED, tombstoned_at=removed_long_ago)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        tombstone_purge_expired()
+
+    assert not storage.exists(name)
+    assert not Attachment.objects.exists()
