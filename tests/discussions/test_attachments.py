@@ -5,6 +5,7 @@ import io
 from datetime import timedelta
 
 import pytest
+from django.core.files.storage import InMemoryStorage, storages
 from django.test import Client
 from django.utils import timezone
 from PIL import Image
@@ -12,9 +13,10 @@ from pypdf import PdfReader
 
 from accounts.account_deletion import account_delete
 from accounts.data_export import data_export_contents
+from accounts.models import PrivateFileStorage
 from discussions import services
 from discussions.attachments import CHOOSE_AGAIN, MAX_ATTACHMENTS, attachments_checked
-from discussions.models import Attachment, Discussion, Visibility
+from discussions.models import Attachment, Discussion, Visibility, attachment_storage
 from discussions.retention import tombstone_purge_expired
 from tests.helpers.attachments import (
     CAMERA_SERIAL,
@@ -371,3 +373,18 @@ def test_retention_deletes_the_files_of_an_expired_tombstone(member, start, djan
 
     assert not storage.exists(name)
     assert not Attachment.objects.exists()
+
+
+def test_an_attachments_entry_in_storages_replaces_local_private_disk(settings, tmp_path):
+    # The field's storage is chosen once, when models load, from the settings of that moment.
+    assert isinstance(attachment_storage(), PrivateFileStorage)
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "attachments": {
+            "BACKEND": "django.core.files.storage.InMemoryStorage",
+            "OPTIONS": {"base_url": None},
+        },
+    }
+
+    assert attachment_storage() is storages["attachments"]
+    assert isinstance(attachment_storage(), InMemoryStorage)
