@@ -164,8 +164,12 @@ def attachment_check(upload: UploadedFile, *, alt_text: str, label: str) -> Chec
     alt_text = " ".join((alt_text or "").split())
     data = _read_limited(upload, max(IMAGE_MAX_BYTES, PDF_MAX_BYTES), label)
     filename = clean_filename(upload.name or "")
-    if data.startswith(b"%PDF-"):
-        content, pages = _rewritten_pdf(data[: PDF_MAX_BYTES + 1], label)
+    is_pdf = data.startswith(b"%PDF-")
+    limit = PDF_MAX_BYTES if is_pdf else IMAGE_MAX_BYTES
+    if len(data) > limit:
+        raise ValidationError(f"{label} is too big: the limit is {_megabytes(limit)}.", code="too_big")
+    if is_pdf:
+        content, pages = _rewritten_pdf(data, label)
         return CheckedAttachment(
             content=content,
             kind=Attachment.Kind.PDF,
@@ -174,8 +178,6 @@ def attachment_check(upload: UploadedFile, *, alt_text: str, label: str) -> Chec
             alt_text=alt_text[:ALT_TEXT_MAX],
             pages=pages,
         )
-    if len(data) > IMAGE_MAX_BYTES:
-        raise ValidationError(f"{label} is too big: the limit is {_megabytes(IMAGE_MAX_BYTES)}.", code="too_big")
     image, source_format = _checked_image(data, label)
     if not alt_text:
         raise ValidationError(

@@ -30,7 +30,7 @@ from accounts.selectors import (
 from community.hashtags import InvalidHashtag, normalise_hashtag, split_hashtag_field
 from community.selectors import community_resolve
 from discussions import drafts
-from discussions.attachments import ALT_TEXT_MAX, MAX_ATTACHMENTS
+from discussions.attachments import ALT_TEXT_MAX, CHOOSE_AGAIN, MAX_ATTACHMENTS
 from discussions.forms import (
     MAX_TYPED_HASHTAGS,
     SENSITIVE_FIELDS,
@@ -187,6 +187,7 @@ def _render_discussion(
             "missed": missed,
             "most_thanked": most_thanked,
             "attachment_slots": attachment_slots(request) if reply_form is not None else [],
+            "attachments_dropped": reply_form is not None and attachments_dropped(request, reply_form),
         },
         status=status,
     )
@@ -232,6 +233,13 @@ def attachment_slots(request: HttpRequest) -> list[tuple[int, str]]:
         (number, typed[number - 1][:ALT_TEXT_MAX] if number <= len(typed) else "")
         for number in range(1, MAX_ATTACHMENTS + 1)
     ]
+
+
+def attachments_dropped(request: HttpRequest, form: DiscussionForm | ReplyForm) -> bool:
+    """Files were sent but the form came back (a privacy check, a typo, a rate limit):
+    the browser has forgotten them, so the form says so, unless an error about the
+    files already does."""
+    return bool(request.FILES) and not any(CHOOSE_AGAIN in error for error in form.non_field_errors())
 
 
 # --- The nudge before posting identifying details publicly ------------------------------
@@ -332,6 +340,7 @@ def _new_discussion_context(request: HttpRequest, form: DiscussionForm) -> dict:
     return {
         "form": form,
         "attachment_slots": attachment_slots(request),
+        "attachments_dropped": attachments_dropped(request, form),
         "offer_badge": can_act_as_professional(request.user),
         "community_audience": Visibility.COMMUNITY.audience(hashtags) if hashtags else "",
     }

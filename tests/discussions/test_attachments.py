@@ -388,3 +388,16 @@ def test_an_attachments_entry_in_storages_replaces_local_private_disk(settings, 
 
     assert attachment_storage() is storages["attachments"]
     assert isinstance(attachment_storage(), InMemoryStorage)
+
+
+def test_when_the_form_comes_back_for_another_reason_it_asks_for_the_files_again(as_member, mecfs):
+    response = as_member.post(
+        "/d/new/",
+        new_discussion(title="", attachments=[upload("p.png", image_bytes("PNG"))], alt_text=["Red square"]),
+    )
+
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "were not kept when the form came back: please choose them again" in page
+    assert 'value="Red square"' in page
+    assert not Attachment.objects.exists()
