@@ -14,8 +14,10 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from community.models import Community, Membership
-from discussions.models import Attachment
-from tests.helpers.attachments import CAMERA_SERIAL, photo_with_location
+from discussions import services
+from discussions.models import Attachment, Visibility
+from tests.helpers.attachments import CAMERA_SERIAL, image_bytes, photo_with_location, upload
+from tests.helpers.users import enable_two_factor
 
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
@@ -107,3 +109,36 @@ def test_a_photo_is_attached_with_alt_text_and_shown_only_to_those_who_may(
     assert bob.request.get(file_url).status == 404
     visitor = browser.new_context()
     assert visitor.request.get(file_url).status == 404
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_a_moderator_removes_a_photo_and_readers_see_a_tombstone(live_url, browser, assert_accessible, people, scheme):
+    moderator = people["bob"]
+    Membership.objects.create(
+        user=moderator, community=Community.objects.get(slug="mecfs"), role=Membership.Role.MODERATOR
+    )
+    enable_two_factor(moderator)
+    discussion = services.discussion_create(
+        author=people["alice"],
+        title="My hospital bracelet",
+        body="Day three.",
+        hashtags=["mecfs"],
+        visibility=Visibility.COMMUNITY,
+        attachments=[upload("b.png", image_bytes("PNG", size=(300, 200)))],
+        alt_texts=["A wristband showing my full name"],
+    )
+    mod = _signed_in_context(browser, live_url, moderator, scheme, PHONE).new_page()
+    mod.goto(f"{live_url}/mod/discussion/{discussion.pk}/")
+    expect(mod.get_by_role("heading", name="Attachments")).to_be_visible()
+    assert_accessible(mod)
+    _no_sideways_scroll(mod)
+
+    mod.get_by_label("Reason for removing it (optional, shown to the author)").fill("Your full name is on the wristband")
+    mod.get_by_role("button", name="Remove this attachment").click()
+    expect(mod.locator(".messages")).to_contain_text("Attachment removed")
+
+    carol = _signed_in_context(browser, live_url, people["carol"], scheme, PHONE).new_page()
+    carol.goto(live_url + discussion.get_absolute_url())
+    expect(carol.get_by_text("An attachment was removed by moderators.")).to_be_visible()
+    expect(carol.get_by_role("img", name="A wristband showing my full name")).to_have_count(0)
+    assert_accessible(carol)
