@@ -133,7 +133,7 @@ def test_a_moderator_removes_a_photo_and_readers_see_a_tombstone(live_url, brows
     assert_accessible(mod)
     _no_sideways_scroll(mod)
 
-    mod.get_by_label("Reason for removing it (optional, shown to the author)").fill("Your full name is on the wristband")
+    mod.get_by_label("Reason for removing it (optional, shown to the author)").fill("Your name is on it")
     mod.get_by_role("button", name="Remove this attachment").click()
     expect(mod.locator(".messages")).to_contain_text("Attachment removed")
 
