@@ -227,6 +227,9 @@ def attachments_checked(uploads: list[UploadedFile], alt_texts: list[str]) -> li
 def attachments_save(*, post: Discussion | Reply, checked: list[CheckedAttachment]) -> list[Attachment]:
     """Store the checked files of a post being created (inside its transaction)."""
     discussion = post if isinstance(post, Discussion) else post.discussion
+    if checked and not discussion.has_attachments:
+        Discussion.objects.filter(pk=discussion.pk).update(has_attachments=True)
+        discussion.has_attachments = True
     saved = []
     for position, item in enumerate(checked):
         attachment = Attachment(

@@ -114,6 +114,9 @@ class Discussion(Post):
     # are published (so lists never count what a reader cannot see).
     last_reply_number = models.PositiveIntegerField(default=0)
     published_reply_count = models.PositiveIntegerField(default=0)
+    # Set once any of its posts has an attachment (never cleared): the page of a discussion
+    # without any skips looking for them.
+    has_attachments = models.BooleanField(default=False, editable=False)
 
     tags = TaggableManager(through=DiscussionTag, blank=True, verbose_name="hashtags")
     # PostgreSQL full text: title (A), body (B) and published replies (C), written by

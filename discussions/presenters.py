@@ -102,11 +102,11 @@ def by_blocked_member(post: Discussion | Reply, blocked_ids: set[int]) -> bool:
 
 def present_discussion(discussion: Discussion, *, viewer: Viewer, blocked_ids: set[int]) -> Discussion:
     """Set what the discussion page's header needs: the author's label, the badge, and
-    whether the viewer blocked the author, and its attachments. Two queries (the badge,
-    the attachments)."""
+    whether the viewer blocked the author, and its attachments. One query (the badge), and
+    one for the attachments where the discussion has any."""
     discussion.by_blocked = by_blocked_member(discussion, blocked_ids)
     attach_badges([discussion])
-    discussion.attachment_list = attachment_list_of_discussion(discussion)
+    discussion.attachment_list = attachment_list_of_discussion(discussion) if discussion.has_attachments else []
     discussion.author_label = author_label(discussion, viewer)
     return discussion
 
@@ -123,9 +123,9 @@ def present_replies(
     may_moderate: bool = False,
     blocked_ids: set[int] | None = None,
 ) -> list[Reply]:
-    """Set what ``_reply.html`` needs on each reply, for this viewer. Three queries at
-    most (professional badges, members the viewer blocked, attachments), whatever the
-    number of replies.
+    """Set what ``_reply.html`` needs on each reply, for this viewer. Two queries at
+    most (professional badges, members the viewer blocked), and one for attachments where
+    the discussion has any, whatever the number of replies.
 
     Replies must carry ``parent_number`` and ``author`` (see ``reply_rows``).
     """
@@ -134,7 +134,7 @@ def present_replies(
         blocked_ids = blocked_ids_for(viewer) if replies else set()
     shown = [reply for reply in replies if not reply.is_tombstone]
     attach_badges(shown)
-    attachments = attachments_of_replies(shown) if shown else {}
+    attachments = attachments_of_replies(shown) if shown and discussion.has_attachments else {}
     for reply in replies:
         reply.attachment_list = attachments.get(reply.pk, [])
         reply.author_label = author_label(reply, viewer)

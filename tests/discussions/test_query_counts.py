@@ -37,9 +37,8 @@ def test_the_discussion_page_costs_the_same_at_10_and_500_replies(
     # A ceiling too, so a new per-page query is noticed (shared chrome: session, user,
     # notifications; the discussion, its tags, can_reply, can_moderate, replies, badges;
     # for a member, the one upsert that records how far they have read; the reaction
-    # counts of the discussion and every reply shown, in one query; the attachments of
-    # the discussion, and of every reply shown, one query each).
-    assert baseline <= (24 if signed_in else 20)
+    # counts of the discussion and every reply shown, in one query).
+    assert baseline <= (22 if signed_in else 20)
 
 
 def test_catch_up_costs_the_same_for_few_and_many_replies(

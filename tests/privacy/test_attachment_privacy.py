@@ -38,6 +38,7 @@ def _attach(discussion: Discussion, reply: Reply | None, alt_text: str) -> Attac
     )
     attachment.file.save("p.png", ContentFile(image_bytes("PNG")), save=False)
     attachment.save()
+    Discussion.objects.filter(pk=discussion.pk).update(has_attachments=True)
     return attachment
 
 
