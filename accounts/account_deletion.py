@@ -18,6 +18,7 @@ from accounts.models import DataExport, Profile, User, VerificationEvidence
 from accounts.sessions import session_list_of, sessions_end
 from conversations.models import Message
 from discussions import events
+from discussions.attachments import attachments_delete, attachments_of_posts
 from discussions.models import Discussion, Reaction, Reply, Revision
 from discussions.search import search_index_update
 from moderation.models import ModerationAction
@@ -69,7 +70,8 @@ def account_delete(*, user: User, posts: str) -> None:
 
     ``posts``: "anonymise" keeps their discussions and replies, shown as written by a
     former member; "delete" turns them into tombstones with no title or text (replies
-    keep their numbers so threads stay in order). Policy for a deleted discussion: it
+    keep their numbers so threads stay in order) and deletes their photos and PDFs;
+    "anonymise" keeps those with the text. Policy for a deleted discussion: it
     is taken down like any discussion its author deletes, and other members' replies
     in it are kept unchanged in the database (they are those members' data).
     Sessions end at once and open sockets are told to re-check, which closes them.
@@ -87,6 +89,7 @@ def account_delete(*, user: User, posts: str) -> None:
         touched = set(discussion_ids) | set(replies.values_list("discussion_id", flat=True))
         if posts == PostsChoice.DELETE:
             Revision.objects.filter(Q(discussion_id__in=discussion_ids) | Q(reply_id__in=reply_ids)).delete()
+            attachments_delete(attachments_of_posts(discussion_ids=discussion_ids, reply_ids=reply_ids))
             discussions.update(
                 status=Discussion.Status.DELETED,
                 tombstoned_at=now,

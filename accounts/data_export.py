@@ -91,6 +91,25 @@ def _revisions(queryset) -> list[dict]:
     ]
 
 
+def _attachments(attachments, *, discussion_own: bool = False) -> list[dict]:
+    # The files themselves are fetched from ``url`` (the permission-checked view), while the
+    # member may still read the post; a removed one is listed without its description.
+    return [
+        {
+            "kind": a.kind,
+            "filename": a.filename,
+            "alt_text": a.alt_text,
+            "content_type": a.content_type,
+            "size": a.size,
+            "pages": a.pages,
+            "created_at": a.created_at,
+        }
+        | ({"removed_by_moderators_at": a.removed_at} if a.removed_at else {"url": a.get_absolute_url()})
+        for a in attachments
+        if not (discussion_own and a.reply_id is not None)
+    ]
+
+
 def data_export_contents(user: User) -> dict:
     """Everything of the member, and nothing that identifies anyone else.
 
@@ -98,8 +117,15 @@ def data_export_contents(user: User) -> dict:
     discussions the member replied in): a reply names its discussion by id and URL.
     """
     profile = Profile.objects.filter(user=user).first()
-    discussions = Discussion.objects.filter(author=user).prefetch_related("tags", "revisions").order_by("pk")
-    replies = Reply.objects.filter(author=user).select_related("parent").prefetch_related("revisions").order_by("pk")
+    discussions = (
+        Discussion.objects.filter(author=user).prefetch_related("tags", "revisions", "attachments").order_by("pk")
+    )
+    replies = (
+        Reply.objects.filter(author=user)
+        .select_related("parent")
+        .prefetch_related("revisions", "attachments")
+        .order_by("pk")
+    )
     return {
         "format": "spoonful-data-export",
         "version": EXPORT_FORMAT_VERSION,
@@ -154,6 +180,7 @@ def data_export_contents(user: User) -> dict:
                 "created_at": d.created_at,
                 "edited_at": d.edited_at,
                 "revisions": _revisions(d.revisions.all()),
+                "attachments": _attachments(d.attachments.all(), discussion_own=True),
             }
             for d in discussions
         ],
@@ -172,6 +199,7 @@ def data_export_contents(user: User) -> dict:
                 "created_at": r.created_at,
                 "edited_at": r.edited_at,
                 "revisions": _revisions(r.revisions.all()),
+                "attachments": _attachments(r.attachments.all()),
             }
             for r in replies
         ],

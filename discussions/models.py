@@ -1,7 +1,9 @@
+import secrets
 from collections.abc import Sequence
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
+from django.core.files.storage import Storage, storages
 from django.core.validators import RegexValidator
 from django.db import models
 from django.urls import reverse
@@ -10,6 +12,7 @@ from django.utils.text import slugify
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
+from accounts.models import PrivateFileStorage
 from community.models import Community
 
 
@@ -111,6 +114,9 @@ class Discussion(Post):
     # are published (so lists never count what a reader cannot see).
     last_reply_number = models.PositiveIntegerField(default=0)
     published_reply_count = models.PositiveIntegerField(default=0)
+    # Set once any of its posts has an attachment (never cleared): the page of a discussion
+    # without any skips looking for them.
+    has_attachments = models.BooleanField(default=False, editable=False)
 
     tags = TaggableManager(through=DiscussionTag, blank=True, verbose_name="hashtags")
     # PostgreSQL full text: title (A), body (B) and published replies (C), written by
@@ -428,3 +434,80 @@ class DiscussionFollow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {'follows' if self.is_following else 'unfollowed'} {self.discussion_id}"
+
+
+def attachment_storage() -> Storage:
+    """Where attached files live: the ``attachments`` entry of STORAGES when one is
+    configured (an S3-compatible bucket in production), else private local disk.
+    Neither has a URL a browser could use: files are served by
+    ``discussions.attachment_views``, which applies the post's visibility rule.
+
+    A callable so migrations name this function rather than a configured instance.
+    """
+    if "attachments" in settings.STORAGES:
+        return storages["attachments"]
+    return PrivateFileStorage()
+
+
+def attachment_upload_to(instance: "Attachment", filename: str) -> str:
+    # Unguessable and unrelated to the member's file name, which may say who they are.
+    return f"attachments/{secrets.token_urlsafe(24)}.{instance.extension}"
+
+
+class Attachment(models.Model):
+    """A photo or PDF attached to a discussion's opening post (``reply`` empty) or to
+    one of its replies. ``discussion`` is always set so a file's URL names the
+    discussion it belongs to and an id guessed under another discussion finds nothing.
+
+    Images are stored re-encoded without metadata; PDFs are rewritten page by page.
+    A moderator may remove one (``removed_at``): the file goes, the row stays as a
+    tombstone so the post says something was removed.
+    """
+
+    class Kind(models.TextChoices):
+        IMAGE = "image", "Photo"
+        PDF = "pdf", "PDF document"
+
+    discussion = models.ForeignKey(Discussion, on_delete=models.CASCADE, related_name="attachments")
+    reply = models.ForeignKey(Reply, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments")
+    position = models.PositiveSmallIntegerField(default=0)
+    kind = models.CharField(max_length=5, choices=Kind.choices)
+    file = models.FileField(storage=attachment_storage, upload_to=attachment_upload_to, max_length=200, blank=True)
+    content_type = models.CharField(max_length=40)
+    # The member's file name, cleaned; only ever used for Content-Disposition and the link text.
+    filename = models.CharField(max_length=100)
+    alt_text = models.CharField(max_length=500, blank=True)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    pages = models.PositiveSmallIntegerField(null=True, blank=True)
+    size = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    removed_at = models.DateTimeField(null=True, blank=True)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["position", "pk"]
+        indexes = [models.Index(fields=["discussion", "reply"])]
+
+    def __str__(self) -> str:
+        post = f"reply {self.reply_id}" if self.reply_id else f"discussion {self.discussion_id}"
+        return f"{self.kind} {self.pk} on {post}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("discussions:attachment", kwargs={"pk": self.discussion_id, "attachment_id": self.pk})
+
+    @property
+    def extension(self) -> str:
+        return {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "application/pdf": "pdf"}.get(
+            self.content_type, "bin"
+        )
+
+    @property
+    def is_removed(self) -> bool:
+        return self.removed_at is not None
+
+    @property
+    def is_image(self) -> bool:
+        return self.kind == self.Kind.IMAGE

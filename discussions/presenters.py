@@ -23,6 +23,8 @@ from community.selectors import tag_known_to
 from discussions.models import Discussion, Reaction, Reply
 from discussions.selectors import (
     Viewer,
+    attachment_list_of_discussion,
+    attachments_of_replies,
     can_moderate,
     can_see_author,
     is_signed_in_member,
@@ -102,9 +104,11 @@ def by_blocked_member(post: Discussion | Reply, blocked_ids: set[int]) -> bool:
 
 def present_discussion(discussion: Discussion, *, viewer: Viewer, blocked_ids: set[int]) -> Discussion:
     """Set what the discussion page's header needs: the author's label, the badge, and
-    whether the viewer blocked the author. One query (the badge)."""
+    whether the viewer blocked the author, and its attachments. One query (the badge), and
+    one for the attachments where the discussion has any."""
     discussion.by_blocked = by_blocked_member(discussion, blocked_ids)
     attach_badges([discussion])
+    discussion.attachment_list = attachment_list_of_discussion(discussion) if discussion.has_attachments else []
     discussion.author_label = author_label(discussion, viewer)
     return discussion
 
@@ -122,15 +126,19 @@ def present_replies(
     blocked_ids: set[int] | None = None,
 ) -> list[Reply]:
     """Set what ``_reply.html`` needs on each reply, for this viewer. Two queries at
-    most (professional badges, members the viewer blocked), whatever the number of replies.
+    most (professional badges, members the viewer blocked), and one for attachments where
+    the discussion has any, whatever the number of replies.
 
     Replies must carry ``parent_number`` and ``author`` (see ``reply_rows``).
     """
     reader_id = viewer_id(viewer)
     if blocked_ids is None:
         blocked_ids = blocked_ids_for(viewer) if replies else set()
-    attach_badges([reply for reply in replies if not reply.is_tombstone])
+    shown = [reply for reply in replies if not reply.is_tombstone]
+    attach_badges(shown)
+    attachments = attachments_of_replies(shown) if shown and discussion.has_attachments else {}
     for reply in replies:
+        reply.attachment_list = attachments.get(reply.pk, [])
         reply.author_label = author_label(reply, viewer)
         reply.is_discussion_author = (
             not reply.is_anonymous

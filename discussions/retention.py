@@ -4,9 +4,10 @@ Scheduled jobs (``spoonful/schedules.py``), each safe to run twice: a second run
 
 - A draft nobody has saved for ``DRAFT_RETENTION_DAYS`` is deleted.
 - A tombstone (a post deleted by its author, or removed by moderators) keeps its row, so threads keep their
-  numbers, but loses its words: title, text and content warning, its earlier versions, and the links to
-  hashtags of no community (words its author typed). Only moderators' pages ever showed those words; readers
-  see the same tombstone before and after. A removal waits longer than a deletion, and for any appeal still
+  numbers, but loses its words: title, text and content warning, its earlier versions, the links to
+  hashtags of no community (words its author typed), and what is left of its attachments (a removal keeps
+  them for review). Only moderators' pages ever showed those words; readers see the same tombstone before
+  and after. A removal waits longer than a deletion, and for any appeal still
   open about the post, so a moderator deciding an appeal still sees what was removed.
 - A hashtag of no community that no discussion uses any more is deleted (``hashtag_delete_unused``, part of
   the account-erasure sweep): a hashtag only a deleted member used disappears.
@@ -19,7 +20,8 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from taggit.models import Tag, TaggedItem
 
-from discussions.models import Discussion, DiscussionTag, Draft, Reply, Revision
+from discussions.attachments import attachments_delete, attachments_of_posts
+from discussions.models import Attachment, Discussion, DiscussionTag, Draft, Reply, Revision
 from discussions.search import search_index_update
 from moderation.models import Appeal
 from spoonful import jobs
@@ -46,6 +48,10 @@ def _free_tag_links() -> QuerySet[DiscussionTag]:
 def _has_words(model: type[Post]) -> Q:
     words = ~Q(body="") | ~Q(body_html="") | ~Q(content_warning="")
     words |= Exists(Revision.objects.filter(**{model._meta.model_name: OuterRef("pk")}))
+    if model is Reply:
+        words |= Exists(Attachment.objects.filter(reply=OuterRef("pk")))
+    else:
+        words |= Exists(Attachment.objects.filter(discussion=OuterRef("pk"), reply__isnull=True))
     if model is Discussion:
         words |= ~Q(title="") | Exists(_free_tag_links().filter(content_object=OuterRef("pk")))
     return words
@@ -74,6 +80,7 @@ def _purge(model: type[Post], now: datetime) -> list[int]:
             return []
         ids = [pk for pk, _ in posts]
         Revision.objects.filter(**{f"{model._meta.model_name}_id__in": ids}).delete()
+        attachments_delete(attachments_of_posts(**{"discussion_ids" if model is Discussion else "reply_ids": ids}))
         blank = {"body": "", "body_html": "", "content_warning": ""}
         if model is Discussion:
             _free_tag_links().filter(content_object_id__in=ids).delete()

@@ -19,6 +19,7 @@ from community.hashtags import hashtags_in_text
 from community.models import Community, Membership
 from community.selectors import community_resolve, tag_known_to
 from discussions.models import (
+    Attachment,
     Bookmark,
     Discussion,
     DiscussionFollow,
@@ -144,6 +145,54 @@ def reply_list_visible_to(viewer: Viewer, discussion: Discussion) -> QuerySet[Re
     """The replies of one discussion the viewer may read (``reply_list_readable_by``):
     the thread, with tombstones, as the page, catch-up and live updates show it."""
     return reply_list_readable_by(viewer).filter(discussion=discussion)
+
+
+def attachment_get_readable_or_404(viewer: Viewer, discussion_pk: int, attachment_id: int) -> Attachment:
+    """An attachment the viewer may fetch: one whose post they may read with its text
+    shown (not a tombstone), or one on a post they moderate (held and hidden ones
+    included, for review). A removed attachment, or an id under another discussion,
+    is missing; forbidden looks the same.
+    """
+    attachment = (
+        Attachment.objects.select_related("discussion", "reply")
+        .filter(pk=attachment_id, discussion_id=discussion_pk, removed_at__isnull=True)
+        .exclude(file="")
+        .first()
+    )
+    if attachment is None:
+        raise Http404("No such attachment.")
+    post = attachment.reply or attachment.discussion
+    readable = discussion_list_visible_to(viewer).filter(pk=discussion_pk).exists() and (
+        attachment.reply_id is None
+        or reply_list_visible_to(viewer, attachment.discussion).filter(pk=attachment.reply_id).exists()
+    )
+    if readable and not post.is_tombstone:
+        return attachment
+    if can_moderate_post(viewer, post):
+        return attachment
+    raise Http404("No such attachment.")
+
+
+def attachment_list_of_discussion(discussion: Discussion) -> list[Attachment]:
+    """The attachments of a discussion's opening post, removed ones included (they
+    show as a tombstone). The caller shows them only with a post it may show."""
+    return list(Attachment.objects.filter(discussion=discussion, reply__isnull=True).order_by("position", "pk"))
+
+
+def attachment_list_of_post(post: Discussion | Reply) -> list[Attachment]:
+    """The attachments of one post (a discussion's own, not its replies'), as above."""
+    if isinstance(post, Reply):
+        return attachments_of_replies([post]).get(post.pk, [])
+    return attachment_list_of_discussion(post)
+
+
+def attachments_of_replies(replies: list[Reply]) -> dict[int, list[Attachment]]:
+    """The attachments of these replies by reply id, removed ones included; as above."""
+    grouped: dict[int, list[Attachment]] = {}
+    rows = Attachment.objects.filter(reply_id__in=[reply.pk for reply in replies]).order_by("position", "pk")
+    for attachment in rows:
+        grouped.setdefault(attachment.reply_id, []).append(attachment)
+    return grouped
 
 
 def can_see_author(viewer: Viewer, post: Discussion | Reply) -> bool:

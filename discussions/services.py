@@ -8,13 +8,17 @@ API, a management command) cannot skip a rule. Who can read a discussion later i
 ``discussions.audience_services``; the author's edit history, ``revision_services``.
 """
 
+from collections.abc import Sequence
+
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
 from discussions import events
+from discussions.attachments import attachments_checked, attachments_delete, attachments_of_posts, attachments_save
 from discussions.markdown import render_markdown
 from discussions.models import Discussion, Reply, Revision
 from discussions.placement import communities_named, placement_for
@@ -66,6 +70,8 @@ def discussion_create(
     as_professional: bool = False,
     wants_professional: bool = False,
     submission_token: str = "",
+    attachments: Sequence[UploadedFile] = (),
+    alt_texts: Sequence[str] = (),
 ) -> Discussion:
     """Start a discussion in one to five communities.
 
@@ -75,6 +81,9 @@ def discussion_create(
 
     The same author and ``submission_token`` twice (a double click, a resent form)
     returns the first discussion instead of creating another.
+
+    ``attachments`` are uploaded files, the i-th described by ``alt_texts[i]``
+    (``discussions.attachments``); a refused file refuses the post, with every problem named.
     """
     require_active_verified(author)
     submission_token = (submission_token or "")[:64]
@@ -89,6 +98,7 @@ def discussion_create(
             "body": lambda: checked_body(body),
             "content_warning": lambda: checked_content_warning(content_warning),
             "visibility": lambda: checked_visibility(visibility),
+            "attachments": lambda: attachments_checked(list(attachments), list(alt_texts)),
         }
     )
     communities = communities_named(author, list(hashtags), text=f"{cleaned['title']}\n{cleaned['body']}")
@@ -119,6 +129,7 @@ def discussion_create(
                 submission_token=submission_token,
             )
             discussion.tags.add(*[community.tag for community in placement.communities])
+            attachments_save(post=discussion, checked=cleaned["attachments"])
             screening_record(post=discussion, screening=screening)
             discussion_follow_by_posting(user=author, discussion_id=discussion.pk)
             jobs.enqueue(search_index_update, discussion.pk)
@@ -180,7 +191,8 @@ def discussion_edit(
 
 def discussion_delete_by_author(*, acting_user: User, discussion: Discussion) -> Discussion:
     """The author takes the discussion down; replies stay in the database but are no
-    longer reachable, because nobody can see the discussion any more."""
+    longer reachable, because nobody can see the discussion any more. Its own photos
+    and PDFs are deleted at once."""
     require_author(acting_user, discussion)
     if discussion.status == Discussion.Status.DELETED:
         return discussion
@@ -190,6 +202,7 @@ def discussion_delete_by_author(*, acting_user: User, discussion: Discussion) ->
         discussion.status = Discussion.Status.DELETED
         discussion.tombstoned_at = timezone.now()
         discussion.save(update_fields=["status", "tombstoned_at"])
+        attachments_delete(attachments_of_posts(discussion_ids=[discussion.pk]))
         events.discussion_changed(discussion_id=discussion.pk)
         jobs.enqueue(search_index_update, discussion.pk)
     return discussion
@@ -227,6 +240,8 @@ def reply_create(
     as_professional: bool = False,
     content_warning: str = "",
     submission_token: str = "",
+    attachments: Sequence[UploadedFile] = (),
+    alt_texts: Sequence[str] = (),
 ) -> Reply:
     """Reply to a discussion, or to one of its replies (``parent_number``).
 
@@ -235,6 +250,7 @@ def reply_create(
     (empty, too long, unknown parent). The number comes from an UPDATE on the discussion
     row inside the transaction, so two replies at once never share a number.
     The same author and ``submission_token`` twice returns the first reply.
+    ``attachments`` and ``alt_texts`` are as for ``discussion_create``.
     """
     submission_token = (submission_token or "")[:64]
     existing = _existing_reply(author, submission_token)
@@ -242,7 +258,11 @@ def reply_create(
         return existing
     require_active_verified(author)
     check_badge_choice(as_professional=as_professional, is_anonymous=is_anonymous)
-    checks = {"body": lambda: checked_body(body), "content_warning": lambda: checked_content_warning(content_warning)}
+    checks = {
+        "body": lambda: checked_body(body),
+        "content_warning": lambda: checked_content_warning(content_warning),
+        "attachments": lambda: attachments_checked(list(attachments), list(alt_texts)),
+    }
     cleaned = cleaned_or_every_error(checks)
     body = cleaned["body"]
 
@@ -298,6 +318,7 @@ def reply_create(
                 submission_token=submission_token,
                 status=Reply.Status.PUBLISHED if published else Reply.Status.HELD,
             )
+            attachments_save(post=reply, checked=cleaned["attachments"])
             screening_record(post=reply, screening=screening)
             discussion_follow_by_posting(user=author, discussion_id=discussion.pk)
             if published:
@@ -345,7 +366,8 @@ def reply_edit(*, acting_user: User, reply: Reply, body: str, content_warning: s
 
 def reply_delete_by_author(*, acting_user: User, reply: Reply) -> Reply:
     """The author withdraws a reply. It keeps its number and shows "deleted by its
-    author" in its place, so answers to it and links to #N still make sense."""
+    author" in its place, so answers to it and links to #N still make sense. Its
+    photos and PDFs are deleted at once."""
     require_author(acting_user, reply)
     if reply.status == Reply.Status.DELETED:
         return reply
@@ -356,6 +378,7 @@ def reply_delete_by_author(*, acting_user: User, reply: Reply) -> Reply:
         reply.status = Reply.Status.DELETED
         reply.tombstoned_at = timezone.now()
         reply.save(update_fields=["status", "tombstoned_at"])
+        attachments_delete(attachments_of_posts(reply_ids=[reply.pk]))
         if was_published:
             Discussion.objects.filter(pk=reply.discussion_id, published_reply_count__gt=0).update(
                 published_reply_count=F("published_reply_count") - 1

@@ -1,6 +1,15 @@
 from django.urls import path
 
-from discussions import author_views, draft_views, reaction_views, reading_views, revision_views, search_views, views
+from discussions import (
+    attachment_views,
+    author_views,
+    draft_views,
+    reaction_views,
+    reading_views,
+    revision_views,
+    search_views,
+    views,
+)
 
 app_name = "discussions"
 
@@ -15,6 +24,7 @@ urlpatterns = [
     path("d/<int:pk>/", views.discussion_detail, name="detail_short"),
     path("d/<int:pk>/reply/", views.reply_post, name="reply"),
     path("d/<int:pk>/replies/", views.replies_after, name="replies"),
+    path("d/<int:pk>/attachments/<int:attachment_id>/", attachment_views.attachment_file, name="attachment"),
     path("d/<int:pk>/react/", reaction_views.reaction_post, name="react"),
     path("d/<int:pk>/replies/<int:number>/reactions/", reaction_views.reply_reactions, name="reply_reactions"),
     path("d/<int:pk>/discussion/reactions/", reaction_views.discussion_reactions, name="reactions"),

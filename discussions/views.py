@@ -30,6 +30,7 @@ from accounts.selectors import (
 from community.hashtags import InvalidHashtag, normalise_hashtag, split_hashtag_field
 from community.selectors import community_resolve
 from discussions import drafts
+from discussions.attachments import ALT_TEXT_MAX, CHOOSE_AGAIN, MAX_ATTACHMENTS
 from discussions.forms import (
     MAX_TYPED_HASHTAGS,
     SENSITIVE_FIELDS,
@@ -191,6 +192,8 @@ def _render_discussion(
             "missed": missed,
             "most_thanked": most_thanked,
             "reading_marks": marks,
+            "attachment_slots": attachment_slots(request) if reply_form is not None else [],
+            "attachments_dropped": reply_form is not None and attachments_dropped(request, reply_form),
         },
         status=status,
     )
@@ -225,6 +228,24 @@ def _offline_cacheable(response: HttpResponse) -> HttpResponse:
     (until sign-out; see spoonful.middleware.PrivateByDefaultMiddleware)."""
     response.offline_cacheable = True
     return response
+
+
+def attachment_slots(request: HttpRequest) -> list[tuple[int, str]]:
+    """The (file, description) pairs of a post form, numbered from 1, each with the
+    description typed before the form came back (files cannot be kept: the browser
+    asks for them again)."""
+    typed = request.POST.getlist("alt_text") if request.method == "POST" else []
+    return [
+        (number, typed[number - 1][:ALT_TEXT_MAX] if number <= len(typed) else "")
+        for number in range(1, MAX_ATTACHMENTS + 1)
+    ]
+
+
+def attachments_dropped(request: HttpRequest, form: DiscussionForm | ReplyForm) -> bool:
+    """Files were sent but the form came back (a privacy check, a typo, a rate limit):
+    the browser has forgotten them, so the form says so, unless an error about the
+    files already does."""
+    return bool(request.FILES) and not any(CHOOSE_AGAIN in error for error in form.non_field_errors())
 
 
 # --- The nudge before posting identifying details publicly ------------------------------
@@ -300,6 +321,8 @@ def discussion_new(request: HttpRequest) -> HttpResponse:
                     as_professional=data["as_professional"],
                     wants_professional=data["wants_professional"],
                     submission_token=data["submission_token"],
+                    attachments=request.FILES.getlist("attachments"),
+                    alt_texts=request.POST.getlist("alt_text"),
                 )
             except ValidationError as error:
                 add_service_errors(form, error)
@@ -322,6 +345,8 @@ def _new_discussion_context(request: HttpRequest, form: DiscussionForm) -> dict:
     form.name_audience(hashtags)
     return {
         "form": form,
+        "attachment_slots": attachment_slots(request),
+        "attachments_dropped": attachments_dropped(request, form),
         "offer_badge": can_act_as_professional(request.user),
         "community_audience": Visibility.COMMUNITY.audience(hashtags) if hashtags else "",
     }
@@ -373,6 +398,8 @@ def reply_post(request: HttpRequest, pk: int) -> HttpResponse:
             as_professional=data["as_professional"],
             content_warning=data["content_warning"],
             submission_token=data["submission_token"],
+            attachments=request.FILES.getlist("attachments"),
+            alt_texts=request.POST.getlist("alt_text"),
         )
     except Discussion.DoesNotExist:
         raise Http404("No such discussion.") from None

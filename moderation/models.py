@@ -136,6 +136,7 @@ class ModerationAction(models.Model):
         REMOVE = "remove", "Removed"
         RESTORE = "restore", "Restored"
         REDACT = "redact", "Redacted personal data"
+        REMOVE_ATTACHMENT = "remove_attachment", "Removed an attachment"
         LOCK = "lock", "Locked"
         UNLOCK = "unlock", "Unlocked"
         PIN = "pin", "Pinned"

@@ -1,5 +1,6 @@
 """Moderation actions on one post, a discussion or a reply: approve, hide, remove and
-restore it, dismiss its flags, redact personal data from it, reveal its anonymous author;
+restore it, dismiss its flags, redact personal data from it, remove one of its attachments,
+reveal its anonymous author;
 and the daily purge of redacted originals. Each is audited (``moderation.audit``).
 """
 
@@ -13,8 +14,9 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
+from discussions.attachments import attachment_files_delete_later
 from discussions.markdown import render_markdown
-from discussions.models import Discussion, Reply, Revision
+from discussions.models import Attachment, Discussion, Reply, Revision
 from moderation.audit import (
     Post,
     already_handled,
@@ -298,6 +300,55 @@ def post_redact(*, acting_user: User, post: Post, span: str, reason: str = "") -
                 locked.author,
                 action,
                 f"A moderator removed personal data from {_describe(locked)}." + reason_suffix(None, reason),
+            )
+        announce_change(locked)
+    return action
+
+
+def attachment_remove(*, acting_user: User, post: Post, attachment_id: int, reason: str = "") -> ModerationAction:
+    """Remove one photo or PDF from a post, leaving the rest of it as it is.
+
+    The row stays as a tombstone ("An attachment was removed by moderators") with
+    neither its description nor its file name, which may be what was wrong with it;
+    the file itself is deleted once this commits. It cannot be restored.
+    """
+    require_post_moderator(acting_user, post)
+    reason = clean_reason(reason)
+    with transaction.atomic():
+        locked = lock_post(post)
+        attachments = Attachment.objects.select_for_update()
+        if isinstance(locked, Reply):
+            attachments = attachments.filter(reply=locked)
+        else:
+            attachments = attachments.filter(discussion=locked, reply__isnull=True)
+        attachment = attachments.filter(pk=attachment_id).first()
+        if attachment is None:
+            raise ValidationError("That attachment is not on this post.")
+        if attachment.is_removed:
+            raise already_handled(locked, "that attachment was already removed")
+        before = {**post_snapshot(locked), "attachment": attachment.pk, "attachment_kind": attachment.kind}
+        attachment_files_delete_later([attachment])
+        attachment.removed_at = timezone.now()
+        attachment.removed_by = acting_user
+        attachment.file = ""
+        attachment.alt_text = ""
+        attachment.filename = "removed"
+        attachment.save(update_fields=["removed_at", "removed_by", "file", "alt_text", "filename"])
+        action = record_action(
+            acting_user=acting_user,
+            kind=ModerationAction.Kind.REMOVE_ATTACHMENT,
+            post=locked,
+            community=log_community(acting_user, locked),
+            target_user=locked.author,
+            reason=reason,
+            before=before,
+            after={**before, "removed": True},
+        )
+        if locked.author_id != acting_user.pk:
+            notify_member(
+                locked.author,
+                action,
+                f"A moderator removed an attachment from {_describe(locked)}." + reason_suffix(None, reason),
             )
         announce_change(locked)
     return action

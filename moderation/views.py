@@ -20,6 +20,7 @@ from accounts.models import User
 from community.hashtags import split_hashtag_field
 from community.models import Community
 from discussions.models import Discussion
+from discussions.selectors import attachment_list_of_post
 from moderation import appeals, member_actions, post_actions, services
 from moderation.audit import AlreadyHandled
 from moderation.forms import (
@@ -110,6 +111,7 @@ def _review_context(request: HttpRequest, post, kind: str, **forms) -> dict:
         "post": post,
         "kind": kind,
         "flags": flags,
+        "attachments": attachment_list_of_post(post),
         "crisis_flag": crisis_flag_among(flags),
         "next": request.get_full_path(),
         "redact_form": forms.get("redact_form") or RedactForm(),
@@ -165,6 +167,17 @@ def post_action(request: HttpRequest, kind: str, pk: int, action: str) -> HttpRe
                 acting_user=request.user, post=post, span=form.cleaned_data["span"], reason=form.cleaned_data["reason"]
             )
             done = "Personal data removed."
+        elif action == "remove-attachment":
+            attachment_id = request.POST.get("attachment", "")
+            if not attachment_id.isdigit():
+                raise ValidationError("Choose the attachment to remove.")
+            post_actions.attachment_remove(
+                acting_user=request.user,
+                post=post,
+                attachment_id=int(attachment_id),
+                reason=request.POST.get("reason", ""),
+            )
+            done = "Attachment removed."
         elif action == "retag" and isinstance(post, Discussion):
             form = RetagForm(request.POST)
             context_forms["retag_form"] = form

@@ -353,6 +353,23 @@ WHITENOISE_ROOT = BASE_DIR / "webroot"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 MEDIA_URL = "/media/"
 PRIVATE_STORAGE_ROOT = env.path("PRIVATE_STORAGE_ROOT", default=BASE_DIR / "private")
+# Attached photos and PDFs (discussions.models.attachment_storage) are kept under
+# PRIVATE_STORAGE_ROOT unless ATTACHMENT_STORAGE_BACKEND names another storage: in
+# production, django-storages' "storages.backends.s3.S3Storage" on an S3-compatible
+# bucket (README, "Photos and PDFs"). Files are private there too: the app streams each
+# one through a permission-checked view and never hands out the bucket's URLs.
+if env.str("ATTACHMENT_STORAGE_BACKEND", default=""):
+    STORAGES["attachments"] = {
+        "BACKEND": env.str("ATTACHMENT_STORAGE_BACKEND"),
+        "OPTIONS": {
+            "bucket_name": env.str("ATTACHMENT_STORAGE_BUCKET"),
+            "endpoint_url": env.str("ATTACHMENT_STORAGE_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("ATTACHMENT_STORAGE_REGION", default="") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # --- Internationalisation -----------------------------------------------------
