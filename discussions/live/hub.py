@@ -302,7 +302,11 @@ async def get_hub() -> Hub:
 
 
 async def reset_hubs() -> None:
-    """For tests: forget the hub of the running loop."""
-    hub = local_hubs.pop(id(asyncio.get_running_loop()), None)
-    if hub is not None:
-        await hub.stop()
+    """For tests: stop the hub of the running loop and forget every other one (their loops
+    are gone or idle, and a hub left behind would take events meant for the next test's)."""
+    running = asyncio.get_running_loop()
+    hubs = list(local_hubs.values())
+    local_hubs.clear()
+    for hub in hubs:
+        if hub.loop is running:
+            await hub.stop()

@@ -85,7 +85,7 @@ def test_catch_up_fragments_and_json_keep_the_reply_folded(other_member, start):
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("fresh_hub")
-async def test_a_live_frame_keeps_the_reply_folded(member, other_member, mecfs):
+async def test_a_live_frame_keeps_the_reply_folded(transport, member, other_member, mecfs):
     discussion = await sync_to_async(services.discussion_create)(
         author=member, title="Drains", body="After surgery", hashtags=["mecfs"], visibility=Visibility.PUBLIC
     )
