@@ -7,7 +7,7 @@ messages around it through ``report_context``, never the conversation.
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
@@ -156,14 +156,6 @@ def conversation_list_for(user: User) -> list[Listed]:
         Listed(seat.conversation, seat, others_by_conversation.get(seat.conversation_id, []), seat.unread or 0)
         for seat in seats
     ]
-
-
-def unread_conversation_count(user: Viewer) -> int:
-    """Conversations and requests with a message I have not seen: the header's figure."""
-    if not user.is_authenticated:
-        return 0
-    newer = Message.objects.filter(conversation=OuterRef("conversation"), pk__gt=OuterRef("last_read_message_id"))
-    return Participant.objects.filter(user=user, status__in=READABLE).filter(Exists(newer.exclude(author=user))).count()
 
 
 def participants_of(conversation: Conversation) -> list[Participant]:

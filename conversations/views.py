@@ -5,16 +5,17 @@ Everything works as plain forms; the notification socket only adds live delivery
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models.functions import Lower
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import User
+from accounts.selectors import member_find
 from conversations import selectors, services
 from conversations.forms import MessageForm, MessagingChoiceForm, NewConversationForm, ReportForm
 from conversations.models import Message, Participant
+from discussions.forms import add_service_errors
 from moderation.crisis import suggests_crisis
 from moderation.support import crisis_resources_for, region_from_request
 from spoonful.ratelimits import rate_limit_check, rate_limited_response
@@ -23,14 +24,6 @@ from spoonful.ratelimits import rate_limit_check, rate_limited_response
 REPORT_LABEL = ReportForm.base_fields["reason"].label
 REPORT_HELP = ReportForm.base_fields["reason"].help_text
 REPORT_CRISIS_LABEL = ReportForm.base_fields["is_crisis"].label
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, field_errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, field_errors)
-    else:
-        form.add_error(None, error)
 
 
 @login_required
@@ -47,12 +40,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 
 def _recipients(names: list[str]) -> tuple[list[User], list[str]]:
-    found = {
-        user.lower_name: user
-        for user in User.objects.annotate(lower_name=Lower("username")).filter(lower_name__in=names, is_active=True)
-    }
-    missing = [f"There is no member called {name}." for name in names if name not in found]
-    return [found[name] for name in names if name in found], missing
+    found = {name: member_find(name) for name in names}
+    missing = [f"There is no member called {name}." for name, user in found.items() if user is None]
+    return [user for user in found.values() if user is not None], missing
 
 
 @login_required
@@ -74,7 +64,9 @@ def conversation_new(request: HttpRequest) -> HttpResponse:
                         sender=request.user, recipients=recipients, body=form.cleaned_data["body"]
                     )
                 except (ValidationError, PermissionDenied) as error:
-                    _add_errors(form, error if isinstance(error, ValidationError) else ValidationError(str(error)))
+                    add_service_errors(
+                        form, error if isinstance(error, ValidationError) else ValidationError(str(error))
+                    )
                 else:
                     messages.success(request, "Your message was sent.")
                     return _after_sending(conversation, form.cleaned_data["body"])
@@ -131,7 +123,7 @@ def conversation_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 sender=request.user, conversation=seat.conversation, body=form.cleaned_data["body"]
             )
         except (ValidationError, PermissionDenied) as error:
-            _add_errors(form, error if isinstance(error, ValidationError) else ValidationError(str(error)))
+            add_service_errors(form, error if isinstance(error, ValidationError) else ValidationError(str(error)))
         else:
             return _after_sending(seat.conversation, form.cleaned_data["body"], message)
     return render(request, template, _conversation_context(request, seat, form), status=400)
@@ -199,7 +191,7 @@ def message_report(request: HttpRequest, pk: int, message_id: int) -> HttpRespon
                 is_crisis=form.cleaned_data["is_crisis"],
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "Thank you. Staff will look at this message and the few around it.")
             return redirect(seat.conversation.get_absolute_url())

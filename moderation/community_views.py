@@ -7,7 +7,6 @@ Each form posts to its own address and goes through one audited service in
 everywhere in moderation.
 """
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,6 +19,7 @@ from community import services
 from community.forms import AliasAddForm, CommunityDetailsForm, DecisionForm, NewAccountHoldForm
 from community.models import Community
 from community.selectors import alias_get_or_404, alias_list_accepted, alias_list_proposed
+from discussions.forms import add_service_errors
 from moderation.selectors import (
     community_settings_list_for,
     guideline_highest_cited,
@@ -65,15 +65,6 @@ def _settings_page(request: HttpRequest, community: Community, *, status: int = 
     return response
 
 
-def _refused(form: forms.Form, error: ValidationError) -> None:
-    """A service's refusal on the form: by field where it names one, else above the form."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
 @login_required
 @require_safe
 @privileged_action_requires_2fa
@@ -102,7 +93,7 @@ def details_update(request: HttpRequest, hashtag: str) -> HttpResponse:
         except PermissionDenied as error:
             raise Http404("No such community.") from error
         except ValidationError as error:
-            _refused(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "Description and guidelines saved.")
             return redirect("moderation:community_settings", hashtag=community.slug)
@@ -123,7 +114,7 @@ def hold_update(request: HttpRequest, hashtag: str) -> HttpResponse:
         except PermissionDenied as error:
             raise Http404("No such community.") from error
         except ValidationError as error:
-            _refused(form, error)
+            add_service_errors(form, error)
         else:
             summary = services.new_account_hold_summary(
                 hold_posts=community.new_account_hold_posts, days=community.new_account_days
@@ -145,7 +136,7 @@ def alias_add(request: HttpRequest, hashtag: str) -> HttpResponse:
         except PermissionDenied as error:
             raise Http404("No such community.") from error
         except ValidationError as error:
-            _refused(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"#{alias.name} is now another name for #{community.slug}.")
             return redirect("moderation:community_settings", hashtag=community.slug)
