@@ -107,6 +107,7 @@ TEMPLATES = [
                 "accounts.context_processors.reading_preferences",
                 "accounts.context_processors.staff_tasks",
                 "accounts.context_processors.professional",
+                "spoonful.context_processors.live_updates",
             ],
         },
     },
@@ -190,6 +191,13 @@ Q_CLUSTER = {
 JOBS_FIRST_RETRY_SECONDS = env.int("JOB_FIRST_RETRY_SECONDS", default=30)
 # Tests run each job in-process after commit (spoonful/jobs.py says how).
 JOBS_IMMEDIATE = env.bool("JOBS_IMMEDIATE", default=False)
+
+# --- Live updates -----------------------------------------------------------
+
+# When a socket process restarts, every page it served reconnects. Each page waits a random
+# moment within this window before its first try, so the processes left (and the new one)
+# take the returning sockets spread over the window instead of all in the same instant.
+LIVE_RECONNECT_SPREAD_SECONDS = env.float("LIVE_RECONNECT_SPREAD_SECONDS", default=5.0)
 
 # --- Alerts -----------------------------------------------------------------
 

@@ -351,11 +351,10 @@
   }
 
   function scheduleReconnect() {
-    // Exponential backoff with full jitter, so a thousand pages do not return at once.
-    var ceiling = Math.min(30000, 500 * Math.pow(2, attempts));
+    var delay = window.spoonfulReconnectDelay(attempts);
     attempts += 1;
     window.clearTimeout(reconnectTimer);
-    reconnectTimer = window.setTimeout(connect, 250 + Math.random() * ceiling);
+    reconnectTimer = window.setTimeout(connect, delay);
   }
 
   // Tests (and nothing else) drop and restore the connection with these events.

@@ -7,7 +7,7 @@
   if (!bell || !("WebSocket" in window)) { return; }
   var number = bell.querySelector("[data-bell-number]");
   var badge = bell.querySelector("[data-bell-count]");
-  var delay = 1000;
+  var attempts = 0;
   var closedForGood = false;
   var connected = false;
 
@@ -30,10 +30,10 @@
     var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
     var socket = new WebSocket(scheme + window.location.host + bell.getAttribute("data-socket-path"));
     // The page arrived with the right count; after a reconnect, catch up on what was missed.
-    var reconnecting = delay > 1000 || connected;
+    var reconnecting = attempts > 0 || connected;
     socket.addEventListener("open", function () {
       if (reconnecting) { refresh(); }
-      delay = 1000;
+      attempts = 0;
       connected = true;
     });
     socket.addEventListener("message", function (event) {
@@ -48,8 +48,8 @@
       // 4401: signed out; 4403: access changed. Both mean "reload to continue", not "retry".
       if (event.code === 4401 || event.code === 4403) { closedForGood = true; return; }
       if (!closedForGood) {
-        window.setTimeout(connect, delay);
-        delay = Math.min(delay * 2, 30000);
+        window.setTimeout(connect, window.spoonfulReconnectDelay(attempts));
+        attempts += 1;
       }
     });
   }

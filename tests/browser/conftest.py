@@ -96,6 +96,8 @@ def asgi_live_server(django_db_setup, django_db_blocker, mail_dir):
         VAPID_PRIVATE_KEY=private_key,
         VAPID_SUBJECT="mailto:ops@spoonful.example",
         PUSH_ALLOW_LOCALHOST=True,
+        # Pages reconnect within a fifth of a second, so tests that drop a socket wait little.
+        LIVE_RECONNECT_SPREAD_SECONDS=0.2,
     )
     # The forked child inherits the unblocked database and these settings.
     with django_db_blocker.unblock(), overrides:
