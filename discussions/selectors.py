@@ -7,16 +7,17 @@ Forbidden and missing look the same to the viewer: both are a 404.
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, IntegerField, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from taggit.models import Tag
 
-from accounts.models import Block, User
-from accounts.selectors import is_signed_in_member, is_site_staff
+from accounts.access import access_for
+from accounts.models import User
+from accounts.selectors import is_signed_in_member, verified_reply_exists
 from community.hashtags import hashtags_in_text
-from community.models import Community, Membership
+from community.models import Community
 from community.selectors import community_resolve, tag_known_to
 from discussions.models import (
     Attachment,
@@ -24,6 +25,7 @@ from discussions.models import (
     Discussion,
     DiscussionFollow,
     DiscussionTag,
+    Draft,
     Reaction,
     ReadingPosition,
     Reply,
@@ -47,10 +49,6 @@ def _tagged_into(**community_filter) -> Exists:
     )
 
 
-def _active_membership_of(viewer: User) -> dict:
-    return {"memberships__user": viewer, "memberships__status": Membership.Status.ACTIVE}
-
-
 def discussion_list_visible_to(viewer: Viewer) -> QuerySet[Discussion]:
     """Discussions the viewer may read, on every surface.
 
@@ -71,19 +69,22 @@ def discussion_list_visible_to(viewer: Viewer) -> QuerySet[Discussion]:
     """
     discussions = Discussion.objects.all()
     in_private_community = _tagged_into(policy=Community.Policy.PRIVATE)
+    context = access_for(viewer)
 
-    if not is_signed_in_member(viewer):
+    if not context.is_member:
         return discussions.filter(
             Q(status=Discussion.Status.PUBLISHED) & Q(visibility=Visibility.PUBLIC) & ~in_private_community
         )
 
-    if is_site_staff(viewer):
+    if context.is_staff:
         return discussions.filter(
             Q(status=Discussion.Status.PUBLISHED) | Q(author=viewer, status__in=OWN_PENDING_STATES)
         )
 
-    in_my_community = _tagged_into(**_active_membership_of(viewer))
-    in_my_private_community = _tagged_into(policy=Community.Policy.PRIVATE, **_active_membership_of(viewer))
+    # The communities they are an active member of, from their access context.
+    mine = sorted(context.active)
+    in_my_community = _tagged_into(pk__in=mine)
+    in_my_private_community = _tagged_into(policy=Community.Policy.PRIVATE, pk__in=mine)
     readable_by_members = (
         Q(visibility=Visibility.PUBLIC)
         | Q(visibility=Visibility.MEMBERS)
@@ -105,8 +106,40 @@ def discussion_tags_known_to(viewer: Viewer) -> Prefetch:
     )
 
 
+def _seen_as(viewer: Viewer) -> tuple:
+    """Who a discussion was found visible to: the same viewer with the same access facts."""
+    context = access_for(viewer)
+    version = viewer.access_version if context.user_id is not None else None
+    return (context.user_id, version, context.is_active, context.is_staff)
+
+
 def discussion_get_visible_or_404(viewer: Viewer, pk: int) -> Discussion:
-    return get_object_or_404(discussion_list_visible_to(viewer), pk=pk)
+    discussion = get_object_or_404(discussion_list_visible_to(viewer), pk=pk)
+    # Later checks in the same request (reply_refusal) need not ask the database again.
+    discussion.found_visible_as = _seen_as(viewer)
+    return discussion
+
+
+def discussion_page_get_or_404(viewer: Viewer, pk: int) -> Discussion:
+    """``discussion_get_visible_or_404`` with what the discussion page shows beside it, in
+    the same query: its author, and ``verified_replied`` (``verified_reply_exists``)."""
+    found = discussion_list_visible_to(viewer).select_related("author")
+    discussion = get_object_or_404(found.annotate(verified_replied=verified_reply_exists()), pk=pk)
+    discussion.found_visible_as = _seen_as(viewer)
+    return discussion
+
+
+def discussion_tag_list(discussion: Discussion) -> list[Tag]:
+    """The discussion's hashtags by name, each with its community (or None), read once
+    per Discussion object: the page's checks and its hashtag links share them."""
+    if "tag_rows" not in discussion.__dict__:
+        tags = Tag.objects.filter(pk__in=DiscussionTag.objects.filter(content_object=discussion).values("tag_id"))
+        discussion.tag_rows = list(tags.select_related("community").order_by("name"))
+    return discussion.tag_rows
+
+
+def _communities_of_discussion(discussion: Discussion) -> list[Community]:
+    return [tag.community for tag in discussion_tag_list(discussion) if getattr(tag, "community", None) is not None]
 
 
 def discussion_get_own_or_404(viewer: Viewer, pk: int) -> Discussion:
@@ -118,6 +151,8 @@ def discussion_get_own_or_404(viewer: Viewer, pk: int) -> Discussion:
 
 
 def can_see_discussion(viewer: Viewer, discussion: Discussion) -> bool:
+    if getattr(discussion, "found_visible_as", None) == _seen_as(viewer):
+        return True
     return discussion_list_visible_to(viewer).filter(pk=discussion.pk).exists()
 
 
@@ -214,7 +249,7 @@ def is_blocked_by_author(viewer: Viewer, discussion: Discussion) -> bool:
     """
     if discussion.is_anonymous or discussion.author_id is None:
         return False
-    return Block.objects.filter(blocker_id=discussion.author_id, blocked_id=viewer.pk).exists()
+    return discussion.author_id in access_for(viewer).blocked_me
 
 
 REPLY_REFUSED = "You can't reply to this discussion, but you can still read it."
@@ -241,7 +276,7 @@ def reply_refusal(viewer: Viewer, discussion: Discussion) -> str | None:
         return "This discussion is no longer open, so it takes no new replies."
     if discussion.is_locked:
         return "This discussion is locked: moderators closed it to new replies, but you can still read it."
-    restriction = posting_refusal(viewer, communities_of(discussion))
+    restriction = posting_refusal(viewer, _communities_of_discussion(discussion))
     if restriction is not None:
         return restriction
     if is_blocked_by_author(viewer, discussion):
@@ -257,7 +292,7 @@ def can_reply(viewer: Viewer, discussion: Discussion) -> bool:
 
 def is_restricted_from_posting(viewer: Viewer, discussion: Discussion) -> bool:
     """Suspended site-wide, or muted or banned in one of the discussion's communities."""
-    return posting_refusal(viewer, communities_of(discussion)) is not None
+    return posting_refusal(viewer, _communities_of_discussion(discussion)) is not None
 
 
 def can_moderate(viewer: Viewer, discussion: Discussion) -> bool:
@@ -405,8 +440,9 @@ def _reactions_shown_to(viewer: Viewer) -> QuerySet[Reaction]:
     """Reactions, less those of members the viewer blocked: a blocker never sees a
     blocked member's reactions, in a count, a list or an order."""
     reactions = Reaction.objects.all()
-    if is_signed_in_member(viewer):
-        reactions = reactions.exclude(user__in=Block.objects.filter(blocker=viewer).values("blocked_id"))
+    context = access_for(viewer)
+    if context.is_member and context.blocked_by_me:
+        reactions = reactions.exclude(user_id__in=sorted(context.blocked_by_me))
     return reactions
 
 
@@ -513,18 +549,46 @@ def unread_reply_counts(viewer: Viewer, discussion_ids: list[int]) -> dict[int, 
     return dict(rows.values_list("discussion_id", "unread"))
 
 
+READING_STATE_FIELDS = (
+    "position",
+    "following",
+    "saved",
+    "new_replies",
+    "first_new_path",
+    "draft_body",
+    "draft_content_warning",
+)
+
+
 def reading_state_of(viewer: User, discussion: Discussion) -> dict:
-    """The viewer's own marks on one discussion they may read: ``position`` (None if never
-    opened), ``following`` and ``saved``. One query."""
+    """The viewer's own marks on one discussion they may read, in one query: ``position``
+    (None if never opened), ``following``, ``saved``; ``new_replies`` and ``first_new_path``:
+    how many published replies by others are numbered after the position, and the first
+    of them in thread order (readable, as ``_unread_count`` says, being published in a
+    discussion they may read); and their reply draft's ``draft_body`` and
+    ``draft_content_warning`` (None without one)."""
     own = {"user": viewer, "discussion": OuterRef("pk")}
+    position = ReadingPosition.objects.filter(user=viewer, discussion=OuterRef(OuterRef("pk"))).values("last_number")
+    new = (
+        Reply.objects.filter(discussion=OuterRef("pk"), status=Reply.Status.PUBLISHED)
+        .filter(number__gt=Subquery(position[:1]))
+        .exclude(author_id=viewer.pk)
+        .order_by()
+        .values("discussion")
+    )
+    draft = Draft.objects.filter(user=viewer, key=Draft.reply_key(discussion.pk))
     return (
         Discussion.objects.filter(pk=discussion.pk)
         .annotate(
             position=Subquery(ReadingPosition.objects.filter(**own).values("last_number")[:1]),
             following=Exists(DiscussionFollow.objects.filter(**own, is_following=True)),
             saved=Exists(Bookmark.objects.filter(**own)),
+            new_replies=Coalesce(Subquery(new.annotate(n=Count("pk")).values("n")), Value(0)),
+            first_new_path=Subquery(new.annotate(first=Min("path")).values("first")),
+            draft_body=Subquery(draft.values("body")[:1]),
+            draft_content_warning=Subquery(draft.values("content_warning")[:1]),
         )
-        .values("position", "following", "saved")
+        .values(*READING_STATE_FIELDS)
         .get()
     )
 
