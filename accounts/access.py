@@ -181,6 +181,13 @@ def access_for(viewer: Viewer | None) -> AccessContext:
     return context
 
 
+def access_refresh(viewer: Viewer) -> None:
+    """For a User object that outlives a request (a socket's reader): read its version
+    again (one query), so the next ``access_for`` sees changes made in other processes."""
+    if viewer.is_authenticated:
+        viewer._access_raises = -1
+
+
 def note_raised_here(user_ids) -> None:
     """``accounts.access_versions`` raised these members' versions in this process."""
     for user_id in user_ids:
