@@ -15,7 +15,9 @@ to see, not an outage to ride out.
 
 Deletes made during an outage are made again in Redis once it answers: an entry
 there must not outlive what ended it (a session signed out while Redis was away
-would otherwise sign in again from the entry Redis kept).
+would otherwise sign in again from the entry Redis kept). Sessions are not kept
+in the fallback at all: another process may end one meanwhile, so during an
+outage they are read from the database, their record.
 """
 
 import logging
@@ -40,6 +42,8 @@ _resting_until: dict[str, float] = {}
 _deleted_while_resting: dict[str, list[tuple[str, tuple, dict]]] = {}
 _state_lock = threading.Lock()
 DELETES = ("delete", "delete_many")
+# django.contrib.sessions.backends.cached_db's keys.
+NOT_IN_FALLBACK = "django.contrib.sessions.cached_db"
 
 
 class FailOpenRedisCache(RedisCache):
@@ -75,6 +79,10 @@ class FailOpenRedisCache(RedisCache):
         if name in DELETES:
             with _state_lock:
                 _deleted_while_resting.setdefault(self._location, []).append((name, args, kwargs))
+        elif name in ("get", "set", "add") and str(args[0]).startswith(NOT_IN_FALLBACK):
+            if name == "get":
+                return kwargs.get("default", args[1] if len(args) > 1 else None)
+            return None
         return getattr(self._fallback, name)(*args, **kwargs)
 
     def _went_down(self, error: Exception) -> None:

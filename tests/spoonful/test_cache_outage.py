@@ -215,3 +215,22 @@ def test_a_session_ended_while_redis_was_unreachable_stays_ended_when_it_answers
     assert caches["default"].get(cached) is None
     client.cookies["sessionid"] = session_key
     assert client.get("/").context["user"].is_authenticated is False
+
+
+def test_sessions_are_read_from_the_database_while_redis_is_unreachable(on_own_redis, settings, member, monkeypatch):
+    """Another process may end a session during the outage: no process keeps its own copy."""
+    from django.contrib.sessions.models import Session
+    from django.core.cache.backends.redis import RedisCache
+
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    client = _sign_in()
+
+    def unreachable(*args, **kwargs):
+        raise redis.ConnectionError("partitioned")
+
+    with monkeypatch.context() as partition:
+        for name in ("get", "set", "delete", "delete_many", "add", "incr", "touch", "has_key", "get_many"):
+            partition.setattr(RedisCache, name, unreachable)
+        assert client.get("/").context["user"].is_authenticated
+        Session.objects.filter(session_key=client.session.session_key).delete()  # ended elsewhere
+        assert client.get("/").context["user"].is_authenticated is False
