@@ -94,7 +94,7 @@ class AccessContext:
     def sanction(self, kind: str, community_ids=None) -> SanctionInForce | None:
         """The sanction of this kind in force now: site-wide (``community_ids`` None) or
         in one of those communities."""
-        if not self.is_member:
+        if self.user_id is None:
             return None
         now = timezone.now()
         for sanction in self.sanctions:

@@ -21,6 +21,7 @@ from django.utils.html import strip_tags
 from accounts.selectors import attach_badges, blocked_ids_for
 from community.selectors import community_known_to
 from discussions.models import Discussion, Reaction, Reply
+from discussions.reading_selectors import reading_state_of, unread_reply_counts, unread_reply_list
 from discussions.selectors import (
     Viewer,
     attachment_list_of_discussion,
@@ -30,11 +31,8 @@ from discussions.selectors import (
     discussion_tag_list,
     is_signed_in_member,
     reaction_counts_for,
-    reading_state_of,
     reply_list_most_thanked,
     reply_list_visible_to,
-    unread_reply_counts,
-    unread_reply_list,
 )
 
 # Replies per window: enough to read, few enough that 5,000 replies open fast.

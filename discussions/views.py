@@ -59,6 +59,7 @@ from discussions.presenters import (
     viewer_id,
 )
 from discussions.privacy import CHOICE_COMMUNITY, Nudge, TypedField, privacy_nudge
+from discussions.reading_selectors import reading_position_of
 from discussions.related import related_discussions
 from discussions.selectors import (
     can_moderate,
@@ -67,7 +68,6 @@ from discussions.selectors import (
     discussion_get_visible_or_404,
     discussion_page_get_or_404,
     is_signed_in_member,
-    reading_position_of,
     reply_list_visible_to,
     reply_refusal,
 )

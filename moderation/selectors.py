@@ -464,10 +464,6 @@ def is_suspended(user: Viewer) -> bool:
     return active_suspension(user) is not None
 
 
-def active_mute(user: Viewer, communities) -> SanctionInForce | None:
-    return access_for(user).sanction(Sanction.Kind.MUTE, {community.pk for community in communities})
-
-
 def _until_text(until: datetime | None) -> str:
     if until is None:
         return ""
