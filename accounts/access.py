@@ -5,7 +5,7 @@ The rules themselves stay where they are (the visibility rule in
 member-specific facts from here instead of asking the database each time.
 
 The facts are loaded in a few queries and kept in Django's cache under
-``access:<user id>:<access version>``. ``User.access_version`` is raised in the same
+``access:<shape>:<user id>:<access version>``. ``User.access_version`` is raised in the same
 transaction as every change to these facts (``accounts.access_versions``), and the
 version is read with the User row before the facts are, so a reader that sees the new
 version can only load facts from after the change: no entry holds stale facts under a
@@ -117,8 +117,12 @@ class AccessContext:
 NOBODY = AccessContext()
 
 
+# Raise when AccessContext changes shape: entries pickled by the previous code are then never read.
+CONTEXT_SHAPE = 1
+
+
 def _cache_key(user_id: int, version: int) -> str:
-    return f"access:{user_id}:{version}"
+    return f"access:{CONTEXT_SHAPE}:{user_id}:{version}"
 
 
 def _load(user: User) -> AccessContext:
