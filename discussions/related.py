@@ -9,7 +9,7 @@ used: it knows nothing of visibility.
 What a viewer was shown is kept in the cache for a minute, under their access version
 (their own changes take effect at once) and a generation that every change to a
 discussion, its hashtags, a community or the candidates raises (``related_forget_all``),
-in the change's transaction and again once it commits: a retitled, held, narrowed or
+in the change's transaction and again once it commits (``events.related_lists_changed``): a retitled, held, narrowed or
 moved discussion leaves every list at once. The reply count and last activity shown
 beside each may be a minute old.
 """
@@ -23,6 +23,7 @@ from django.db.models import Count, F, Q
 
 from accounts.access import access_for
 from accounts.models import User
+from discussions import events
 from discussions.models import Discussion, DiscussionTag, RelatedDiscussion
 from discussions.selectors import discussion_list_visible_to
 
@@ -118,8 +119,7 @@ GENERATION_KEY = "related:generation"
 
 def related_forget_all() -> None:
     """Every cached list of related discussions is out of date (see the module's docstring)."""
-    _raise_generation()
-    transaction.on_commit(_raise_generation)
+    events.related_lists_changed(_raise_generation)
 
 
 def _raise_generation() -> None:
