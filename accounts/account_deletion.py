@@ -20,6 +20,7 @@ from conversations.models import Message
 from discussions import events
 from discussions.attachments import attachments_delete, attachments_of_posts
 from discussions.models import Discussion, Reaction, Reply, Revision
+from discussions.related import related_forget_all
 from discussions.search import search_index_update
 from moderation.models import ModerationAction
 from spoonful import jobs
@@ -109,6 +110,7 @@ def account_delete(*, user: User, posts: str) -> None:
                 author=None,
                 as_professional=False,
             )
+            related_forget_all()  # their titles leave "You may also like" at once
             # Private messages go the same way: the others keep the conversation's shape.
             Message.objects.filter(author=user).update(author=None, body="", body_html="", removed_at=now)
         else:

@@ -22,11 +22,13 @@ from community.models import Membership
 from conversations.selectors import conversation_export_for
 from discussions.drafts import draft_list_for_export
 from discussions.models import Discussion, Reply
-from discussions.selectors import (
+from discussions.reading_selectors import (
     bookmark_list_for_export,
     discussion_follow_list_for_export,
-    reaction_list_for_export,
     reading_position_list_for_export,
+)
+from discussions.selectors import (
+    reaction_list_for_export,
 )
 from moderation.models import Flag, MemberNote
 from notifications.models import HashtagFollow, Notification, NotificationPreference, PushSubscription, QuietHours

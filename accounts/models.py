@@ -52,6 +52,11 @@ class User(AbstractUser):
     username_folded_skeleton = models.CharField(
         max_length=600, db_index=True, editable=False, default="", db_default=""
     )
+    # The key of the member's cached access context (accounts/access.py): raised in the
+    # same transaction as every change to what access rules read about them, so a
+    # reader that sees the new value can only load the new facts. Never written by a
+    # plain save (see save()), only by accounts.access_versions.
+    access_version = models.BigIntegerField(default=0, db_default=0, editable=False)
 
     class Meta:
         db_table = "accounts_user"
@@ -72,6 +77,15 @@ class User(AbstractUser):
         # Derived from the username on every save, whatever path changed it (sign-up,
         # the admin, a management command), so the look-alike check never misses one.
         update_fields = kwargs.get("update_fields")
+        if update_fields is None and not self._state.adding and not kwargs.get("force_insert"):
+            # A full save of a row loaded before a change would write its old access
+            # version back, and the cached context of that version would serve again.
+            update_fields = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.name != "access_version"
+            ]
+            kwargs["update_fields"] = update_fields
         if update_fields is None or "username" in update_fields:
             self.username_skeleton, self.username_folded_skeleton = skeletons(self.username)
             if update_fields is not None:

@@ -7,13 +7,13 @@ posts, so revocation and expiry take it off every page at once.
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from allauth.mfa.models import Authenticator
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Exists, OuterRef, QuerySet
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.access import access_for
 from accounts.models import (
     AccountNotice,
     Block,
@@ -24,14 +24,11 @@ from accounts.models import (
     VerificationEvent,
     VerificationEvidence,
 )
-from community.models import Community, Membership
+from community.models import Community
 from community.selectors import community_list_visible_to
 from discussions.models import Reply
 
 Viewer = User | AnonymousUser
-
-# Authenticators that are a second factor by themselves; recovery codes only back one up.
-SECOND_FACTOR_TYPES = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
 
 
 @dataclass(frozen=True)
@@ -103,10 +100,9 @@ def _active_verifications() -> QuerySet[ProfessionalVerification]:
 
 
 def is_verified_professional(user: Viewer | None) -> bool:
-    """An approved verification that has neither expired nor been revoked exists now."""
-    if user is None or not (user.is_authenticated and user.is_active):
-        return False
-    return _active_verifications().filter(applicant=user).exists()
+    """An approved verification that has neither expired nor been revoked exists now
+    (from the member's access context: no query on a warm cache)."""
+    return access_for(user).is_verified_professional()
 
 
 def active_professional_ids() -> QuerySet:
@@ -254,20 +250,12 @@ def attach_badges(posts: Iterable) -> list:
 
 
 def has_two_factor(user: Viewer | None) -> bool:
-    if user is None or not user.is_authenticated:
-        return False
-    return Authenticator.objects.filter(user_id=user.pk, type__in=SECOND_FACTOR_TYPES).exists()
+    return access_for(user).two_factor
 
 
 def is_moderator_anywhere(user: Viewer) -> bool:
     """Staff, or an active moderator of at least one community: who sees the moderation tools."""
-    if not (user.is_authenticated and user.is_active):
-        return False
-    if user.is_staff:
-        return True
-    return Membership.objects.filter(
-        user=user, status=Membership.Status.ACTIVE, role=Membership.Role.MODERATOR
-    ).exists()
+    return access_for(user).moderates_any()
 
 
 def is_privileged(user: Viewer) -> bool:
@@ -310,16 +298,15 @@ def profile_for_display(user: User) -> Profile:
 
 
 def blocked_ids_for(viewer: Viewer) -> set[int]:
-    """Ids of the members the viewer blocked (one query; nothing for visitors)."""
-    if not (viewer.is_authenticated and viewer.is_active):
-        return set()
-    return set(Block.objects.filter(blocker=viewer).values_list("blocked_id", flat=True))
+    """Ids of the members the viewer blocked (from their access context; nothing for visitors)."""
+    context = access_for(viewer)
+    return set(context.blocked_by_me) if context.is_member else set()
 
 
 def has_blocked(blocker: Viewer, blocked: Viewer) -> bool:
     if not (blocker.is_authenticated and blocked.is_authenticated):
         return False
-    return Block.objects.filter(blocker=blocker, blocked=blocked).exists()
+    return blocked.pk in access_for(blocker).blocked_by_me
 
 
 def block_list_made_by(user: User) -> QuerySet[Block]:

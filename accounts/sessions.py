@@ -1,6 +1,7 @@
 """Ending members' sessions: for account deletion, deactivated accounts and expired IP records.
 
-A signed-in session is a Django session (the database engine, the default, so they can be searched);
+A signed-in session is a Django session (the cached_db engine: read from the cache, kept in the database
+so they can be searched);
 allauth keeps a ``UserSession`` row beside each one its login made, with the member's IP address and user
 agent, listed on their sessions page. Ending a session deletes both, and tells the member's open sockets:
 those on the ended session close.
@@ -8,10 +9,13 @@ those on the ended session close.
 
 from collections.abc import Collection
 from datetime import datetime
+from importlib import import_module
 
 from allauth.usersessions.models import UserSession
+from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.models import Session
+from django.core.cache import caches
 from django.utils import timezone
 
 from discussions import events
@@ -50,6 +54,16 @@ def sessions_end(sessions: Collection[SignedIn], *, now: datetime | None = None)
     )
     UserSession.objects.filter(session_key__in=owners).delete()
     Session.objects.filter(session_key__in=owners).delete()
+    _forget_cached(owners)
     for key in live:
         events.access_changed(user_id=owners[key], ended_session_key=key)
     return len(owners)
+
+
+def _forget_cached(session_keys: Collection[str]) -> None:
+    """Drop the cached copies of deleted sessions, or the cache would go on signing them in."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    if not hasattr(store, "cache_key_prefix"):
+        return
+    cache = caches[settings.SESSION_CACHE_ALIAS]
+    cache.delete_many([store.cache_key_prefix + key for key in session_keys])

@@ -5,10 +5,11 @@ these, and the community pages' lists of discussions are in ``community.listings
 """
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from accounts.access import access_for
 from accounts.models import User
 from community.hashtags import InvalidHashtag, normalise_hashtag
 from community.models import Community, CommunityAlias, Membership
@@ -18,20 +19,21 @@ def community_list_visible_to(viewer: User | AnonymousUser) -> QuerySet[Communit
     """Private communities exist only for their members, invitees and staff;
     to everyone else they look like no community at all."""
     communities = Community.objects.all()
-    if not (viewer.is_authenticated and viewer.is_active):
+    context = access_for(viewer)
+    if not context.is_member:
         return communities.exclude(policy=Community.Policy.PRIVATE)
-    if viewer.is_staff:
+    if context.is_staff:
         return communities
-    # EXISTS rather than a join: a join reads every membership of every community
-    # and needs DISTINCT to undo the duplicates.
-    belongs = Exists(
-        Membership.objects.filter(
-            community=OuterRef("pk"),
-            user=viewer,
-            status__in=(Membership.Status.ACTIVE, Membership.Status.INVITED),
-        )
-    )
-    return communities.filter(~Q(policy=Community.Policy.PRIVATE) | belongs)
+    # The ids they belong to or are invited to, from their access context, as a literal list.
+    return communities.filter(~Q(policy=Community.Policy.PRIVATE) | Q(pk__in=sorted(context.known)))
+
+
+def community_known_to(viewer: User | AnonymousUser, community: Community) -> bool:
+    """``community_list_visible_to`` for one community already read, with no query."""
+    if community.policy != Community.Policy.PRIVATE:
+        return True
+    context = access_for(viewer)
+    return context.is_site_staff or (context.is_member and community.pk in context.known)
 
 
 def tag_known_to(viewer: User | AnonymousUser) -> Q:
@@ -72,13 +74,8 @@ def membership_for(viewer: User | AnonymousUser, community: Community) -> Member
 
 
 def is_community_moderator(viewer: User | AnonymousUser, community: Community) -> bool:
-    if not (viewer.is_authenticated and viewer.is_active):
-        return False
-    if viewer.is_staff:
-        return True
-    return Membership.objects.filter(
-        user=viewer, community=community, status=Membership.Status.ACTIVE, role=Membership.Role.MODERATOR
-    ).exists()
+    context = access_for(viewer)
+    return context.is_site_staff or (context.is_member and community.pk in context.moderated)
 
 
 def community_get_moderated_or_404(viewer: User | AnonymousUser, slug: str) -> Community:

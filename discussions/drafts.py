@@ -31,7 +31,7 @@ FIELD_NAMES = {"title": "title", "body": "text", "hashtags": "hashtags", "conten
 
 
 def reply_key(discussion_id: int) -> str:
-    return f"reply-{discussion_id}"
+    return Draft.reply_key(discussion_id)
 
 
 def is_valid_key(key: str) -> bool:

@@ -10,7 +10,7 @@ decided (and rendered once per audience) by the receiving process in
 """
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -47,6 +47,14 @@ def _send_to_groups_after_commit(groups: list[str], event: dict) -> None:
             logger.warning("live update %s to %d group(s) could not be sent", event["type"], len(groups), exc_info=True)
 
     transaction.on_commit(send)
+
+
+def related_lists_changed(forget: Callable[[], None]) -> None:
+    """Cached lists of related discussions are out of date (``discussions.related``): ``forget``
+    runs now, for this transaction's own reads, and again once it commits, so a list read
+    by another request before the commit is not kept as the new one."""
+    forget()
+    transaction.on_commit(forget)
 
 
 def conversation_changed(*, user_ids: Iterable[int], url: str) -> None:

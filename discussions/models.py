@@ -328,6 +328,11 @@ class Draft(models.Model):
     def __str__(self) -> str:
         return f"draft {self.key} of {self.user_id}"
 
+    @staticmethod
+    def reply_key(discussion_id: int) -> str:
+        """The key of the reply form of a discussion."""
+        return f"reply-{discussion_id}"
+
 
 # --- Reading positions ---------------------------------------------------------------
 

@@ -12,28 +12,27 @@ from dataclasses import dataclass
 from html import unescape
 from urllib.parse import urlencode
 
-from django.db.models import BooleanField, Count, ExpressionWrapper, F, Min, QuerySet, prefetch_related_objects
+from django.db.models import F, QuerySet, prefetch_related_objects
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import strip_tags
 
 from accounts.selectors import attach_badges, blocked_ids_for
-from community.selectors import tag_known_to
+from community.selectors import community_known_to
 from discussions.models import Discussion, Reaction, Reply
+from discussions.reading_selectors import reading_state_of, unread_reply_counts, unread_reply_list
 from discussions.selectors import (
     Viewer,
     attachment_list_of_discussion,
     attachments_of_replies,
     can_moderate,
     can_see_author,
+    discussion_tag_list,
     is_signed_in_member,
     reaction_counts_for,
-    reading_state_of,
     reply_list_most_thanked,
     reply_list_visible_to,
-    unread_reply_counts,
-    unread_reply_list,
 )
 
 # Replies per window: enough to read, few enough that 5,000 replies open fast.
@@ -425,12 +424,14 @@ def mark_unread(discussions: Iterable[Discussion], viewer: Viewer) -> list[Discu
 
 @dataclass(frozen=True)
 class ReadingMarks:
-    """The viewer's own marks on the discussion page, as they were before this visit."""
+    """The viewer's own marks on the discussion page, as they were before this visit,
+    and their reply draft (``draft``: body and content warning, or None)."""
 
     following: bool
     saved: bool
     new_replies: int
     first_unread_url: str | None
+    draft: dict | None = None
 
 
 def reading_marks(
@@ -439,17 +440,15 @@ def reading_marks(
     """Whether the viewer follows and saved the discussion, how many replies are new to
     them, and where the first of those is in thread order: on this window, its anchor;
     otherwise a window starting at it. Read before the visit moves the position on.
-    At most two queries; one without ``count_unread`` (the page already lists what
-    a low-energy reader missed)."""
+    One query (``reading_state_of``); without ``count_unread`` (the page already lists
+    what a low-energy reader missed) nothing is said to be new."""
     state = reading_state_of(viewer, discussion)
     new_replies, first = 0, None
     if count_unread and state["position"] is not None:
-        unread = unread_reply_list(viewer, discussion, after=state["position"])
-        found = unread.aggregate(count=Count("pk"), first_path=Min("path"))
-        new_replies = found["count"]
-        if found["first_path"]:
+        new_replies = state["new_replies"]
+        if state["first_new_path"]:
             # A path ends with the reply's own number; the smallest path is first in thread order.
-            first = int(found["first_path"].rsplit(".", 1)[-1])
+            first = int(state["first_new_path"].rsplit(".", 1)[-1])
     url = None
     if first is not None:
         if first in set(shown):
@@ -457,8 +456,15 @@ def reading_marks(
         else:
             base = reverse("discussions:detail_short", kwargs={"pk": discussion.pk})
             url = f"{base}?{urlencode({'at': first})}#reply-{first}"
+    draft = None
+    if state["draft_body"] is not None:
+        draft = {"body": state["draft_body"], "content_warning": state["draft_content_warning"]}
     return ReadingMarks(
-        following=state["following"], saved=state["saved"], new_replies=new_replies, first_unread_url=url
+        following=state["following"],
+        saved=state["saved"],
+        new_replies=new_replies,
+        first_unread_url=url,
+        draft=draft,
     )
 
 
@@ -466,19 +472,18 @@ def reading_marks(
 
 
 def tag_links(discussion: Discussion, viewer: Viewer) -> list[dict]:
-    """The discussion's hashtags the viewer may know of: a member of one private
-    community must not learn of another it is also tagged into."""
+    """The discussion's hashtags the viewer may know of (``community_known_to``): a member
+    of one private community must not learn of another it is also tagged into."""
     links = []
-    is_known = ExpressionWrapper(tag_known_to(viewer), output_field=BooleanField())
-    tags = list(discussion.tags.annotate(is_known=is_known).select_related("community").order_by("name"))
+    tags = discussion_tag_list(discussion)
     # Read here anyway, so Discussion.is_public needs no query of its own.
     discussion.in_private_community = any(
         getattr(tag, "community", None) is not None and tag.community.is_private for tag in tags
     )
     for tag in tags:
-        if not tag.is_known:
-            continue
         community = getattr(tag, "community", None)
+        if community is not None and not community_known_to(viewer, community):
+            continue
         slug = community.slug if community is not None else tag.slug
         links.append({"slug": slug, "name": community.name if community is not None else tag.name})
     return links

@@ -16,12 +16,10 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from discussions.forms import BookmarkForm, add_service_errors
 from discussions.models import Bookmark
 from discussions.presenters import mark_unread
+from discussions.reading_selectors import bookmark_list_of, bookmark_of, followed_discussion_list
 from discussions.reading_services import bookmark_remove, bookmark_save, discussion_follow, discussion_unfollow
 from discussions.selectors import (
-    bookmark_list_of,
-    bookmark_of,
     discussion_get_visible_or_404,
-    followed_discussion_list,
 )
 from spoonful.pagination import page_of
 from spoonful.redirects import safe_next

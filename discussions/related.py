@@ -5,15 +5,25 @@ by ``search_index_update``) and stored as ids in ``RelatedDiscussion``. Reading 
 one query through the visibility rule, so the page's query count stays constant and a
 candidate the viewer may not see is never shown. Taggit's ``similar_objects()`` is not
 used: it knows nothing of visibility.
+
+What a viewer was shown is kept in the cache for a minute, under their access version
+(their own changes take effect at once) and a generation that every change to a
+discussion, its hashtags, a community or the candidates raises (``related_forget_all``),
+in the change's transaction and again once it commits (``events.related_lists_changed``): a retitled, held, narrowed or
+moved discussion leaves every list at once. The reply count and last activity shown
+beside each may be a minute old.
 """
 
 import re
 
 from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, F, Q
 
+from accounts.access import access_for
 from accounts.models import User
+from discussions import events
 from discussions.models import Discussion, DiscussionTag, RelatedDiscussion
 from discussions.selectors import discussion_list_visible_to
 
@@ -103,17 +113,47 @@ def significant_words(title: str) -> set[str]:
     return {word for word in words if len(word) >= 4 and word not in STOPWORDS and not word.isdigit()}
 
 
+RELATED_CACHE_SECONDS = 60
+GENERATION_KEY = "related:generation"
+
+
+def related_forget_all() -> None:
+    """Every cached list of related discussions is out of date (see the module's docstring)."""
+    events.related_lists_changed(_raise_generation)
+
+
+def _raise_generation() -> None:
+    try:
+        cache.incr(GENERATION_KEY)
+    except ValueError:
+        cache.set(GENERATION_KEY, 1, None)
+
+
+def _cache_key(viewer: Viewer, discussion: Discussion, limit: int) -> str:
+    context = access_for(viewer)
+    generation = cache.get_or_set(GENERATION_KEY, 0, None)
+    who = "visitor"
+    if context.is_member:
+        who = f"{context.user_id}.{viewer.access_version}.{int(context.is_staff)}"
+    return f"related:{generation}:{discussion.pk}:{limit}:{who}"
+
+
 def related_discussions(*, viewer: Viewer, discussion: Discussion, limit: int = 5) -> list[Discussion]:
     """Up to ``limit`` other discussions the viewer may read, best candidates first,
-    newest activity breaking ties. One query."""
-    return list(
-        discussion_list_visible_to(viewer)
-        .filter(related_sources__source_id=discussion.pk)
-        .exclude(pk=discussion.pk)
-        # Filtering first makes the annotation reuse that one join: one row per pair.
-        .annotate(related_score=F("related_sources__score"))
-        .order_by("-related_score", "-last_activity_at", "-pk")[:limit]
-    )
+    newest activity breaking ties. One query, or none while the list is cached."""
+    key = _cache_key(viewer, discussion, limit)
+    found = cache.get(key)
+    if found is None:
+        found = list(
+            discussion_list_visible_to(viewer)
+            .filter(related_sources__source_id=discussion.pk)
+            .exclude(pk=discussion.pk)
+            # Filtering first makes the annotation reuse that one join: one row per pair.
+            .annotate(related_score=F("related_sources__score"))
+            .order_by("-related_score", "-last_activity_at", "-pk")[:limit]
+        )
+        cache.set(key, found, RELATED_CACHE_SECONDS)
+    return found
 
 
 def _score_candidates(discussion: Discussion) -> dict[int, int]:
@@ -163,3 +203,4 @@ def related_candidates_update(discussion_id: int) -> None:
         rows = [RelatedDiscussion(source_id=discussion_id, target_id=pk, score=score) for pk, score in best]
         rows += [RelatedDiscussion(source_id=pk, target_id=discussion_id, score=score) for pk, score in best]
         RelatedDiscussion.objects.bulk_create(rows, ignore_conflicts=True)
+        related_forget_all()

@@ -7,25 +7,23 @@ Forbidden and missing look the same to the viewer: both are a 404.
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from taggit.models import Tag
 
-from accounts.models import Block, User
-from accounts.selectors import is_signed_in_member, is_site_staff
+from accounts.access import access_for
+from accounts.models import User
+from accounts.selectors import is_signed_in_member, verified_reply_exists
 from community.hashtags import hashtags_in_text
-from community.models import Community, Membership
+from community.models import Community
 from community.selectors import community_resolve, tag_known_to
 from discussions.models import (
     Attachment,
-    Bookmark,
     Discussion,
-    DiscussionFollow,
     DiscussionTag,
     Reaction,
-    ReadingPosition,
     Reply,
     Revision,
     Visibility,
@@ -45,10 +43,6 @@ def _tagged_into(**community_filter) -> Exists:
             **{f"tag__community__{key}": value for key, value in community_filter.items()},
         )
     )
-
-
-def _active_membership_of(viewer: User) -> dict:
-    return {"memberships__user": viewer, "memberships__status": Membership.Status.ACTIVE}
 
 
 def discussion_list_visible_to(viewer: Viewer) -> QuerySet[Discussion]:
@@ -71,19 +65,22 @@ def discussion_list_visible_to(viewer: Viewer) -> QuerySet[Discussion]:
     """
     discussions = Discussion.objects.all()
     in_private_community = _tagged_into(policy=Community.Policy.PRIVATE)
+    context = access_for(viewer)
 
-    if not is_signed_in_member(viewer):
+    if not context.is_member:
         return discussions.filter(
             Q(status=Discussion.Status.PUBLISHED) & Q(visibility=Visibility.PUBLIC) & ~in_private_community
         )
 
-    if is_site_staff(viewer):
+    if context.is_staff:
         return discussions.filter(
             Q(status=Discussion.Status.PUBLISHED) | Q(author=viewer, status__in=OWN_PENDING_STATES)
         )
 
-    in_my_community = _tagged_into(**_active_membership_of(viewer))
-    in_my_private_community = _tagged_into(policy=Community.Policy.PRIVATE, **_active_membership_of(viewer))
+    # The communities they are an active member of, from their access context.
+    mine = sorted(context.active)
+    in_my_community = _tagged_into(pk__in=mine)
+    in_my_private_community = _tagged_into(policy=Community.Policy.PRIVATE, pk__in=mine)
     readable_by_members = (
         Q(visibility=Visibility.PUBLIC)
         | Q(visibility=Visibility.MEMBERS)
@@ -105,8 +102,41 @@ def discussion_tags_known_to(viewer: Viewer) -> Prefetch:
     )
 
 
+def _seen_as(viewer: Viewer) -> tuple:
+    """Who a discussion was found visible to: the same viewer with the same access facts."""
+    context = access_for(viewer)
+    version = viewer.access_version if context.user_id is not None else None
+    return (context.user_id, version, context.is_active, context.is_staff)
+
+
+def _found_visible(viewer: Viewer, discussion: Discussion) -> Discussion:
+    # Later checks in the same request (reply_refusal) need not ask the database again.
+    discussion.found_visible_as = _seen_as(viewer)
+    return discussion
+
+
 def discussion_get_visible_or_404(viewer: Viewer, pk: int) -> Discussion:
-    return get_object_or_404(discussion_list_visible_to(viewer), pk=pk)
+    return _found_visible(viewer, get_object_or_404(discussion_list_visible_to(viewer), pk=pk))
+
+
+def discussion_page_get_or_404(viewer: Viewer, pk: int) -> Discussion:
+    """``discussion_get_visible_or_404`` with what the discussion page shows beside it, in
+    the same query: its author, and ``verified_replied`` (``verified_reply_exists``)."""
+    found = discussion_list_visible_to(viewer).select_related("author")
+    return _found_visible(viewer, get_object_or_404(found.annotate(verified_replied=verified_reply_exists()), pk=pk))
+
+
+def discussion_tag_list(discussion: Discussion) -> list[Tag]:
+    """The discussion's hashtags by name, each with its community (or None), read once
+    per Discussion object: the page's checks and its hashtag links share them."""
+    if "tag_rows" not in discussion.__dict__:
+        tags = Tag.objects.filter(pk__in=DiscussionTag.objects.filter(content_object=discussion).values("tag_id"))
+        discussion.tag_rows = list(tags.select_related("community").order_by("name"))
+    return discussion.tag_rows
+
+
+def _communities_of_discussion(discussion: Discussion) -> list[Community]:
+    return [tag.community for tag in discussion_tag_list(discussion) if getattr(tag, "community", None) is not None]
 
 
 def discussion_get_own_or_404(viewer: Viewer, pk: int) -> Discussion:
@@ -118,6 +148,8 @@ def discussion_get_own_or_404(viewer: Viewer, pk: int) -> Discussion:
 
 
 def can_see_discussion(viewer: Viewer, discussion: Discussion) -> bool:
+    if getattr(discussion, "found_visible_as", None) == _seen_as(viewer):
+        return True
     return discussion_list_visible_to(viewer).filter(pk=discussion.pk).exists()
 
 
@@ -214,7 +246,7 @@ def is_blocked_by_author(viewer: Viewer, discussion: Discussion) -> bool:
     """
     if discussion.is_anonymous or discussion.author_id is None:
         return False
-    return Block.objects.filter(blocker_id=discussion.author_id, blocked_id=viewer.pk).exists()
+    return discussion.author_id in access_for(viewer).blocked_me
 
 
 REPLY_REFUSED = "You can't reply to this discussion, but you can still read it."
@@ -241,7 +273,7 @@ def reply_refusal(viewer: Viewer, discussion: Discussion) -> str | None:
         return "This discussion is no longer open, so it takes no new replies."
     if discussion.is_locked:
         return "This discussion is locked: moderators closed it to new replies, but you can still read it."
-    restriction = posting_refusal(viewer, communities_of(discussion))
+    restriction = posting_refusal(viewer, _communities_of_discussion(discussion))
     if restriction is not None:
         return restriction
     if is_blocked_by_author(viewer, discussion):
@@ -257,7 +289,7 @@ def can_reply(viewer: Viewer, discussion: Discussion) -> bool:
 
 def is_restricted_from_posting(viewer: Viewer, discussion: Discussion) -> bool:
     """Suspended site-wide, or muted or banned in one of the discussion's communities."""
-    return posting_refusal(viewer, communities_of(discussion)) is not None
+    return posting_refusal(viewer, _communities_of_discussion(discussion)) is not None
 
 
 def can_moderate(viewer: Viewer, discussion: Discussion) -> bool:
@@ -348,32 +380,6 @@ def community_slugs_named(viewer: Viewer, typed: list[str], *, text: str = "", l
     return slugs
 
 
-# --- Reading positions ----------------------------------------------------------------
-
-
-def reading_position_of(viewer: Viewer, discussion: Discussion) -> int | None:
-    """The highest reply number the viewer has had on screen here, or None if they
-    never opened the page (or are not signed in). One query."""
-    if not is_signed_in_member(viewer):
-        return None
-    return (
-        ReadingPosition.objects.filter(user=viewer, discussion=discussion).values_list("last_number", flat=True).first()
-    )
-
-
-def unread_reply_list(viewer: Viewer, discussion: Discussion, *, after: int) -> QuerySet[Reply]:
-    """Published replies numbered after ``after`` that the viewer may read and did not write."""
-    return (
-        reply_list_visible_to(viewer, discussion)
-        .filter(number__gt=after, status=Reply.Status.PUBLISHED)
-        .exclude(author_id=viewer.pk)
-    )
-
-
-def reading_position_list_for_export(user: User) -> QuerySet[ReadingPosition]:
-    return ReadingPosition.objects.filter(user=user).order_by("discussion_id")
-
-
 # --- Reactions -------------------------------------------------------------------------
 
 REACTION_OWN_POST = "Reactions are for other members' posts."
@@ -405,8 +411,9 @@ def _reactions_shown_to(viewer: Viewer) -> QuerySet[Reaction]:
     """Reactions, less those of members the viewer blocked: a blocker never sees a
     blocked member's reactions, in a count, a list or an order."""
     reactions = Reaction.objects.all()
-    if is_signed_in_member(viewer):
-        reactions = reactions.exclude(user__in=Block.objects.filter(blocker=viewer).values("blocked_id"))
+    context = access_for(viewer)
+    if context.is_member and context.blocked_by_me:
+        reactions = reactions.exclude(user_id__in=sorted(context.blocked_by_me))
     return reactions
 
 
@@ -470,94 +477,3 @@ def reaction_list_visible_to(viewer: Viewer, discussion: Discussion, reply: Repl
 
 def reaction_list_for_export(user: User) -> QuerySet[Reaction]:
     return Reaction.objects.filter(user=user).select_related("reply").order_by("pk")
-
-
-# --- Unread counts, saved and followed discussions -----------------------------------------
-#
-# A member's reading state is theirs alone: every read below is of the viewer's own rows,
-# and it names only discussions the viewer may read now (``discussion_list_visible_to``),
-# so a discussion that became private to them drops out of /saved/ and /following/ with its
-# title, and its count.
-
-
-def _unread_count(viewer: User) -> Coalesce:
-    """For an outer ReadingPosition row: how many published replies by others in its
-    discussion are numbered after its ``last_number``.
-
-    Counted rows must be readable by the viewer (``reply_list_readable_by``). They are:
-    the outer rows only ever name discussions from ``discussion_list_visible_to``, and a
-    published reply is readable by everyone who may read its discussion. Held, hidden,
-    removed and deleted replies are not published, so they never show through a count.
-    """
-    unread = (
-        Reply.objects.filter(discussion_id=OuterRef("discussion_id"), status=Reply.Status.PUBLISHED)
-        .filter(number__gt=OuterRef("last_number"))
-        .exclude(author_id=viewer.pk)
-        .order_by()
-        .values("discussion_id")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Coalesce(Subquery(unread), Value(0))
-
-
-def unread_reply_counts(viewer: Viewer, discussion_ids: list[int]) -> dict[int, int]:
-    """For a list of discussions: each one the viewer has opened (and may still read),
-    with how many replies are new to them. One query, whatever the length of the list.
-    A discussion missing from the answer was never opened: it is "new" as a whole."""
-    if not is_signed_in_member(viewer) or not discussion_ids:
-        return {}
-    visible = discussion_list_visible_to(viewer).filter(pk__in=discussion_ids).values("pk")
-    positions = ReadingPosition.objects.filter(user=viewer, discussion_id__in=visible)
-    rows = positions.annotate(unread=_unread_count(viewer))
-    return dict(rows.values_list("discussion_id", "unread"))
-
-
-def reading_state_of(viewer: User, discussion: Discussion) -> dict:
-    """The viewer's own marks on one discussion they may read: ``position`` (None if never
-    opened), ``following`` and ``saved``. One query."""
-    own = {"user": viewer, "discussion": OuterRef("pk")}
-    return (
-        Discussion.objects.filter(pk=discussion.pk)
-        .annotate(
-            position=Subquery(ReadingPosition.objects.filter(**own).values("last_number")[:1]),
-            following=Exists(DiscussionFollow.objects.filter(**own, is_following=True)),
-            saved=Exists(Bookmark.objects.filter(**own)),
-        )
-        .values("position", "following", "saved")
-        .get()
-    )
-
-
-def bookmark_list_of(viewer: User) -> QuerySet[Bookmark]:
-    """The viewer's saved discussions they may still read, most recently saved first."""
-    visible = discussion_list_visible_to(viewer).values("pk")
-    return (
-        Bookmark.objects.filter(user=viewer, discussion_id__in=visible)
-        .select_related("discussion")
-        .order_by("-created_at", "-pk")
-    )
-
-
-def bookmark_of(viewer: User, discussion: Discussion) -> Bookmark | None:
-    return Bookmark.objects.filter(user=viewer, discussion=discussion).first()
-
-
-def followed_discussion_list(viewer: User) -> QuerySet[Discussion]:
-    """Discussions the viewer follows and may still read, most recent activity first."""
-    follows = DiscussionFollow.objects.filter(user=viewer, discussion=OuterRef("pk"), is_following=True)
-    return (
-        discussion_list_visible_to(viewer)
-        .filter(Exists(follows))
-        .select_related("author")
-        .prefetch_related(discussion_tags_known_to(viewer))
-        .order_by("-last_activity_at", "-pk")
-    )
-
-
-def bookmark_list_for_export(user: User) -> QuerySet[Bookmark]:
-    return Bookmark.objects.filter(user=user).order_by("created_at", "pk")
-
-
-def discussion_follow_list_for_export(user: User) -> QuerySet[DiscussionFollow]:
-    return DiscussionFollow.objects.filter(user=user).order_by("discussion_id")

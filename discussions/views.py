@@ -25,7 +25,6 @@ from accounts.selectors import (
     has_two_factor,
     is_low_energy,
     is_verified_professional,
-    verified_reply_exists,
 )
 from community.hashtags import InvalidHashtag, normalise_hashtag, split_hashtag_field
 from community.selectors import community_resolve
@@ -60,14 +59,15 @@ from discussions.presenters import (
     viewer_id,
 )
 from discussions.privacy import CHOICE_COMMUNITY, Nudge, TypedField, privacy_nudge
+from discussions.reading_selectors import reading_position_of
 from discussions.related import related_discussions
 from discussions.selectors import (
     can_moderate,
     can_reply,
     community_slugs_named,
     discussion_get_visible_or_404,
+    discussion_page_get_or_404,
     is_signed_in_member,
-    reading_position_of,
     reply_list_visible_to,
     reply_refusal,
 )
@@ -145,9 +145,9 @@ def _render_discussion(
         reply_to = request.GET.get("reply_to", "")
         if NUMBER.fullmatch(reply_to):
             initial["parent"] = int(reply_to)
-        draft = drafts.draft_get(viewer, drafts.reply_key(discussion.pk))
+        draft = marks.draft if marks is not None else None
         if draft is not None:
-            initial.update(body=draft.body, content_warning=draft.content_warning)
+            initial.update(draft)
         reply_form = ReplyForm(initial=initial)
     replying_to = None
     if reply_form is not None:
@@ -179,10 +179,7 @@ def _render_discussion(
             "offer_badge": verified_professional and two_factor,
             "verified_professional": verified_professional,
             "badge_needs_two_factor": verified_professional and not two_factor,
-            "verified_replied": Discussion.objects.filter(pk=discussion.pk)
-            .annotate(verified=verified_reply_exists())
-            .values_list("verified", flat=True)
-            .get(),
+            "verified_replied": discussion.verified_replied,
             "related": related_discussions(viewer=viewer, discussion=discussion),
             "can_flag": is_signed_in_member(viewer) and not is_author and discussion.is_published,
             "indexable": indexable,
@@ -206,7 +203,7 @@ def discussion_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpResp
     # The slug is decoration: a wrong one still shows the page, and there is no
     # redirect to the right one (that would reveal the title of a hidden post).
     viewer = request.user
-    discussion = discussion_get_visible_or_404(viewer, pk)
+    discussion = discussion_page_get_or_404(viewer, pk)
     if request.method != "GET" or not is_signed_in_member(viewer):
         return _offline_cacheable(_render_discussion(request, discussion))
     missed_since = None
@@ -371,7 +368,7 @@ def reply_post(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method != "POST":
         # A discussion titled "Reply" has this as its slug URL: show the page.
         return discussion_detail(request, pk, "reply")
-    discussion = discussion_get_visible_or_404(request.user, pk)
+    discussion = discussion_page_get_or_404(request.user, pk)
     if not is_signed_in_member(request.user):
         return redirect(f"{reverse('account_login')}?{urlencode({'next': discussion.get_absolute_url()})}")
     form = ReplyForm(request.POST)

@@ -16,6 +16,7 @@ from django.db.models import Count, Max, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from accounts.access import SanctionInForce, access_for
 from accounts.models import User
 from accounts.selectors import is_moderator_anywhere, is_signed_in_member
 from community.hashtags import HASHTAG_PATTERN
@@ -41,15 +42,12 @@ Post = Discussion | Reply
 
 
 def communities_moderated_by(viewer: Viewer) -> QuerySet[Community]:
-    if not is_signed_in_member(viewer):
+    context = access_for(viewer)
+    if not context.is_member:
         return Community.objects.none()
-    if viewer.is_staff:
+    if context.is_staff:
         return Community.objects.all()
-    return Community.objects.filter(
-        memberships__user=viewer,
-        memberships__status=Membership.Status.ACTIVE,
-        memberships__role=Membership.Role.MODERATOR,
-    )
+    return Community.objects.filter(pk__in=sorted(context.moderated))
 
 
 def discussion_of(post: Post) -> Discussion:
@@ -68,11 +66,8 @@ def post_kind(post: Post) -> str:
 
 def _private_tags_unknown_to(viewer: User) -> QuerySet:
     """Tags of the private communities the viewer is not an active member of."""
-    return (
-        Community.objects.filter(policy=Community.Policy.PRIVATE)
-        .exclude(memberships__user=viewer, memberships__status=Membership.Status.ACTIVE)
-        .values("tag_id")
-    )
+    active = sorted(access_for(viewer).active)
+    return Community.objects.filter(policy=Community.Policy.PRIVATE).exclude(pk__in=active).values("tag_id")
 
 
 @dataclass(frozen=True)
@@ -128,6 +123,8 @@ class ModerationScope:
     def covers(self, post: Post) -> bool:
         if self.every_post:
             return True
+        if not access_for(self.viewer).moderated:
+            return False  # moderates nothing: no post is theirs, and no query to say so
         discussion_id = post.discussion_id if isinstance(post, Reply) else post.pk
         return self.discussions().filter(pk=discussion_id).exists()
 
@@ -457,26 +454,14 @@ def member_note_list_for(
 # --- Who may post ------------------------------------------------------------------
 
 
-def _active_sanctions(user: User) -> QuerySet[Sanction]:
-    now = timezone.now()
-    return Sanction.objects.filter(user=user, lifted_at__isnull=True).filter(Q(until__isnull=True) | Q(until__gt=now))
-
-
-def active_suspension(user: Viewer) -> Sanction | None:
-    if not user.is_authenticated:
-        return None
-    return _active_sanctions(user).filter(kind=Sanction.Kind.SUSPENSION, community__isnull=True).first()
+def active_suspension(user: Viewer) -> SanctionInForce | None:
+    """The site-wide suspension in force now (its ``until``), from the member's access context."""
+    return access_for(user).sanction(Sanction.Kind.SUSPENSION)
 
 
 def is_suspended(user: Viewer) -> bool:
     """Suspended members can still sign in and read; they cannot post, reply, flag or join."""
     return active_suspension(user) is not None
-
-
-def active_mute(user: Viewer, communities) -> Sanction | None:
-    if not user.is_authenticated:
-        return None
-    return _active_sanctions(user).filter(kind=Sanction.Kind.MUTE, community__in=list(communities)).first()
 
 
 def _until_text(until: datetime | None) -> str:
@@ -500,27 +485,22 @@ def posting_refusal(user: Viewer, communities=()) -> str | None:
             f"Your account is suspended{_until_text(suspension.until)}, so you can read but not post or reply. "
             + NOTICES_HINT
         )
-    communities = list(communities)
+    communities = sorted(communities, key=lambda community: community.slug)
     if not communities:
         return None
-    mute = active_mute(user, communities)
+    context = access_for(user)
+    by_id = {community.pk: community for community in communities}
+    mute = context.sanction(Sanction.Kind.MUTE, set(by_id))
     if mute is not None:
         return (
-            f"A moderator muted you in #{mute.community.slug}{_until_text(mute.until)}. You can still read there, "
-            "and post and reply again once it ends. " + NOTICES_HINT
+            f"A moderator muted you in #{by_id[mute.community_id].slug}{_until_text(mute.until)}. "
+            "You can still read there, and post and reply again once it ends. " + NOTICES_HINT
         )
-    banned = (
-        Membership.objects.filter(user=user, community__in=communities, status=Membership.Status.BANNED)
-        .select_related("community")
-        .order_by("community__slug")
-        .first()
-    )
+    banned = next((community for community in communities if community.pk in context.banned), None)
     if banned is not None:
-        ban = _active_sanctions(user).filter(kind=Sanction.Kind.BAN, community=banned.community).first()
+        ban = context.sanction(Sanction.Kind.BAN, {banned.pk})
         until = _until_text(ban.until if ban is not None else None)
-        return f"A moderator banned you from #{banned.community.slug}{until}, so you can't post or reply there. " + (
-            NOTICES_HINT
-        )
+        return f"A moderator banned you from #{banned.slug}{until}, so you can't post or reply there. " + (NOTICES_HINT)
     return None
 
 

@@ -12,6 +12,12 @@ does not cost every request a connection attempt.
 
 Only connection failures and timeouts fall back. Any other Redis error is a bug
 to see, not an outage to ride out.
+
+Deletes made during an outage are made again in Redis once it answers: an entry
+there must not outlive what ended it (a session signed out while Redis was away
+would otherwise sign in again from the entry Redis kept). Sessions are not kept
+in the fallback at all: another process may end one meanwhile, so during an
+outage they are read from the database, their record.
 """
 
 import logging
@@ -33,7 +39,11 @@ FALLBACK_MAX_ENTRIES = 20_000
 # Django makes a cache object per thread; the outage is the process's, so its
 # state is kept here, per Redis location.
 _resting_until: dict[str, float] = {}
+_deleted_while_resting: dict[str, list[tuple[str, tuple, dict]]] = {}
 _state_lock = threading.Lock()
+DELETES = ("delete", "delete_many")
+# django.contrib.sessions.backends.cached_db's keys.
+NOT_IN_FALLBACK = "django.contrib.sessions.cached_db"
 
 
 class FailOpenRedisCache(RedisCache):
@@ -55,15 +65,25 @@ class FailOpenRedisCache(RedisCache):
     def _call(self, name: str, *args: Any, **kwargs: Any) -> Any:
         resting_until = _resting_until.get(self._location)
         if resting_until is not None and time.monotonic() < resting_until:
-            return getattr(self._fallback, name)(*args, **kwargs)
+            return self._on_fallback(name, *args, **kwargs)
         try:
             result = getattr(super(), name)(*args, **kwargs)
         except UNREACHABLE as error:
             self._went_down(error)
-            return getattr(self._fallback, name)(*args, **kwargs)
+            return self._on_fallback(name, *args, **kwargs)
         if resting_until is not None:
             self._came_back()
         return result
+
+    def _on_fallback(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        if name in DELETES:
+            with _state_lock:
+                _deleted_while_resting.setdefault(self._location, []).append((name, args, kwargs))
+        elif name in ("get", "set", "add") and str(args[0]).startswith(NOT_IN_FALLBACK):
+            if name == "get":
+                return kwargs.get("default", args[1] if len(args) > 1 else None)
+            return None
+        return getattr(self._fallback, name)(*args, **kwargs)
 
     def _went_down(self, error: Exception) -> None:
         with _state_lock:
@@ -79,6 +99,9 @@ class FailOpenRedisCache(RedisCache):
     def _came_back(self) -> None:
         with _state_lock:
             was_down = _resting_until.pop(self._location, None) is not None
+            deletes = _deleted_while_resting.pop(self._location, [])
+        for name, args, kwargs in deletes:
+            self._call(name, *args, **kwargs)
         if was_down:
             # Counts kept during the outage belong to it; a later outage starts afresh.
             self._fallback.clear()

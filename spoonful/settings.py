@@ -301,6 +301,12 @@ PUSH_ALLOW_LOCALHOST = env.bool("PUSH_ALLOW_LOCALHOST", default=DEBUG)
 
 # --- Sessions and transport security ----------------------------------------
 
+# With Redis, sessions are read from the cache and written through to the database, which
+# stays the record (accounts.sessions searches it); whatever ends a session with the ORM
+# must also drop its cache entry (accounts.sessions.sessions_end does). Without Redis the
+# cache is each process's own memory, where a session ended by another process (the job
+# worker ends sessions) would live on: the database alone is the record then.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db" if REDIS_URL else "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 24 * 14)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

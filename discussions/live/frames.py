@@ -12,6 +12,7 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 
+from accounts.access import access_refresh
 from accounts.models import Block
 from discussions.live.admission import Audience
 from discussions.models import Discussion, Reaction, Reply
@@ -61,6 +62,8 @@ def build_reply_frames(
         viewer = users[0] if audience == Audience.AUTHOR else _viewer_for(audience, users, exclude=reply.author_id)
         if viewer is None:
             continue  # only the author reads here in this audience: they get the author frame
+        # Signed in when their socket opened: what they may see now is asked afresh.
+        access_refresh(viewer)
         # The page's own partial, prepared for this viewer by the page's own code.
         html = reply_html_for_viewer(viewer=viewer, discussion=reply.discussion, number=number)
         if html is None:

@@ -73,6 +73,7 @@ def test_a_form_without_the_field_keeps_the_choice(client, member):
 def test_the_preference_costs_no_query(client, member, rf):
     User.objects.filter(pk=member.pk).update(text_size=User.TextSize.LARGEST)
     client.force_login(member)
+    client.get("/c/")  # loads the member's access context, as any earlier page would have
     with CaptureQueriesContext(connection) as largest:
         page = client.get("/c/")
 

@@ -7,6 +7,7 @@ from channels.layers import get_channel_layer
 from django.db import connection
 from django.test import Client
 
+from accounts.access import access_for
 from accounts.models import Block
 from community.models import Membership
 from discussions.events import user_group_name
@@ -359,6 +360,7 @@ def test_the_bell_count_costs_at_most_one_query(thread, member, other_member, rf
     notify_reply_created(make_reply(thread, other_member, "Hi").pk)
     request = rf.get("/")
     request.user = member
+    access_for(member)  # loaded by the request before the header is drawn
 
     with django_assert_max_num_queries(1):
         context = bell(request)

@@ -187,6 +187,6 @@ def test_a_reply_racing_the_removal_is_refused_with_the_same_404(monkeypatch, us
 
     scene = _set_scene(user_factory, community_factory, "removed")
     _cause(scene, "removed")
-    monkeypatch.setattr(views, "discussion_get_visible_or_404", lambda viewer, pk: Discussion.objects.get(pk=pk))
+    monkeypatch.setattr(views, "discussion_page_get_or_404", lambda viewer, pk: Discussion.objects.get(pk=pk))
 
     assert _reply_as_author(_signed_in(scene.author), scene.discussion) == 404

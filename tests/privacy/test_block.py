@@ -12,6 +12,7 @@ from discussions.models import Reply
 from discussions.selectors import can_reply
 from notifications.models import Notification
 from notifications.services import notify_reply_created, recipients_who_blocked
+from tests.helpers.access import COLD_ACCESS_CONTEXT_QUERIES
 from tests.helpers.privacy import reply_canary
 
 pytestmark = pytest.mark.django_db
@@ -46,10 +47,13 @@ def test_blocking_oneself_is_refused_and_blocking_twice_is_once(world):
     assert Block.objects.filter(blocker=alice, blocked=dave).count() == 1
 
 
-def test_blocked_ids_for_is_one_query(world, django_assert_num_queries):
-    with django_assert_num_queries(1):
-        ids = blocked_ids_for(world.users["author"])
+def test_blocked_ids_for_comes_from_the_access_context(world, django_assert_max_num_queries, django_assert_num_queries):
+    author = world.users["author"]
+    with django_assert_max_num_queries(COLD_ACCESS_CONTEXT_QUERIES):
+        ids = blocked_ids_for(author)
     assert ids == {world.users["blocked"].pk}
+    with django_assert_num_queries(0):
+        assert blocked_ids_for(author) == ids
 
 
 def test_a_blocked_member_cannot_reply_to_the_blockers_discussions(world):

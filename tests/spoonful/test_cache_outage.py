@@ -183,3 +183,54 @@ async def test_readers_still_see_who_is_reading_in_their_process_while_redis_is_
     finally:
         await reset_hubs()
         channel_layers.backends.clear()
+
+
+def test_a_session_ended_while_redis_was_unreachable_stays_ended_when_it_answers(
+    on_own_redis, settings, member, monkeypatch
+):
+    """Redis unreachable but not emptied (a network partition): the session's entry is
+    still in Redis when it answers again, and must not sign anyone in."""
+    from django.core.cache.backends.redis import RedisCache
+
+    import spoonful.cache
+
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    monkeypatch.setattr(spoonful.cache, "RETRY_SECONDS", 0.0)
+    client = _sign_in()
+    session_key = client.session.session_key
+    cached = f"django.contrib.sessions.cached_db{session_key}"
+    redis.Redis.from_url(on_own_redis.url).ping()
+
+    def unreachable(*args, **kwargs):
+        raise redis.ConnectionError("partitioned")
+
+    with monkeypatch.context() as partition:
+        for name in ("get", "set", "delete", "delete_many", "add", "incr", "touch", "has_key", "get_many"):
+            partition.setattr(RedisCache, name, unreachable)
+        assert client.post("/accounts/logout/").status_code == 302
+    from django.core.cache import caches
+
+    # Redis answers again, still holding the entry; the first call replays the delete.
+    caches["default"].get("anything")
+    assert caches["default"].get(cached) is None
+    client.cookies["sessionid"] = session_key
+    assert client.get("/").context["user"].is_authenticated is False
+
+
+def test_sessions_are_read_from_the_database_while_redis_is_unreachable(on_own_redis, settings, member, monkeypatch):
+    """Another process may end a session during the outage: no process keeps its own copy."""
+    from django.contrib.sessions.models import Session
+    from django.core.cache.backends.redis import RedisCache
+
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    client = _sign_in()
+
+    def unreachable(*args, **kwargs):
+        raise redis.ConnectionError("partitioned")
+
+    with monkeypatch.context() as partition:
+        for name in ("get", "set", "delete", "delete_many", "add", "incr", "touch", "has_key", "get_many"):
+            partition.setattr(RedisCache, name, unreachable)
+        assert client.get("/").context["user"].is_authenticated
+        Session.objects.filter(session_key=client.session.session_key).delete()  # ended elsewhere
+        assert client.get("/").context["user"].is_authenticated is False

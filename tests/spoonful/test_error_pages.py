@@ -10,7 +10,7 @@ def test_a_database_that_stops_answering_gives_a_calm_503(client, monkeypatch):
     def down(*args, **kwargs):
         raise OperationalError("could not connect to server: Connection refused (host db.internal)")
 
-    monkeypatch.setattr("discussions.views.discussion_get_visible_or_404", down)
+    monkeypatch.setattr("discussions.views.discussion_page_get_or_404", down)
 
     response = client.get("/d/1/")
 
@@ -44,7 +44,7 @@ def test_an_unhandled_error_shows_the_branded_500_page(monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr("discussions.views.discussion_get_visible_or_404", broken)
+    monkeypatch.setattr("discussions.views.discussion_page_get_or_404", broken)
     client = Client(raise_request_exception=False)
 
     response = client.get("/d/1/")
