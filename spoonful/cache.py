@@ -1,11 +1,12 @@
 """The shared cache: Redis, falling back to each process's memory while Redis is unreachable.
 
 What lives in the cache (rate-limit counters, ours and allauth's; allauth's
-two-factor replay guard; live presence) is worth less than the request that
-touches it: a member's reply, search or sign-in must never fail, and a reply
-never be lost, because Redis did. So while Redis does not answer, every
-operation goes to a per-process memory cache instead: limits fail open to
-per-process limits rather than to none, presence counts this process's readers.
+two-factor replay guard; live presence; rendered reply fragments, in a cache of
+their own) is worth less than the request that touches it: a member's reply,
+search or sign-in must never fail, and a reply never be lost, because Redis did.
+So while Redis does not answer, every operation goes to a per-process memory cache
+instead: limits fail open to per-process limits rather than to none, presence counts
+this process's readers.
 A warning is logged once when Redis stops answering and once when it answers
 again; in between Redis is tried again every ``RETRY_SECONDS``, so an outage
 does not cost every request a connection attempt.
@@ -43,7 +44,8 @@ class FailOpenRedisCache(RedisCache):
         super().__init__(server, params)
         self._location = ",".join(self._servers)
         self._fallback = LocMemCache(
-            f"redis-fallback:{self._location}",
+            # One per key prefix: the fragments cache must not crowd out rate limits here either.
+            f"redis-fallback:{self._location}:{params.get('KEY_PREFIX', '')}",
             {
                 "TIMEOUT": params.get("TIMEOUT", 300),
                 "KEY_PREFIX": params.get("KEY_PREFIX", ""),

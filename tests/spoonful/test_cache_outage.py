@@ -78,7 +78,7 @@ def own_redis(tmp_path: Path):
 @pytest.fixture
 def on_own_redis(settings, own_redis):
     """The production cache and channel layer, on the test's own Redis, with every limit on."""
-    settings.CACHES = {"default": production.redis_cache(own_redis.url)}
+    settings.CACHES = production.redis_caches(own_redis.url)
     settings.CHANNEL_LAYERS = {"default": production.redis_channel_layer(own_redis.url)}
     settings.ACCOUNT_RATE_LIMITS = production.ACCOUNT_RATE_LIMITS
     return own_redis
