@@ -30,7 +30,7 @@ class ReactionBar:
 
     discussion_pk: int
     number: int | None  # None: the discussion itself
-    buttons: list[ReactionButton]
+    buttons: tuple[ReactionButton, ...]
     can_react: bool  # buttons that post; otherwise the counts alone
     can_see_who: bool  # the "who reacted" link: signed-in members only
     react_url: str  # reversed once per page, not once per button
@@ -46,10 +46,10 @@ def reaction_bar(
 ) -> ReactionBar:
     counts = found["counts"] if found else {}
     mine = found["mine"] if found else set()
-    buttons = [
+    buttons = tuple(
         ReactionButton(kind=kind, label=label, count=counts.get(kind, 0), mine=kind in mine)
         for kind, label in Reaction.Kind.choices
-    ]
+    )
     can_see_who = is_signed_in_member(viewer)
     who_url = ""
     if can_see_who and number is None:
