@@ -20,7 +20,7 @@ the author alone).
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from functools import cache as once
 from typing import Any
@@ -39,6 +39,10 @@ CONTENT_TEMPLATE = "discussions/_reply_content.html"
 ATTACHMENTS_TEMPLATE = "discussions/_attachments.html"
 # Unread fragments make room after a day; nothing goes stale in that time (see above).
 TIMEOUT_SECONDS = 24 * 60 * 60
+
+
+def _field_names(shown: type) -> list[str]:
+    return [field.name for field in fields(shown)]
 
 
 @dataclass(frozen=True)
@@ -62,17 +66,8 @@ class AttachmentShown:
     def of(cls, attachment: Attachment) -> AttachmentShown:
         if attachment.is_removed:
             return cls("", True, False, "", None, None, "", None, 0)
-        return cls(
-            url=attachment.get_absolute_url(),
-            is_removed=False,
-            is_image=attachment.is_image,
-            alt_text=attachment.alt_text,
-            width=attachment.width,
-            height=attachment.height,
-            filename=attachment.filename,
-            pages=attachment.pages,
-            size=attachment.size,
-        )
+        copied = {name: getattr(attachment, name) for name in _field_names(cls) if name != "url"}
+        return cls(url=attachment.get_absolute_url(), **copied)
 
 
 @dataclass(frozen=True)
@@ -96,19 +91,10 @@ class ReplyShown:
 
     @classmethod
     def of(cls, reply: Reply) -> ReplyShown:
-        """From a reply prepared by ``present_replies`` (label, badge and attachments set)."""
-        shown = cls(
-            number=reply.number,
-            author_label=reply.author_label,
-            is_discussion_author=reply.is_discussion_author,
-            professional_badge=reply.professional_badge,
-            created_at=reply.created_at,
-            edited_at=reply.edited_at,
-            status=reply.status,
-            content_warning=reply.content_warning,
-            body_html=reply.body_html,
-            attachments=tuple(AttachmentShown.of(attachment) for attachment in reply.attachment_list),
-        )
+        """From a reply prepared by ``present_replies`` (label, badge and attachments set):
+        each field is the reply's attribute of the same name."""
+        copied = {name: getattr(reply, name) for name in _field_names(cls) if name != "attachments"}
+        shown = cls(attachments=tuple(AttachmentShown.of(attachment) for attachment in reply.attachment_list), **copied)
         if shown.is_tombstone:
             # A tombstone shows its number and date: nothing it said, nor who said it.
             return replace(shown, author_label=None, professional_badge=None, content_warning="", body_html="")

@@ -19,6 +19,7 @@ from discussions.presenters import reply_html_for_viewer
 from discussions.reactions import reaction_toggle
 from moderation.post_actions import attachment_remove, post_hide, post_redact, post_remove, post_restore
 from tests.helpers.attachments import image_bytes, upload
+from tests.helpers.users import approve_professional
 
 pytestmark = pytest.mark.django_db
 
@@ -181,15 +182,7 @@ def test_a_new_name_shows_at_once(start, member, other_member):
 def test_an_expired_badge_is_gone_from_the_fragment(start, member, user_factory, mecfs):
     doctor = user_factory("drkim", display_name="Dr Kim", two_factor=True)
     Membership.objects.create(user=doctor, community=mecfs)
-    verification = ProfessionalVerification.objects.create(
-        applicant=doctor,
-        profession="physician",
-        licence_number="X-1",
-        issuing_body="GMC",
-        country="UK",
-        status=ProfessionalVerification.Status.APPROVED,
-        expires_at=timezone.now() + timezone.timedelta(days=30),
-    )
+    verification = approve_professional(doctor)
     discussion = start()
     services.reply_create(author=doctor, discussion=discussion, body="In general, pace", as_professional=True)
     assert "Verified physician · UK" in page_for(member, discussion)
