@@ -54,15 +54,15 @@ def build() -> dict[str, str]:
     """A fresh database with the two discussions; returns their URLs."""
     from allauth.account.models import EmailAddress
     from django.core.files.uploadedfile import SimpleUploadedFile
-    from django.utils import timezone
     from PIL import Image
     from taggit.models import Tag
 
-    from accounts.models import ProfessionalVerification, User
+    from accounts.models import User
     from community.models import Community, Membership
     from discussions import services
     from discussions.models import Reaction, Visibility
     from discussions.reactions import reaction_toggle
+    from tests.helpers.users import approve_professional
 
     for suffix in ("", "-wal", "-shm"):
         Path(f"{DB_PATH}{suffix}").unlink(missing_ok=True)
@@ -80,15 +80,7 @@ def build() -> dict[str, str]:
 
     reader, writer, friend = person("alice", "Alice"), person("carol", "Carol"), person("dana", "Dana")
     doctor = person("drkim", "Dr Kim")
-    ProfessionalVerification.objects.create(
-        applicant=doctor,
-        profession="physician",
-        licence_number="X-1",
-        issuing_body="GMC",
-        country="UK",
-        status=ProfessionalVerification.Status.APPROVED,
-        expires_at=timezone.now() + timezone.timedelta(days=30),
-    )
+    approve_professional(doctor)
     picture = io.BytesIO()
     Image.new("RGB", (64, 48), (200, 30, 30)).save(picture, format="PNG")
     body = "Pacing helps me most when I **plan rest first**.\n\n- short walks\n- a timer\n\nSee #mecfs for more."
