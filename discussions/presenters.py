@@ -20,7 +20,9 @@ from django.utils.html import strip_tags
 
 from accounts.selectors import attach_badges, blocked_ids_for
 from community.selectors import community_known_to
-from discussions.models import Discussion, Reaction, Reply
+from discussions.fragments import attach_fragments
+from discussions.models import Discussion, Reply
+from discussions.reaction_bars import present_reactions
 from discussions.reading_selectors import reading_state_of, unread_reply_counts, unread_reply_list
 from discussions.selectors import (
     Viewer,
@@ -30,7 +32,6 @@ from discussions.selectors import (
     can_see_author,
     discussion_tag_list,
     is_signed_in_member,
-    reaction_counts_for,
     reply_list_most_thanked,
     reply_list_visible_to,
 )
@@ -124,9 +125,9 @@ def present_replies(
     may_moderate: bool = False,
     blocked_ids: set[int] | None = None,
 ) -> list[Reply]:
-    """Set what ``_reply.html`` needs on each reply, for this viewer. Two queries at
-    most (professional badges, members the viewer blocked), and one for attachments where
-    the discussion has any, whatever the number of replies.
+    """Set what ``_reply.html`` needs on each reply, for this viewer, its cached fragment
+    included. Two queries at most (professional badges, members the viewer blocked), and
+    one for attachments where the discussion has any, whatever the number of replies.
 
     Replies must carry ``parent_number`` and ``author`` (see ``reply_rows``).
     """
@@ -158,6 +159,7 @@ def present_replies(
         reply.can_moderate = may_moderate and not reply.is_tombstone
         if reply.is_tombstone:
             reply.professional_badge = None
+    attach_fragments(replies)
     return replies
 
 
@@ -267,90 +269,6 @@ def reply_url(discussion: Discussion, reply: Reply, viewer: Viewer) -> str:
     if before < REPLY_WINDOW:
         return f"{base}#reply-{reply.number}"
     return f"{base}?at={reply.number}#reply-{reply.number}"
-
-
-# --- Reactions ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ReactionButton:
-    kind: str
-    label: str
-    count: int
-    mine: bool
-
-    @property
-    def accessible_name(self) -> str:
-        """ "Me too, 3 members; you reacted": what a screen reader says for the button."""
-        members = "1 member" if self.count == 1 else f"{self.count} members"
-        return f"{self.label}, {members}" + ("; you reacted" if self.mine else "")
-
-
-@dataclass(frozen=True)
-class ReactionBar:
-    """What ``_reactions.html`` shows under one post, for one viewer."""
-
-    discussion_pk: int
-    number: int | None  # None: the discussion itself
-    buttons: list[ReactionButton]
-    can_react: bool  # buttons that post; otherwise the counts alone
-    can_see_who: bool  # the "who reacted" link: signed-in members only
-
-    @property
-    def total(self) -> int:
-        return sum(button.count for button in self.buttons)
-
-
-def reaction_bar(
-    *, discussion: Discussion, number: int | None, found: dict | None, can_react: bool, viewer: Viewer
-) -> ReactionBar:
-    counts = found["counts"] if found else {}
-    mine = found["mine"] if found else set()
-    buttons = [
-        ReactionButton(kind=kind, label=label, count=counts.get(kind, 0), mine=kind in mine)
-        for kind, label in Reaction.Kind.choices
-    ]
-    return ReactionBar(
-        discussion_pk=discussion.pk,
-        number=number,
-        buttons=buttons,
-        can_react=can_react,
-        can_see_who=is_signed_in_member(viewer),
-    )
-
-
-def present_reactions(
-    *, discussion: Discussion, replies: list[Reply], viewer: Viewer, may_react: bool, counted: bool = True
-) -> None:
-    """Set ``reaction_bar`` (a ``ReactionBar``) on the discussion and on each published reply,
-    for this viewer: one query for all of them (``reaction_counts_for``). ``may_react`` is
-    the page's ``can_reply`` (whoever may reply may react); a post of one's own shows its
-    counts without buttons. Tombstones, held and hidden posts show no reactions.
-
-    ``counted=False`` (live frames, rendered once for a whole audience) shows every count
-    as nothing yet: a new reply has none, and a page keeps the counts it has for an edited
-    one, so no count meant for one reader (whom they blocked, what they chose) goes out.
-    """
-    if not discussion.is_published:
-        return  # held for review (seen by its author alone): reactions open once it is published
-    shown = [reply for reply in replies if reply.is_published]
-    found = reaction_counts_for(viewer, discussion, shown) if counted else {}
-    reader_id = viewer_id(viewer)
-    discussion.reaction_bar = reaction_bar(
-        discussion=discussion,
-        number=None,
-        found=found.get(None),
-        can_react=may_react and discussion.author_id != reader_id,
-        viewer=viewer,
-    )
-    for reply in shown:
-        reply.reaction_bar = reaction_bar(
-            discussion=discussion,
-            number=reply.number,
-            found=found.get(reply.number),
-            can_react=may_react and reply.author_id != reader_id,
-            viewer=viewer,
-        )
 
 
 # --- What a low-energy reader missed -----------------------------------------------------

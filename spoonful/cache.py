@@ -1,11 +1,12 @@
 """The shared cache: Redis, falling back to each process's memory while Redis is unreachable.
 
 What lives in the cache (rate-limit counters, ours and allauth's; allauth's
-two-factor replay guard; live presence) is worth less than the request that
-touches it: a member's reply, search or sign-in must never fail, and a reply
-never be lost, because Redis did. So while Redis does not answer, every
-operation goes to a per-process memory cache instead: limits fail open to
-per-process limits rather than to none, presence counts this process's readers.
+two-factor replay guard; live presence; rendered reply fragments, in a cache of
+their own) is worth less than the request that touches it: a member's reply,
+search or sign-in must never fail, and a reply never be lost, because Redis did.
+So while Redis does not answer, every operation goes to a per-process memory cache
+instead: limits fail open to per-process limits rather than to none, presence counts
+this process's readers.
 A warning is logged once when Redis stops answering and once when it answers
 again; in between Redis is tried again every ``RETRY_SECONDS``, so an outage
 does not cost every request a connection attempt.
@@ -52,8 +53,11 @@ class FailOpenRedisCache(RedisCache):
     def __init__(self, server: str, params: dict[str, Any]) -> None:
         super().__init__(server, params)
         self._location = ",".join(self._servers)
+        # Deletes to replay are this cache's own: another alias on the same Redis has another key prefix.
+        self._deletes_key = f"{self._location}:{params.get('KEY_PREFIX', '')}"
         self._fallback = LocMemCache(
-            f"redis-fallback:{self._location}",
+            # One per key prefix: the fragments cache must not crowd out rate limits here either.
+            f"redis-fallback:{self._location}:{params.get('KEY_PREFIX', '')}",
             {
                 "TIMEOUT": params.get("TIMEOUT", 300),
                 "KEY_PREFIX": params.get("KEY_PREFIX", ""),
@@ -66,6 +70,9 @@ class FailOpenRedisCache(RedisCache):
         resting_until = _resting_until.get(self._location)
         if resting_until is not None and time.monotonic() < resting_until:
             return self._on_fallback(name, *args, **kwargs)
+        if self._deletes_key in _deleted_while_resting:
+            # Before anything is read: an entry deleted during the outage must not be served.
+            self._replay_deletes()
         try:
             result = getattr(super(), name)(*args, **kwargs)
         except UNREACHABLE as error:
@@ -78,7 +85,7 @@ class FailOpenRedisCache(RedisCache):
     def _on_fallback(self, name: str, *args: Any, **kwargs: Any) -> Any:
         if name in DELETES:
             with _state_lock:
-                _deleted_while_resting.setdefault(self._location, []).append((name, args, kwargs))
+                _deleted_while_resting.setdefault(self._deletes_key, []).append((name, args, kwargs))
         elif name in ("get", "set", "add") and str(args[0]).startswith(NOT_IN_FALLBACK):
             if name == "get":
                 return kwargs.get("default", args[1] if len(args) > 1 else None)
@@ -99,13 +106,16 @@ class FailOpenRedisCache(RedisCache):
     def _came_back(self) -> None:
         with _state_lock:
             was_down = _resting_until.pop(self._location, None) is not None
-            deletes = _deleted_while_resting.pop(self._location, [])
-        for name, args, kwargs in deletes:
-            self._call(name, *args, **kwargs)
         if was_down:
             # Counts kept during the outage belong to it; a later outage starts afresh.
             self._fallback.clear()
             logger.warning("cache reachable again; rate limits and presence are shared again")
+
+    def _replay_deletes(self) -> None:
+        with _state_lock:
+            deletes = _deleted_while_resting.pop(self._deletes_key, [])
+        for name, args, kwargs in deletes:
+            self._call(name, *args, **kwargs)
 
     def add(self, *args: Any, **kwargs: Any) -> bool:
         return self._call("add", *args, **kwargs)

@@ -137,6 +137,10 @@ AUTH_USER_MODEL = "accounts.User"
 # --- Redis: cache and channel layer ------------------------------------------
 
 REDIS_URL = env.str("REDIS_URL", default="")
+# Rendered reply fragments (discussions/fragments.py) have a cache of their own, so a busy
+# page never pushes rate-limit counters or presence out of the default one. In memory
+# (no Redis), this many at most per process: a few KiB each.
+FRAGMENTS_IN_MEMORY = env.int("FRAGMENTS_IN_MEMORY", default=5000)
 
 
 def redis_cache(url: str) -> dict:
@@ -151,6 +155,10 @@ def redis_cache(url: str) -> dict:
     }
 
 
+def redis_caches(url: str) -> dict:
+    return {"default": redis_cache(url), "fragments": {**redis_cache(url), "KEY_PREFIX": "fragments"}}
+
+
 def redis_channel_layer(url: str) -> dict:
     return {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
@@ -159,10 +167,17 @@ def redis_channel_layer(url: str) -> dict:
 
 
 if REDIS_URL:
-    CACHES = {"default": redis_cache(REDIS_URL)}
+    CACHES = redis_caches(REDIS_URL)
     CHANNEL_LAYERS = {"default": redis_channel_layer(REDIS_URL)}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "fragments": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "fragments",
+            "OPTIONS": {"MAX_ENTRIES": FRAGMENTS_IN_MEMORY},
+        },
+    }
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 # --- Background jobs (spoonful/jobs.py) ----------------------------------------

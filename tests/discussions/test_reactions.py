@@ -15,6 +15,7 @@ from discussions.live import transport
 from discussions.models import Discussion, Reaction, Reply, Visibility
 from discussions.reactions import reaction_toggle
 from discussions.selectors import reaction_counts_for, reply_list_most_thanked
+from discussions.templatetags.reactions import TOKEN_SLOT
 from moderation.member_actions import member_mute
 from moderation.services import discussion_lock
 
@@ -97,6 +98,40 @@ def test_without_javascript_the_form_posts_and_the_page_reloads_at_the_post(thre
     html = page(client, thread)
     assert 'aria-label="Sending strength, 1 member; you reacted"' in html
     assert 'aria-label="Me too, 1 member; you reacted"' in html
+
+
+def test_without_javascript_each_form_carries_the_readers_own_token(thread, outsider):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(outsider)
+    html = page(client, thread)
+    tokens = set(re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', html))
+    assert len(tokens) == 1 and TOKEN_SLOT not in html
+
+    response = client.post(
+        f"/d/{thread.pk}/react/", {"kind": "me_too", "number": "1", "csrfmiddlewaretoken": tokens.pop()}
+    )
+
+    assert response.status_code == 302
+
+
+def test_a_remembered_bar_is_never_another_readers(thread, outsider, user_factory):
+    dana = user_factory("dana", display_name="Dana")
+    react(signed_in(outsider), thread, "thank_you", "1")
+    assert 'aria-pressed="true" aria-label="Thank you, 1 member; you reacted"' in page(signed_in(outsider), thread)
+
+    html = page(signed_in(dana), thread)
+
+    assert "you reacted" not in html
+    assert 'aria-pressed="false" aria-label="Thank you, 1 member"' in html
+
+
+def test_a_visitors_page_asks_for_no_csrf_cookie(thread, outsider):
+    react(signed_in(outsider), thread, "thank_you", "1")
+
+    response = Client().get(thread.get_absolute_url())
+
+    assert "csrftoken" not in response.cookies
+    assert "csrfmiddlewaretoken" not in response.content.decode()
 
 
 def test_the_page_shows_three_buttons_under_each_post_with_counts_and_pressed_state(thread, outsider, user_factory):
