@@ -25,6 +25,7 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parents[1]
 BODY = ("Pacing helps me most on bad days; I rest before I am tired. " * 9)[:500]
 CONNECT_CONCURRENCY = 50
+BARE = "bare websockets broadcast"
 
 
 # --- Servers -----------------------------------------------------------------------------
@@ -292,7 +293,7 @@ def bare_run(readers: int, replies: int, frame_bytes: int, log: Path) -> Run:
                 poster.send(str(number))
 
             try:
-                return await measure(Run("bare websockets broadcast", readers, replies), client, post, 0.2)
+                return await measure(Run(BARE, readers, replies), client, post, 0.2)
             finally:
                 poster.close()
 

@@ -17,22 +17,9 @@ from pathlib import Path
 
 import psycopg
 
-from bench.fanout import Run
+from bench.estimate import estimate
+from bench.fanout import BARE, Run
 from bench.pages import PageResult, median
-
-# The estimate's assumptions, named so the arithmetic below can show them.
-MEMBERS = 100_000
-READING_AT_ONCE = 10_000
-SECONDS_PER_PAGE = 60  # a reader opens a page a minute (reading a discussion of ~50 replies)
-PEAK_FACTOR = 3  # the busiest minute against the average reading minute
-PAGE_MIX = {"discussion, signed in": 0.6, "home, signed in": 0.2, "community #mecfs, signed in": 0.1}
-PAGE_MIX_VISITOR = 0.1  # the rest: public discussions read by visitors
-REPLIES_PER_MEMBER_DAY = 0.2
-BUSY_HOUR_FACTOR = 4
-READERS_PER_REPLY = 100  # readers with the replied-to discussion open, averaged over replies
-HEADROOM = 0.6  # run machines at 60% of what was measured
-PG_QUERIES_PER_CORE = 5_000  # simple indexed reads per second per PostgreSQL core (assumed, not measured here)
-MACHINE_RAM_GIB = 8
 
 
 @dataclass
@@ -44,6 +31,7 @@ class Results:
     memory: dict[str, dict[int, float]] = field(default_factory=dict)
     runs: list[Run] = field(default_factory=list)
     floor_p99s: list[float] = field(default_factory=list)
+    pg_reads: float = 0.0  # pgbench -S transactions per second
     elapsed: float = 0.0
     leftovers: str = ""
 
@@ -171,74 +159,53 @@ def socket_choice(results: Results) -> list[str]:
     return lines
 
 
-def estimate(results: Results) -> list[str]:
-    """Machines for MEMBERS members with READING_AT_ONCE reading, from this run's figures."""
-    mix = {**PAGE_MIX, "discussion, visitor": PAGE_MIX_VISITOR}
-    # A page mix's throughput is the weighted harmonic mean: time per page adds up.
-    seconds_per_page = sum(share / results.page(name).rate() for name, share in mix.items())
-    mix_rate = 1 / seconds_per_page
-    page_rate = READING_AT_ONCE / SECONDS_PER_PAGE * PEAK_FACTOR
-    web_machines = math.ceil(page_rate / (mix_rate * HEADROOM))
-    queries = sum(share * max(0, results.queries.get(name, 0)) for name, share in mix.items())
-    query_rate = page_rate * queries
-    pg_cores = math.ceil(query_rate / (PG_QUERIES_PER_CORE * HEADROOM))
-    server = results.args.servers[0]
-    per_socket_kib = results.memory[server][max(results.args.memory)]
-    socket_gib = READING_AT_ONCE * per_socket_kib / 1024 / 1024
-    top = max(results.args.readers)
-    run = next(run for run in results.runs if run.label == f"layout, {server} x2, Redis" and run.readers == top)
-    delivery_rate = statistics.median(run.rates)
-    replies_per_second = MEMBERS * REPLIES_PER_MEMBER_DAY / 86_400 * BUSY_HOUR_FACTOR
-    deliveries_needed = replies_per_second * READERS_PER_REPLY
-    reconnect_seconds = READING_AT_ONCE / top * run.connect_seconds
-    lines = [
-        f"Assumptions (not measured): {MEMBERS:,} members, {READING_AT_ONCE:,} reading at once, each opening a "
-        f"page every {SECONDS_PER_PAGE} s, the busiest minute {PEAK_FACTOR}x the average; pages are "
-        + ", ".join(f"{share:.0%} {name}" for name, share in mix.items())
-        + f"; machines like this one (2 cores) run at {HEADROOM:.0%} of what was measured here, where the client,"
-        " nginx, PostgreSQL and Redis shared the same 2 cores (so the figures are pessimistic for the web tier);"
-        f" {REPLIES_PER_MEMBER_DAY} replies per member a day, the busiest hour {BUSY_HOUR_FACTOR}x the average,"
-        f" {READERS_PER_REPLY} readers on a replied-to discussion on average; PostgreSQL serves"
-        f" {PG_QUERIES_PER_CORE:,} simple indexed reads per second per core.",
-        "",
-        "| tier | arithmetic | result |",
-        "|---|---|---|",
-        f"| pages | {READING_AT_ONCE:,} / {SECONDS_PER_PAGE} s x {PEAK_FACTOR} = {page_rate:,.0f} pages/s; the mix "
-        f"runs at {mix_rate:,.0f} pages/s per 2-core machine (weighted harmonic mean of the measured rates); "
-        f"{page_rate:,.0f} / ({mix_rate:,.0f} x {HEADROOM}) | **{web_machines} web machines** (2 cores, gunicorn "
-        "2 workers per core) |",
-        f"| sockets | {READING_AT_ONCE:,} sockets x {per_socket_kib:.1f} KiB ({server}) = {socket_gib:.2f} GiB; "
-        f"replies: {MEMBERS:,} x {REPLIES_PER_MEMBER_DAY} / 86,400 s x {BUSY_HOUR_FACTOR} = "
-        f"{replies_per_second:.1f}/s x {READERS_PER_REPLY} readers = {deliveries_needed:,.0f} deliveries/s against "
-        f"{delivery_rate:,.0f}/s measured at {top:,} readers; all {READING_AT_ONCE:,} reconnecting after a restart "
-        f"take about {READING_AT_ONCE:,} / {top:,} x {run.connect_seconds:.1f} s = {reconnect_seconds:.0f} s "
-        f"| **1 machine** of 2 socket processes holds them (2 for redundancy) |",
-        f"| PostgreSQL | {page_rate:,.0f} pages/s x {queries:.1f} queries per page (the mix, counted in this run) "
-        f"= {query_rate:,.0f} queries/s; / ({PG_QUERIES_PER_CORE:,} x {HEADROOM}) | **{pg_cores} cores** "
-        f"({math.ceil(pg_cores / 4)} machine(s) of 4 cores, plus a replica) |",
-        f"| Redis | {replies_per_second:.1f} publishes/s, one per reply, read by each socket process; sessions and "
-        "the cache stay small beside a single Redis's ~100,000 operations/s | **1 small machine** (shared) |",
-        "",
-    ]
-    bottleneck = "the page tier (gunicorn CPU)" if web_machines >= max(pg_cores / 4, 1) else "PostgreSQL"
-    lines.append(
-        f"First bottleneck: **{bottleneck}**. Page rendering needs {web_machines} machines where the sockets need "
-        "one: each page's own cost (its queries and template) is what limits growth, so the speed work on pages "
-        "moves this estimate most; PostgreSQL follows it, since every page costs "
-        f"{queries:.1f} queries in this mix."
-    )
+def goal_rows(results: Results) -> list[str]:
+    """Issue 13's goals, each as the ratio it names, for every socket server measured."""
+    lines = ["| goal | measured | met |", "|---|---:|---|"]
+
+    def add(goal: str, value: float, limit: float, unit: str = "x", at_least: bool = False) -> None:
+        if math.isnan(value):
+            return
+        met = value >= limit if at_least else value <= limit
+        lines.append(f"| {goal} | {value:.2f}{unit} | {'yes' if met else '**no**'} |")
+
+    if results.pages:
+        floor = results.page("floor").rate()
+        add(
+            "signed-in discussion page >= 0.30x the floor",
+            results.page("discussion, signed in").rate() / floor,
+            0.3,
+            True,
+        )
+        for page in results.pages[2:]:
+            add(f"{page.page} >= 0.40x the floor", page.rate() / floor, 0.4, True)
+    runs = {(run.label, run.readers): run for run in results.runs}
+    low, top = results.args.readers[0], max(results.args.readers)
+    floor_p99 = median(results.floor_p99s)
+    for server in results.args.servers if results.runs else []:
+        label = f"layout, {server} x2, Redis"
+        few, many, alone, bare = runs[(label, low)], runs[(label, top)], runs[(label, 0)], runs[(BARE, top)]
+        add(f"{server}: post-to-screen p99 at {low} readers <= 1.5x the floor page's p99", few.p99() / floor_p99, 1.5)
+        add(f"{server}: delivery after the POST p99 at {low} readers <= 5 ms", few.pct(few.after_post, 0.99), 5, " ms")
+        add(f"{server}: p99 at {top:,} readers <= 2x bare", many.p99() / bare.p99(), 2)
+        post_ratio = many.pct(many.post_latencies, 0.99) / alone.pct(alone.post_latencies, 0.99)
+        add(f"{server}: POST p99 at {top:,} readers <= 1.5x with none", post_ratio, 1.5)
+        add(f"{server}: opening {top:,} sockets <= 3x bare", many.connect_seconds / bare.connect_seconds, 3)
+        if server in results.memory:
+            most = max(results.args.memory)
+            add(f"{server}: KiB per idle socket at {most:,} <= 40", results.memory[server][most], 40, " KiB")
     return lines
 
 
 def complete(results: Results) -> bool:
     """The estimate needs every section, measured."""
     rates_measured = bool(results.pages) and all(result.rate() > 0 for result in results.pages)
-    return rates_measured and bool(results.memory) and bool(results.runs)
+    return rates_measured and bool(results.memory) and bool(results.runs) and results.pg_reads > 0
 
 
 def render(results: Results) -> str:
     args = results.args
-    bare = {run.readers: run for run in results.runs if run.label.startswith("bare")}
+    bare = {run.readers: run for run in results.runs if run.label == BARE}
     floor_p99 = median(results.floor_p99s)
     ten = next((run for run in results.runs if run.readers == args.readers[0] and run.label.startswith("layout")), None)
     lines = [
@@ -283,8 +250,13 @@ def render(results: Results) -> str:
         "alone. **Bare**: a `websockets` broadcast server (bench/bare.py), frames of the same size, same client "
         "code, plain `ws://` with no proxy. *Connect N* is opening N sockets 50 at a time until every socket has "
         "its hello. Delivered/expected shows lost replies.",
-        "- **Idle memory**: sockets opened on one discussion, up to each count in turn; the socket processes' "
+        "- **Idle memory**: sockets opened 50 to a discussion (thousands on one would be kept busy by presence "
+        "frames), up to each count in turn; the socket processes' "
         "summed RSS growth over their RSS before, divided by the sockets held (one repetition).",
+        "",
+        "## Against issue 13's goals",
+        "",
+        *goal_rows(results),
         "",
         "## Pages",
         "",

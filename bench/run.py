@@ -27,13 +27,14 @@ import time
 from pathlib import Path
 
 from bench import pages, report, sockets
+from bench.estimate import pgbench_reads_per_second
 from bench.fanout import Run, bare_run
 from bench.layout import WEB_WORKERS, Layout, base_env
 from bench.seed import fresh_postgres, page_queries, prepare_data
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "bench-secret-key-only-for-127-0-0-1-benchmarks-0123456789"
-SECTIONS = ["pages", "direct", "memory", "fanout"]
+SECTIONS = ["pages", "direct", "memory", "fanout", "postgres"]
 QUICK = {"readers": [10, 100], "replies": 10, "repeat": 1, "wrk_seconds": 3, "direct_seconds": 3, "memory": [100, 500]}
 
 
@@ -49,18 +50,17 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--servers", nargs="+", default=["daphne", "uvicorn"], choices=["daphne", "uvicorn"])
     parser.add_argument(
         "--database-url",
-        default=os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/spoon_bench"),
+        default=os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/spoonful_bench"),
         help="a PostgreSQL database the benchmark drops and creates (its name must contain 'bench')",
     )
-    parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/6"))
+    parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15"))
     parser.add_argument("--skip", nargs="+", default=[], choices=SECTIONS, help="leave sections out (a check)")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
     parser.add_argument("--no-write", action="store_true")
-    args = parser.parse_args(argv)
-    if args.quick:
-        for name, value in QUICK.items():
-            setattr(args, name, value)
-    return args
+    if parser.parse_args(argv).quick:
+        # Defaults only: a number given on the command line still counts.
+        parser.set_defaults(**QUICK)
+    return parser.parse_args(argv)
 
 
 def raise_open_files_limit(sockets: int) -> None:
@@ -137,6 +137,9 @@ def main(argv: list[str] | None = None) -> None:
             results.memory["bare websockets"] = sockets.bare_memory(args.memory, 1500, log)
         if "fanout" not in args.skip:
             results.runs, results.floor_p99s = fanout(layouts, fixture, args, log)
+        if "postgres" not in args.skip:
+            print("-- PostgreSQL reads (pgbench -S)", flush=True)
+            results.pg_reads = pgbench_reads_per_second(args.database_url)
     finally:
         for layout in layouts:
             layout.stop()

@@ -4,6 +4,7 @@ resident memory per idle socket, each against the bare `websockets` server in th
 from __future__ import annotations
 
 import asyncio
+import math
 import sys
 import time
 from http.client import HTTPSConnection
@@ -14,16 +15,21 @@ from bench.layout import Layout, rss_kib
 from bench.seed import Fixture, fanout_discussion
 
 SETTLE_SECONDS = 1.0
+PER_DISCUSSION = 50  # idle sockets per discussion in the memory measurement
 
 
 def layout_label(layout: Layout) -> str:
     return f"layout, {layout.socket_server} x2, Redis"
 
 
-def layout_readers(layout: Layout, discussion_id: int, sessions: list[str]) -> Readers:
-    url = f"wss://127.0.0.1:{layout.port}/ws/d/{discussion_id}/"
+def layout_readers(layout: Layout, discussion_ids: list[int], sessions: list[str], first: int = 0) -> Readers:
+    """Socket ``first + i`` reads discussion ``i // PER_DISCUSSION`` of the list (all one discussion
+    when the list has one)."""
+    last = len(discussion_ids) - 1
+    ids = [discussion_ids[min(last, (first + i) // PER_DISCUSSION)] for i in range(len(sessions))]
+    urls = [f"wss://127.0.0.1:{layout.port}/ws/d/{discussion_id}/" for discussion_id in ids]
     return Readers(
-        [url] * len(sessions),
+        urls,
         [{"Cookie": f"sessionid={session}"} for session in sessions],
         [layout.url] * len(sessions),
         tls=layout.tls,
@@ -34,7 +40,7 @@ def layout_run(layout: Layout, fixture: Fixture, readers: int, replies: int) -> 
     """Readers connect through nginx (TLS) and spread over the socket processes; the poster
     posts through nginx to gunicorn."""
     discussion_id = fanout_discussion(f"{layout.socket_server} {readers} readers")
-    client = layout_readers(layout, discussion_id, fixture.reader_sessions[:readers])
+    client = layout_readers(layout, [discussion_id], fixture.reader_sessions[:readers])
     poster = Poster(layout.port, layout.tls, discussion_id, fixture.poster_session)
 
     def post(number: int) -> float:
@@ -83,10 +89,15 @@ async def idle_growth(client_for, counts: list[int], rss) -> dict[int, float]:
 
 
 def layout_memory(layout: Layout, fixture: Fixture, counts: list[int]) -> dict[int, float]:
-    discussion_id = fanout_discussion(f"{layout.socket_server} idle sockets")
+    # Spread as readers are: thousands on one discussion would keep every socket busy with
+    # presence frames ("N reading now"), and they would not be idle.
+    discussion_ids = [
+        fanout_discussion(f"{layout.socket_server} idle sockets {index}")
+        for index in range(math.ceil(max(counts) / PER_DISCUSSION))
+    ]
 
     def client_for(start: int, end: int) -> Readers:
-        return layout_readers(layout, discussion_id, fixture.reader_sessions[start:end])
+        return layout_readers(layout, discussion_ids, fixture.reader_sessions[start:end], first=start)
 
     return asyncio.run(idle_growth(client_for, counts, layout.socket_rss_kib))
 
