@@ -30,7 +30,6 @@ BUSY_HOUR_FACTOR = 4
 READERS_PER_REPLY = 100  # readers with the replied-to discussion open, averaged over replies
 HEADROOM = 0.6  # run machines at 60% of what was measured
 SOCKET_MACHINE_RAM_GIB = 4  # what the socket processes may use on one socket machine
-PG_CORES_PER_MACHINE = 4
 
 
 def pgbench_reads_per_second(database_url: str, seconds: int = 5) -> float:
@@ -91,8 +90,7 @@ def estimate(results: Results) -> list[str]:
         f"| PostgreSQL | {page_rate:,.0f} pages/s x {queries:.1f} queries per page (the mix, counted in this run) = "
         f"{query_rate:,.0f} queries/s; pgbench -S read {results.pg_reads:,.0f} simple reads/s here; "
         f"{query_rate:,.0f} / ({results.pg_reads:,.0f} x {HEADROOM}) (plus a replica to fail over to) "
-        f"| **{pg_machines}** ({pg_machines * 2} cores; or one machine of {PG_CORES_PER_MACHINE} cores if "
-        f"{pg_machines * 2} <= {PG_CORES_PER_MACHINE}) |",
+        f"| **{pg_machines}** |",
         f"| sockets | memory: {READING_AT_ONCE:,} x {per_socket_kib:.1f} KiB ({server}) = {socket_gib:.2f} GiB "
         f"against {SOCKET_MACHINE_RAM_GIB} GiB x {HEADROOM}; fan-out: {MEMBERS:,} x {REPLIES_PER_MEMBER_DAY} / "
         f"86,400 s x {BUSY_HOUR_FACTOR} = {replies_per_second:.1f} replies/s x {READERS_PER_REPLY} = "

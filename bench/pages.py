@@ -109,6 +109,10 @@ def direct_servers(env: dict[str, str], server: str, log: Path) -> Servers:
         # Two processes accepting from one inherited socket: the kernel shares the load.
         command = [sys.executable, "-m", "daphne", "--fd", fd, "--proxy-headers", "spoonful.asgi:application"]
         commands = [(sock, command), (sock, command)]
+        # Under ASGI a persistent connection belongs to whichever executor thread ran the request
+        # and is never closed by the request's end (Django ticket #33497): without this the two
+        # processes ran PostgreSQL out of connections.
+        env = {**env, "CONN_MAX_AGE": "0"}
     return Servers(commands, env, log)
 
 

@@ -100,6 +100,10 @@ def fanout(layouts: list[Layout], fixture, args, log: Path) -> tuple[list[Run], 
     return chosen, floor_p99s
 
 
+def step(name: str, started: float) -> None:
+    print(f"-- {name} (at {time.monotonic() - started:.0f} s)", flush=True)
+
+
 def leftovers(workdir: Path) -> str:
     found = subprocess.run(["pgrep", "-af", str(workdir)], capture_output=True, text=True).stdout
     return found.strip()
@@ -116,7 +120,7 @@ def main(argv: list[str] | None = None) -> None:
     layouts = [Layout(workdir, env, server) for server in args.servers]
     process_envs = [layout.prepare() for layout in layouts]
     process_env = process_envs[0]  # the layouts differ only in their socket server and ports
-    print("-- seeding", flush=True)
+    step("seeding", started)
     fixture = prepare_data(process_env, members=max([*args.memory, *args.readers]))
     results = report.Results(args=args, queries=page_queries(fixture))
     try:
@@ -125,20 +129,20 @@ def main(argv: list[str] | None = None) -> None:
             # A fresh process's first reply and first frame pay for imports and template loading.
             sockets.layout_run(layout, fixture, readers=4, replies=2 * WEB_WORKERS)
         if "pages" not in args.skip:
-            print("-- pages through the layout", flush=True)
+            step("pages through the layout", started)
             results.pages = pages.layout_pages(layouts[0], fixture.paths(), args.wrk_seconds, args.repeat)
         if "direct" not in args.skip:
-            print("-- pages, gunicorn vs daphne", flush=True)
+            step("pages, gunicorn vs daphne", started)
             results.direct = pages.direct_pages(process_env, log, fixture.paths(), args.direct_seconds, args.repeat)
         if "memory" not in args.skip:
-            print("-- idle sockets", flush=True)
+            step("idle sockets", started)
             for layout in layouts:
                 results.memory[layout.socket_server] = sockets.layout_memory(layout, fixture, args.memory)
             results.memory["bare websockets"] = sockets.bare_memory(args.memory, 1500, log)
         if "fanout" not in args.skip:
             results.runs, results.floor_p99s = fanout(layouts, fixture, args, log)
         if "postgres" not in args.skip:
-            print("-- PostgreSQL reads (pgbench -S)", flush=True)
+            step("PostgreSQL reads (pgbench -S)", started)
             results.pg_reads = pgbench_reads_per_second(args.database_url)
     finally:
         for layout in layouts:

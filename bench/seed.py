@@ -1,9 +1,10 @@
-"""The benchmark's data, on top of `seed_demo` (which the layout's own start runs, as `make prod`
-does): many members signed in by sessions made directly, one public discussion with ~50 replies in
-a community for the pages, and a members-only discussion per fan-out run."""
+"""The benchmark's data: what `make prod` loads (migrate, collectstatic, `seed_demo`), then many
+members signed in by sessions made directly, one public discussion with 50 replies in a community
+for the pages, and a members-only discussion per fan-out run."""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -59,9 +60,7 @@ def prepare_data(env: dict[str, str], members: int) -> Fixture:
     manage(env, "migrate", "--noinput", "-v", "0")
     manage(env, "collectstatic", "--noinput", "-v", "0")
     manage(env, "seed_demo")
-    import os
-
-    os.environ.update({key: env[key] for key in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DEBUG")})
+    os.environ.update({key: env[key] for key in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DEBUG", "LOG_LEVEL")})
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
     os.environ["APP_RATE_LIMITS"] = "false"
     import django

@@ -168,9 +168,12 @@ def socket_command(bin_dir: Path, path: Path) -> str:
     """One socket process on a unix socket behind the proxy, served by SOCKET_SERVER."""
     if socket_server() == "uvicorn":
         # The proxy is the only client of the unix socket, so its forwarded headers are trusted.
+        # No per-message deflate (daphne offers none either): compressing each frame once per socket
+        # costs the fan-out CPU and each socket its own zlib state.
         return (
             f"{bin_dir / 'uvicorn'} --uds {path} --proxy-headers --forwarded-allow-ips '*' --no-access-log"
-            " --ws websockets-sansio --timeout-graceful-shutdown 10 spoonful.asgi:application"
+            " --ws websockets-sansio --ws-per-message-deflate false --timeout-graceful-shutdown 10"
+            " spoonful.asgi:application"
         )
     return f"{bin_dir / 'daphne'} -u {path} --proxy-headers --access-log /dev/null spoonful.asgi:application"
 
