@@ -103,5 +103,7 @@ def estimate(results: Results) -> list[str]:
         "",
         f"First bottleneck: **{bottleneck}** ({tiers[bottleneck]} machines). Each page's own cost (its queries "
         "and its template) decides how many web machines are needed and how hard PostgreSQL works; the sockets "
-        "are cheap by comparison, so the page work of issue 13 moves this estimate most.",
+        "are cheap by comparison, so the page work of issue 13 moves this estimate most. Next comes the "
+        f"reconnect after a socket process restarts: {reconnect_seconds:.0f} s for all {READING_AT_ONCE:,} at the "
+        "measured connect rate, which fast handshakes and reconnect jitter (issue 13) address.",
     ]

@@ -181,8 +181,9 @@ def goal_rows(results: Results) -> list[str]:
     for server in results.args.servers if results.runs else []:
         label = f"layout, {server} x2, Redis"
         few, many, alone, bare = runs[(label, low)], runs[(label, top)], runs[(label, 0)], runs[(BARE, top)]
-        add(f"{server}: post-to-screen p99 at {low} readers <= 1.5x the floor page's p99", few.p99() / floor_p99, 1.5)
-        add(f"{server}: delivery after the POST p99 at {low} readers <= 5 ms", few.pct(few.after_post, 0.99), 5, " ms")
+        add(f"{server}: post-to-screen p99 at {low:,} readers <= 1.5x the floor page's p99", few.p99() / floor_p99, 1.5)
+        after = few.pct(few.after_post, 0.99)
+        add(f"{server}: delivery after the POST p99 at {low:,} readers <= 5 ms", after, 5, " ms")
         add(f"{server}: p99 at {top:,} readers <= 2x bare", many.p99() / bare.p99(), 2)
         post_ratio = many.pct(many.post_latencies, 0.99) / alone.pct(alone.post_latencies, 0.99)
         add(f"{server}: POST p99 at {top:,} readers <= 1.5x with none", post_ratio, 1.5)
@@ -264,7 +265,7 @@ def render(results: Results) -> str:
         *fanout_rows(results.runs, bare),
         "",
         f"The floor page's p99 for a lone client (200 requests, one at a time): {ms(floor_p99)} ms"
-        + (f"; post-to-screen p99 at {ten.readers} readers is {ten.p99() / floor_p99:.1f}x that." if ten else "."),
+        + (f"; post-to-screen p99 at {ten.readers:,} readers is {ten.p99() / floor_p99:.1f}x that." if ten else "."),
         f"Lost replies: {sum(run.expected - run.delivered for run in results.runs):,}.",
         "",
         "## Idle memory per socket",

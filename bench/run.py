@@ -44,8 +44,8 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--readers", type=int, nargs="+", default=[10, 100, 1000])
     parser.add_argument("--replies", type=int, default=50)
     parser.add_argument("--repeat", type=int, default=3, help="interleaved repetitions; medians are reported")
-    parser.add_argument("--wrk-seconds", type=float, default=8, help="wrk run per page through the layout")
-    parser.add_argument("--direct-seconds", type=float, default=4, help="wrk run per page, gunicorn vs daphne")
+    parser.add_argument("--wrk-seconds", type=float, default=6, help="wrk run per page through the layout")
+    parser.add_argument("--direct-seconds", type=float, default=3, help="wrk run per page, gunicorn vs daphne")
     parser.add_argument("--memory", type=int, nargs="+", default=[1000, 5000], help="idle sockets held")
     parser.add_argument("--servers", nargs="+", default=["daphne", "uvicorn"], choices=["daphne", "uvicorn"])
     parser.add_argument(
