@@ -66,6 +66,9 @@ lint: $(STAMP)
 migrations-check: $(STAMP)
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
+# Issue 13's measurements through the production layout (about 12 minutes; needs nginx, wrk, PostgreSQL and
+# Redis): BENCH_DATABASE_URL (dropped and created, default spoonful_bench) and BENCH_REDIS_URL (default db 15).
+# `python -m bench --quick` checks that it works in a few minutes.
 bench: $(STAMP)
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.markdown_render --append docs/benchmarks.md

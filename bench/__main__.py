@@ -1,3 +1,3 @@
-from bench.fanout import main
+from bench.run import main
 
 main()

@@ -1,10 +1,11 @@
 """`make prod`: the production layout on one machine.
 
 nginx (TLS, a self-signed certificate unless one is given) in front of gunicorn's WSGI workers
-for pages and POSTs and several daphne socket processes for /ws/, with the job workers, on
-PostgreSQL and Redis. ``prepare`` writes everything the processes need into one directory
-(``.prod/`` by default): ``nginx.conf`` rendered from ``deploy/nginx.conf.template``, a
-``Procfile`` for honcho, an ``env`` file, and the certificate and secret key, made once and kept.
+for pages and POSTs and several socket processes for /ws/ (daphne, or uvicorn with
+SOCKET_SERVER=uvicorn), with the job workers, on PostgreSQL and Redis. ``prepare`` writes
+everything the processes need into one directory (``.prod/`` by default): ``nginx.conf`` rendered
+from ``deploy/nginx.conf.template``, a ``Procfile`` for honcho, an ``env`` file, and the
+certificate and secret key, made once and kept.
 
 Settings come from the environment as in production; this script fills in only what a local
 rehearsal needs (a local database and Redis, the local address as the site's address, no HSTS
@@ -153,6 +154,30 @@ def environment(run_dir: Path, *, host: str, https_port: int) -> dict[str, str]:
     }
 
 
+SOCKET_SERVERS = ("daphne", "uvicorn")
+
+
+def socket_server() -> str:
+    server = _setting("SOCKET_SERVER", "daphne")
+    if server not in SOCKET_SERVERS:
+        raise SystemExit(f"SOCKET_SERVER must be one of {', '.join(SOCKET_SERVERS)}, not {server!r}.")
+    return server
+
+
+def socket_command(bin_dir: Path, path: Path) -> str:
+    """One socket process on a unix socket behind the proxy, served by SOCKET_SERVER."""
+    if socket_server() == "uvicorn":
+        # The proxy is the only client of the unix socket, so its forwarded headers are trusted.
+        # No per-message deflate (daphne offers none either): compressing each frame once per socket
+        # costs the fan-out CPU and each socket its own zlib state.
+        return (
+            f"{bin_dir / 'uvicorn'} --uds {path} --proxy-headers --forwarded-allow-ips '*' --no-access-log"
+            " --ws websockets-sansio --ws-per-message-deflate false --timeout-graceful-shutdown 10"
+            " spoonful.asgi:application"
+        )
+    return f"{bin_dir / 'daphne'} -u {path} --proxy-headers --access-log /dev/null spoonful.asgi:application"
+
+
 def procfile(run_dir: Path, *, sockets: int) -> str:
     python = Path(sys.executable)
     bin_dir = python.parent
@@ -165,11 +190,7 @@ def procfile(run_dir: Path, *, sockets: int) -> str:
         f" --workers {web_workers} --forwarded-allow-ips '*' --timeout 30 --graceful-timeout 20"
         " --max-requests 5000 --max-requests-jitter 500 --no-control-socket",
     ]
-    lines += [
-        f"socket{index}: {bin_dir / 'daphne'} -u {run_dir / f'socket{index}.sock'} --proxy-headers"
-        " --access-log /dev/null spoonful.asgi:application"
-        for index in range(sockets)
-    ]
+    lines += [f"socket{index}: {socket_command(bin_dir, run_dir / f'socket{index}.sock')}" for index in range(sockets)]
     lines.append(f"worker: {python} manage.py job_workers")
     return "\n".join(lines) + "\n"
 
@@ -200,6 +221,7 @@ def prepare(run_dir: Path) -> None:
     https_port = int(_setting("HTTPS_PORT", "8443"))
     http_port = int(_setting("HTTP_PORT", "8080"))
     sockets = socket_count()
+    socket_server()
     run_dir.mkdir(parents=True, exist_ok=True)
     for temp in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
         (run_dir / "tmp" / temp).mkdir(parents=True, exist_ok=True)
