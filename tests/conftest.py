@@ -3,10 +3,12 @@
 Shared code that is not a fixture lives in ``tests/helpers``; nothing imports this file.
 """
 
+import os
 from types import SimpleNamespace
 
 import pytest
 from channels.layers import channel_layers
+from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.test import override_settings
 
@@ -15,8 +17,21 @@ import spoonful.ratelimits
 from accounts.models import User
 from discussions.live import timing
 from discussions.live.hub import reset_hubs
-from tests.helpers.environment import layer_settings
+from spoonful import settings as production
+from tests.helpers.environment import XDIST_WORKER, layer_settings, redis_url_for_this_worker
 from tests.helpers.users import PASSWORD, enable_two_factor
+
+
+def pytest_configure(config):
+    """Under pytest-xdist, each worker's cache and channel layer move to its own Redis database
+    before anything opens them; the servers and workers a test starts inherit the URL."""
+    if not XDIST_WORKER or not os.environ.get("REDIS_URL"):
+        return
+    url = redis_url_for_this_worker(os.environ["REDIS_URL"])
+    os.environ["REDIS_URL"] = url
+    django_settings.REDIS_URL = url
+    django_settings.CACHES = {"default": production.redis_cache(url)}
+    django_settings.CHANNEL_LAYERS = {"default": production.redis_channel_layer(url)}
 
 
 def _plain_static_storage(settings) -> None:
