@@ -60,7 +60,7 @@ demo-code: $(STAMP)
 	@$(RUN_ENV) $(BIN)/python manage.py demo_code
 
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest --ignore=tests/browser -x -q
+	$(BIN)/python -m pytest --ignore=tests/browser -x -q $(PARALLEL)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
