@@ -48,15 +48,19 @@ reset-demo: $(STAMP)
 	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput
 	$(RUN_ENV) $(BIN)/python manage.py seed_demo
 
+# pytest-xdist: one worker per core, each with its own test database (a _gwN suffix) and Redis
+# database (tests/conftest.py); a module's tests stay on one worker, so a module-wide set-up is made once.
+PARALLEL ?= -n auto --maxprocesses=4 --dist loadscope
+
 test: $(STAMP) node_modules/.package-lock.json
-	$(BIN)/python -m pytest --ignore=tests/browser
-	$(BIN)/python -m pytest tests/browser
+	$(BIN)/python -m pytest --ignore=tests/browser $(PARALLEL)
+	$(BIN)/python -m pytest tests/browser $(PARALLEL)
 
 demo-code: $(STAMP)
 	@$(RUN_ENV) $(BIN)/python manage.py demo_code
 
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest --ignore=tests/browser -x -q
+	$(BIN)/python -m pytest --ignore=tests/browser -x -q $(PARALLEL)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

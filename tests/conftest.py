@@ -3,11 +3,16 @@
 Shared code that is not a fixture lives in ``tests/helpers``; nothing imports this file.
 """
 
+import os
+from functools import partialmethod
 from types import SimpleNamespace
 
 import pytest
 from channels.layers import channel_layers
+from channels.testing import WebsocketCommunicator
+from django.conf import settings as django_settings
 from django.core.cache import cache
+from django.db.backends.postgresql.operations import DatabaseOperations
 from django.test import override_settings
 
 import notifications.preferences
@@ -15,8 +20,39 @@ import spoonful.ratelimits
 from accounts.models import User
 from discussions.live import timing
 from discussions.live.hub import reset_hubs
-from tests.helpers.environment import layer_settings
-from tests.helpers.users import PASSWORD, enable_two_factor
+from spoonful import settings as production
+from tests.helpers.database import sql_flush_by_delete
+from tests.helpers.environment import XDIST_WORKER, layer_settings, redis_url_for_this_worker
+from tests.helpers.users import make_user
+
+
+def pytest_configure(config):
+    """Under pytest-xdist, each worker's cache and channel layer move to its own Redis database
+    before anything opens them; the servers and workers a test starts inherit the URL."""
+    if not XDIST_WORKER or not os.environ.get("REDIS_URL"):
+        return
+    url = redis_url_for_this_worker(os.environ["REDIS_URL"])
+    os.environ["REDIS_URL"] = url
+    django_settings.REDIS_URL = url
+    django_settings.CACHES = {"default": production.redis_cache(url)}
+    django_settings.CHANNEL_LAYERS = {"default": production.redis_channel_layer(url)}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _flush_by_delete():
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(DatabaseOperations, "sql_flush", sql_flush_by_delete)
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _patient_handshakes():
+    """A communicator gives the application 1 s to accept a socket by default: a timed assertion that
+    a busy machine (two test workers, a test's own servers starting) can fail. Whether and how the
+    handshake ends is what the tests check, so they give it time enough for a loaded machine."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(WebsocketCommunicator, "connect", partialmethod(WebsocketCommunicator.connect, timeout=10))
+        yield
 
 
 def _plain_static_storage(settings) -> None:
@@ -59,18 +95,7 @@ def _rate_limit_windows_stay_put(monkeypatch):
 @pytest.fixture
 def user_factory(db):
     """Make verified, consenting members: ``user_factory("alice", is_staff=True)``."""
-
-    def make(username: str, *, verified: bool = True, two_factor: bool = False, **fields) -> User:
-        from allauth.account.models import EmailAddress
-
-        email = fields.pop("email", f"{username}@example.org")
-        user = User.objects.create_user(username=username, email=email, password=PASSWORD, **fields)
-        EmailAddress.objects.create(user=user, email=email, verified=verified, primary=True)
-        if two_factor:
-            enable_two_factor(user)
-        return user
-
-    return make
+    return make_user
 
 
 @pytest.fixture

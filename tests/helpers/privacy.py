@@ -81,6 +81,19 @@ class World:
             self.clients[name] = client
         return self.clients[name]
 
+    def reloaded(self) -> "World":
+        """The same rows as fresh objects, with no signed-in clients yet."""
+        users = User.objects.in_bulk([user.pk for user in self.users.values()])
+        posts = Discussion.objects.in_bulk([post.pk for post in self.posts.values()])
+        communities = Community.objects.in_bulk([self.community.pk, self.private.pk, self.other.pk])
+        return World(
+            users={name: users[user.pk] for name, user in self.users.items()},
+            posts={state: posts[post.pk] for state, post in self.posts.items()},
+            community=communities[self.community.pk],
+            private=communities[self.private.pk],
+            other=communities[self.other.pk],
+        )
+
     def hidden_from(self, viewer: str) -> list[str]:
         return [state for state in STATES if not allowed(viewer, state)]
 

@@ -1,5 +1,7 @@
-"""The cast's password, the second factor privileged members need, and a verified clinician's badge."""
+"""The cast's password, how a member is made, the second factor privileged members need, and a verified
+clinician's badge."""
 
+from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.utils import timezone
 
@@ -24,3 +26,13 @@ def approve_professional(user: User, *, days: int = 30) -> ProfessionalVerificat
         status=ProfessionalVerification.Status.APPROVED,
         expires_at=timezone.now() + timezone.timedelta(days=days),
     )
+
+
+def make_user(username: str, *, verified: bool = True, two_factor: bool = False, **fields) -> User:
+    """A verified, consenting member: ``make_user("alice", is_staff=True)`` (the ``user_factory`` fixture)."""
+    email = fields.pop("email", f"{username}@example.org")
+    user = User.objects.create_user(username=username, email=email, password=PASSWORD, **fields)
+    EmailAddress.objects.create(user=user, email=email, verified=verified, primary=True)
+    if two_factor:
+        enable_two_factor(user)
+    return user

@@ -54,12 +54,10 @@ class Worker:
         self.process.wait(timeout=10)
 
     def stop(self) -> None:
+        """After the test: a bare qcluster whose group is told to stop hangs until killed (why
+        ``job_workers`` exists, tested on its own), and nothing a test checks depends on how it ends."""
         if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.kill()
+            self.kill()
         self._log.close()
 
     def log(self) -> str:

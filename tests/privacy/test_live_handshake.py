@@ -10,9 +10,15 @@ from django.test import Client
 
 from discussions.live.admission import CLOSE_FORBIDDEN
 from spoonful.asgi import application
-from tests.helpers.privacy import STATES, VIEWERS, allowed, leaks
+from tests.helpers.privacy import STATES, VIEWERS, World, allowed, build_world, leaks
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("fresh_hub")]
+
+
+@pytest.fixture
+def world(user_factory) -> World:
+    # The socket reads through another connection, so the world is committed, made for each test.
+    return build_world(user_factory)
 
 
 def _cookie_for(user) -> bytes | None:
