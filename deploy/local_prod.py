@@ -1,8 +1,8 @@
 """`make prod`: the production layout on one machine.
 
 nginx (TLS, a self-signed certificate unless one is given) in front of gunicorn's WSGI workers
-for pages and POSTs and several socket processes for /ws/ (daphne, or uvicorn with
-SOCKET_SERVER=uvicorn), with the job workers, on PostgreSQL and Redis. ``prepare`` writes
+for pages and POSTs and several socket processes for /ws/ (uvicorn, or daphne with
+SOCKET_SERVER=daphne), with the job workers, on PostgreSQL and Redis. ``prepare`` writes
 everything the processes need into one directory (``.prod/`` by default): ``nginx.conf`` rendered
 from ``deploy/nginx.conf.template``, a ``Procfile`` for honcho, an ``env`` file, and the
 certificate and secret key, made once and kept.
@@ -158,7 +158,7 @@ SOCKET_SERVERS = ("daphne", "uvicorn")
 
 
 def socket_server() -> str:
-    server = _setting("SOCKET_SERVER", "daphne")
+    server = _setting("SOCKET_SERVER", "uvicorn")
     if server not in SOCKET_SERVERS:
         raise SystemExit(f"SOCKET_SERVER must be one of {', '.join(SOCKET_SERVERS)}, not {server!r}.")
     return server

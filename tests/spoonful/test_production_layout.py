@@ -1,5 +1,5 @@
 """`make prod`'s layout, started as `make prod` starts it: nginx (HTTPS) in front of gunicorn for
-pages and POSTs and two daphne socket processes for /ws/, with the job workers, on PostgreSQL and
+pages and POSTs and two socket processes (uvicorn) for /ws/, with the job workers, on PostgreSQL and
 Redis. A reply posted through gunicorn reaches sockets held by both socket processes, through
 nginx; then the whole layout stops cleanly."""
 
