@@ -13,7 +13,7 @@ from accounts.models import User
 pytestmark = pytest.mark.django_db
 
 PROFILE_FIELDS = {"display_name": "Alice", "bio_visibility": "members", "conditions_visibility": "nobody"}
-HTML_CLASS = re.compile(r'<html lang="en-GB" class="([^"]*)">')
+HTML_CLASS = re.compile(r'<html lang="en-GB" class="([^"]*)"[^>]*>')
 
 
 def _html_class(response) -> str:
