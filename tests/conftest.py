@@ -34,7 +34,7 @@ def pytest_configure(config):
     url = redis_url_for_this_worker(os.environ["REDIS_URL"])
     os.environ["REDIS_URL"] = url
     django_settings.REDIS_URL = url
-    django_settings.CACHES = {"default": production.redis_cache(url)}
+    django_settings.CACHES = production.redis_caches(url)
     django_settings.CHANNEL_LAYERS = {"default": production.redis_channel_layer(url)}
 
 
