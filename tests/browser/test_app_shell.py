@@ -8,6 +8,7 @@ import json
 import pytest
 from django.test import Client
 from django.utils import timezone
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
 from discussions.models import Discussion, Visibility
@@ -224,12 +225,18 @@ def test_a_push_shows_a_notification_for_a_page_of_this_site(live_url, browser, 
         }"""
     )
     payload = {"title": "New reply", "body": "New reply in a discussion you follow", "url": url}
-    cdp.send(
-        "ServiceWorker.deliverPushMessage",
-        {"origin": live_url, "registrationId": registration_id, "data": json.dumps(payload)},
-    )
-
-    page.wait_for_function("() => window.seenNotifications !== null")
+    # Headless Chromium may close the notification before a busy page's poll sees it: push again
+    # (each push shows it anew) rather than fail on the machine's load.
+    for _ in range(3):
+        cdp.send(
+            "ServiceWorker.deliverPushMessage",
+            {"origin": live_url, "registrationId": registration_id, "data": json.dumps(payload)},
+        )
+        try:
+            page.wait_for_function("() => window.seenNotifications !== null", timeout=4000)
+            break
+        except PlaywrightTimeoutError:
+            continue
     shown = page.evaluate("window.seenNotifications")
     # A click opens data.url; another site's address never gets there.
     assert shown == [{"title": "New reply", "body": "New reply in a discussion you follow", "url": live_url + opens}]
