@@ -57,12 +57,18 @@ def admission(user, discussion_id: int) -> Admission | None:
     return Admission(audience=audience, locked=discussion.is_locked, last_number=discussion.last_reply_number)
 
 
+# Re-checks are the backstop for sessions ended without a signal (rows deleted by hand or by
+# another tool), so they read the record, the database, never a cached copy that outlives its row.
+RECORD_OF = {"django.contrib.sessions.backends.cached_db": "django.contrib.sessions.backends.db"}
+
+
 def session_belongs_to(user, session_key: str | None) -> bool:
     """Whether the session still signs this user in: not signed out, not ended
     elsewhere, and not from before a password change."""
     if not session_key:
         return False
-    data = import_module(settings.SESSION_ENGINE).SessionStore(session_key).load()
+    engine = RECORD_OF.get(settings.SESSION_ENGINE, settings.SESSION_ENGINE)
+    data = import_module(engine).SessionStore(session_key).load()
     if str(data.get(SESSION_KEY)) != str(user.pk):
         return False
     return constant_time_compare(data.get(HASH_SESSION_KEY, ""), user.get_session_auth_hash())
