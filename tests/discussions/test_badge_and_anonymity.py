@@ -4,12 +4,12 @@ drop the badge without a word. The member is told before anything is posted."""
 import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
-from django.utils import timezone
 
-from accounts.models import ProfessionalVerification, User
+from accounts.models import User
 from community.models import Membership
 from discussions import services
 from discussions.models import Discussion, Reply, Visibility
+from tests.helpers.users import approve_professional
 
 BOTH = "An anonymous post cannot carry your professional badge"
 
@@ -18,15 +18,7 @@ BOTH = "An anonymous post cannot carry your professional badge"
 def doctor(user_factory, mecfs) -> User:
     doctor = user_factory("drkim", display_name="Dr Kim", two_factor=True)
     Membership.objects.create(user=doctor, community=mecfs)
-    ProfessionalVerification.objects.create(
-        applicant=doctor,
-        profession="physician",
-        licence_number="X-1",
-        issuing_body="GMC",
-        country="UK",
-        status=ProfessionalVerification.Status.APPROVED,
-        expires_at=timezone.now() + timezone.timedelta(days=30),
-    )
+    approve_professional(doctor)
     return doctor
 
 

@@ -11,6 +11,7 @@ from discussions import services
 from discussions.models import Discussion, Reply, Visibility
 from moderation.services import discussion_lock, discussion_pin
 from tests.helpers.privacy import normalised
+from tests.helpers.users import approve_professional
 
 
 @pytest.fixture
@@ -659,22 +660,13 @@ def test_nul_and_control_characters_never_reach_the_database(as_other, start):
 
 
 def test_a_verified_professional_with_two_factor_can_start_a_discussion_with_the_badge(client, user_factory, mecfs):
-    from accounts.models import ProfessionalVerification
     from accounts.selectors import badge_for_post
     from community.models import Membership
     from discussions.models import Discussion
 
     doctor = user_factory("drkim", display_name="Dr Kim", two_factor=True)
     Membership.objects.create(user=doctor, community=mecfs)
-    ProfessionalVerification.objects.create(
-        applicant=doctor,
-        profession="physician",
-        licence_number="X-1",
-        issuing_body="GMC",
-        country="UK",
-        status=ProfessionalVerification.Status.APPROVED,
-        expires_at=timezone.now() + timezone.timedelta(days=30),
-    )
+    approve_professional(doctor)
     client.force_login(doctor)
 
     form = client.get("/d/new/").content.decode()
