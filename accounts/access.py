@@ -174,13 +174,15 @@ def access_for(viewer: Viewer | None) -> AccessContext:
     version = viewer.access_version
     kept = getattr(viewer, "_access_context", None)
     if kept is not None and kept[0] == version:
-        return replace(kept[1], is_active=viewer.is_active, is_staff=viewer.is_staff)
-    key = _cache_key(viewer.pk, version)
-    context = cache.get(key)
-    if context is None:
-        context = _load(viewer)
-        cache.set(key, context, ACCESS_CACHE_SECONDS)
-    context = replace(context, is_active=viewer.is_active, is_staff=viewer.is_staff)
+        context = kept[1]
+    else:
+        key = _cache_key(viewer.pk, version)
+        context = cache.get(key)
+        if context is None:
+            context = _load(viewer)
+            cache.set(key, context, ACCESS_CACHE_SECONDS)
+    if context.is_active != viewer.is_active or context.is_staff != viewer.is_staff:
+        context = replace(context, is_active=viewer.is_active, is_staff=viewer.is_staff)
     viewer._access_context = (version, context)
     return context
 

@@ -6,6 +6,7 @@ posts, so revocation and expiry take it off every page at once.
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Exists, OuterRef, QuerySet
@@ -92,10 +93,10 @@ def low_energy_member_ids(user_ids: Iterable[int]) -> set[int]:
 # --- Verification --------------------------------------------------------------
 
 
-def _active_verifications() -> QuerySet[ProfessionalVerification]:
+def _active_verifications(now: datetime | None = None) -> QuerySet[ProfessionalVerification]:
     return ProfessionalVerification.objects.filter(
         status=ProfessionalVerification.Status.APPROVED,
-        expires_at__gt=timezone.now(),
+        expires_at__gt=now or timezone.now(),
     )
 
 
@@ -105,13 +106,13 @@ def is_verified_professional(user: Viewer | None) -> bool:
     return access_for(user).is_verified_professional()
 
 
-def active_professional_ids() -> QuerySet:
-    """A subquery of the ids of members verified right now, for filters and annotations
-    (``Reply.objects.filter(author_id__in=active_professional_ids())``)."""
-    return _active_verifications().filter(applicant__is_active=True).values("applicant_id")
+def active_professional_ids(now: datetime | None = None) -> QuerySet:
+    """A subquery of the ids of members verified right now (or at ``now``), for filters and
+    annotations (``Reply.objects.filter(author_id__in=active_professional_ids())``)."""
+    return _active_verifications(now).filter(applicant__is_active=True).values("applicant_id")
 
 
-def verified_reply_exists(discussion_ref: str = "pk") -> Exists:
+def verified_reply_exists(discussion_ref: str = "pk", *, now: datetime | None = None) -> Exists:
     """An expression for "a verified clinician replied": a published, non-anonymous reply
     posted as a professional by a member verified now. Annotate a discussion queryset
     (already limited by the visibility rule) with it:
@@ -122,7 +123,7 @@ def verified_reply_exists(discussion_ref: str = "pk") -> Exists:
             as_professional=True,
             is_anonymous=False,
             status=Reply.Status.PUBLISHED,
-            author_id__in=active_professional_ids(),
+            author_id__in=active_professional_ids(now),
         )
     )
 

@@ -9,7 +9,7 @@ import statistics
 import subprocess
 from typing import TYPE_CHECKING
 
-from bench.seed import COMMUNITY
+from bench.seed import COMMUNITY, PAGE_REPLIES
 
 if TYPE_CHECKING:
     from bench.report import Results
@@ -20,10 +20,10 @@ READING_AT_ONCE = 10_000
 SECONDS_PER_PAGE = 60  # a reader opens a page a minute (reading a discussion of ~50 replies)
 PEAK_FACTOR = 3  # the busiest minute against the average reading minute
 PAGE_MIX = {
-    "discussion, signed in": 0.6,
+    f"discussion ({PAGE_REPLIES} replies), signed in": 0.6,
     "home, signed in": 0.2,
     f"community #{COMMUNITY}, signed in": 0.1,
-    "discussion, visitor": 0.1,
+    f"discussion ({PAGE_REPLIES} replies), visitor": 0.1,
 }
 REPLIES_PER_MEMBER_DAY = 0.2
 BUSY_HOUR_FACTOR = 4

@@ -10,6 +10,7 @@ from accounts.models import User
 from accounts.selectors import is_signed_in_member
 from discussions.models import Bookmark, Discussion, DiscussionFollow, Draft, ReadingPosition, Reply
 from discussions.selectors import Viewer, discussion_list_visible_to, discussion_tags_known_to, reply_list_visible_to
+from spoonful.prepared import PreparedQuery
 
 # --- Reading positions ----------------------------------------------------------------
 
@@ -96,18 +97,25 @@ def reading_state_of(viewer: User, discussion: Discussion) -> dict:
     of them in thread order (readable, as ``_unread_count`` says, being published in a
     discussion they may read); and their reply draft's ``draft_body`` and
     ``draft_content_warning`` (None without one)."""
-    own = {"user": viewer, "discussion": OuterRef("pk")}
-    position = ReadingPosition.objects.filter(user=viewer, discussion=OuterRef(OuterRef("pk"))).values("last_number")
+    found = _reading_state((), user_id=viewer.pk, discussion_id=discussion.pk, draft_key=Draft.reply_key(discussion.pk))
+    return found[0]
+
+
+def _reading_state_query(*, user_id: int, discussion_id: int, draft_key: str) -> QuerySet:
+    own = {"user_id": user_id, "discussion": OuterRef("pk")}
+    position = ReadingPosition.objects.filter(user_id=user_id, discussion=OuterRef(OuterRef("pk"))).values(
+        "last_number"
+    )
     new = (
         Reply.objects.filter(discussion=OuterRef("pk"), status=Reply.Status.PUBLISHED)
         .filter(number__gt=Subquery(position[:1]))
-        .exclude(author_id=viewer.pk)
+        .exclude(author_id=user_id)
         .order_by()
         .values("discussion")
     )
-    draft = Draft.objects.filter(user=viewer, key=Draft.reply_key(discussion.pk))
+    draft = Draft.objects.filter(user_id=user_id, key=draft_key)
     return (
-        Discussion.objects.filter(pk=discussion.pk)
+        Discussion.objects.filter(pk=discussion_id)
         .annotate(
             position=Subquery(ReadingPosition.objects.filter(**own).values("last_number")[:1]),
             following=Exists(DiscussionFollow.objects.filter(**own, is_following=True)),
@@ -118,8 +126,13 @@ def reading_state_of(viewer: User, discussion: Discussion) -> dict:
             draft_content_warning=Subquery(draft.values("content_warning")[:1]),
         )
         .values(*READING_STATE_FIELDS)
-        .get()
     )
+
+
+# Opened with every discussion page a member reads: prepared once (``spoonful.prepared``).
+_reading_state = PreparedQuery(
+    _reading_state_query, integers=("user_id", "discussion_id"), texts=("draft_key",), shapes=1
+)
 
 
 def bookmark_list_of(viewer: User) -> QuerySet[Bookmark]:

@@ -5,12 +5,15 @@ discussions, notifications, emails, live updates, feeds, JSON) asks this module.
 Forbidden and missing look the same to the viewer: both are a 404.
 """
 
+from functools import lru_cache
+
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from taggit.models import Tag
 
 from accounts.access import access_for
@@ -29,6 +32,7 @@ from discussions.models import (
     Visibility,
 )
 from moderation.selectors import can_moderate_post, communities_of, posting_refusal
+from spoonful.prepared import PreparedQuery
 
 Viewer = User | AnonymousUser
 
@@ -43,6 +47,30 @@ def _tagged_into(**community_filter) -> Exists:
             **{f"tag__community__{key}": value for key, value in community_filter.items()},
         )
     )
+
+
+# What the visibility rule depends on in a viewer's access context: their id (None signed
+# out), whether they are staff, and the communities they are an active member of.
+VisibilityShape = tuple[int | None, bool, frozenset[int]]
+
+
+def visibility_shape(viewer: Viewer) -> VisibilityShape:
+    """The viewer's facts that the visibility rule reads: for prepared queries
+    (``spoonful.prepared``), which compile the rule once per shape."""
+    context = access_for(viewer)
+    if not context.is_member:
+        return None, False, frozenset()
+    return context.user_id, context.is_staff, context.active
+
+
+def discussion_list_visible_in(shape: VisibilityShape) -> QuerySet[Discussion]:
+    """``discussion_list_visible_to`` for a ``visibility_shape``."""
+    return _visible_discussions(*shape).all()
+
+
+def reply_list_readable_in(shape: VisibilityShape) -> QuerySet[Reply]:
+    """``reply_list_readable_by`` for a ``visibility_shape``."""
+    return _readable_replies(*shape).all()
 
 
 def discussion_list_visible_to(viewer: Viewer) -> QuerySet[Discussion]:
@@ -63,22 +91,28 @@ def discussion_list_visible_to(viewer: Viewer) -> QuerySet[Discussion]:
     feeds, live updates and replying, like any other outsider. What they wrote
     stays theirs through their data export (and account deletion still reaches it).
     """
+    return discussion_list_visible_in(visibility_shape(viewer))
+
+
+@lru_cache(maxsize=1024)
+def _visible_discussions(member_id: int | None, is_staff: bool, active: frozenset[int]) -> QuerySet[Discussion]:
+    """The rule for one shape of access context, built once per process: building its
+    filters costs more than running the query, and every page asks several times.
+    Callers get a copy (``.all()``); this one is never evaluated."""
     discussions = Discussion.objects.all()
     in_private_community = _tagged_into(policy=Community.Policy.PRIVATE)
-    context = access_for(viewer)
 
-    if not context.is_member:
+    if member_id is None:
         return discussions.filter(
             Q(status=Discussion.Status.PUBLISHED) & Q(visibility=Visibility.PUBLIC) & ~in_private_community
         )
 
-    if context.is_staff:
-        return discussions.filter(
-            Q(status=Discussion.Status.PUBLISHED) | Q(author=viewer, status__in=OWN_PENDING_STATES)
-        )
+    my_held = Q(author_id=member_id, status__in=OWN_PENDING_STATES)
+    if is_staff:
+        return discussions.filter(Q(status=Discussion.Status.PUBLISHED) | my_held)
 
     # The communities they are an active member of, from their access context.
-    mine = sorted(context.active)
+    mine = sorted(active)
     in_my_community = _tagged_into(pk__in=mine)
     in_my_private_community = _tagged_into(policy=Community.Policy.PRIVATE, pk__in=mine)
     readable_by_members = (
@@ -87,7 +121,7 @@ def discussion_list_visible_to(viewer: Viewer) -> QuerySet[Discussion]:
         | (Q(visibility=Visibility.COMMUNITY) & in_my_community)
     )
     private_community_allows = ~in_private_community | in_my_private_community
-    published_or_my_held = Q(status=Discussion.Status.PUBLISHED) | Q(author=viewer, status__in=OWN_PENDING_STATES)
+    published_or_my_held = Q(status=Discussion.Status.PUBLISHED) | my_held
     return discussions.filter(published_or_my_held & readable_by_members & private_community_allows)
 
 
@@ -121,9 +155,24 @@ def discussion_get_visible_or_404(viewer: Viewer, pk: int) -> Discussion:
 
 def discussion_page_get_or_404(viewer: Viewer, pk: int) -> Discussion:
     """``discussion_get_visible_or_404`` with what the discussion page shows beside it, in
-    the same query: its author, and ``verified_replied`` (``verified_reply_exists``)."""
-    found = discussion_list_visible_to(viewer).select_related("author")
-    return _found_visible(viewer, get_object_or_404(found.annotate(verified_replied=verified_reply_exists()), pk=pk))
+    the same query: its author, and ``verified_replied`` (``verified_reply_exists``).
+    Prepared (``spoonful.prepared``): the most requested query of the site."""
+    found = _discussion_for_page(visibility_shape(viewer), pk=pk, now=timezone.now())
+    if not found:
+        raise Http404("No discussion matches the given query.")
+    return _found_visible(viewer, found[0])
+
+
+_discussion_for_page = PreparedQuery(
+    lambda member_id, is_staff, active, *, pk, now: (
+        _visible_discussions(member_id, is_staff, active)
+        .select_related("author")
+        .annotate(verified_replied=verified_reply_exists(now=now))
+        .filter(pk=pk)
+    ),
+    integers=("pk",),
+    times=("now",),
+)
 
 
 def discussion_tag_list(discussion: Discussion) -> list[Tag]:
@@ -153,10 +202,10 @@ def can_see_discussion(viewer: Viewer, discussion: Discussion) -> bool:
     return discussion_list_visible_to(viewer).filter(pk=discussion.pk).exists()
 
 
-def _reply_states_shown_to(viewer: Viewer) -> Q:
+def _reply_states_shown_to(member_id: int | None) -> Q:
     readable = Q(status__in=READABLE_REPLY_STATES)
-    if is_signed_in_member(viewer):
-        readable |= Q(author=viewer, status__in=(Reply.Status.HELD, Reply.Status.HIDDEN))
+    if member_id is not None:
+        readable |= Q(author_id=member_id, status__in=(Reply.Status.HELD, Reply.Status.HIDDEN))
     return readable
 
 
@@ -169,13 +218,22 @@ def reply_list_readable_by(viewer: Viewer) -> QuerySet[Reply]:
     A surface that shows reply text away from the thread (search, profiles,
     notifications) keeps to ``Reply.Status.PUBLISHED`` as well.
     """
-    visible = Q(discussion__in=discussion_list_visible_to(viewer).values("pk"))
-    return Reply.objects.filter(visible & _reply_states_shown_to(viewer))
+    return reply_list_readable_in(visibility_shape(viewer))
+
+
+@lru_cache(maxsize=1024)
+def _readable_replies(member_id: int | None, is_staff: bool, active: frozenset[int]) -> QuerySet[Reply]:
+    """``reply_list_readable_by`` for one shape, built once per process (as ``_visible_discussions``)."""
+    visible = Q(discussion__in=_visible_discussions(member_id, is_staff, active).values("pk"))
+    return Reply.objects.filter(visible & _reply_states_shown_to(member_id))
 
 
 def reply_list_visible_to(viewer: Viewer, discussion: Discussion) -> QuerySet[Reply]:
     """The replies of one discussion the viewer may read (``reply_list_readable_by``):
     the thread, with tombstones, as the page, catch-up and live updates show it."""
+    if getattr(discussion, "found_visible_as", None) == _seen_as(viewer):
+        # Found visible to these same access facts in this request: only the reply's state is left to ask.
+        return Reply.objects.filter(_reply_states_shown_to(visibility_shape(viewer)[0]), discussion=discussion)
     return reply_list_readable_by(viewer).filter(discussion=discussion)
 
 

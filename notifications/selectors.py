@@ -6,12 +6,18 @@ read disappears.
 """
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from accounts.models import User
 from discussions.models import Reply
-from discussions.selectors import discussion_list_visible_to, reply_list_readable_by
+from discussions.selectors import (
+    VisibilityShape,
+    discussion_list_visible_in,
+    reply_list_readable_in,
+    visibility_shape,
+)
 from notifications.models import Notification
+from spoonful.prepared import PreparedQuery
 
 
 def notification_list_visible_to(user: User) -> QuerySet[Notification]:
@@ -20,18 +26,39 @@ def notification_list_visible_to(user: User) -> QuerySet[Notification]:
     A notification about a discussion that became private or was removed, or about a
     reply that was hidden or removed, disappears rather than showing a dead link.
     """
-    return (
-        Notification.objects.filter(recipient=user, in_app=True)
-        .filter(Q(discussion__isnull=True) | Q(discussion__in=discussion_list_visible_to(user).values("pk")))
-        .filter(Q(reply__isnull=True) | Q(reply__in=reply_list_readable_by(user).filter(status=Reply.Status.PUBLISHED)))
-        .select_related("discussion", "reply", "actor")
-    )
+    return _readable_notifications(visibility_shape(user), user.pk).select_related("discussion", "reply", "actor")
 
 
 def unread_count(user: User | AnonymousUser) -> int:
+    """How many of ``notification_list_visible_to`` are unread: every signed-in page's bell.
+    One query, prepared (``spoonful.prepared``)."""
     if not (user.is_authenticated and user.is_active):
         return 0
-    return notification_list_visible_to(user).filter(read_at__isnull=True).count()
+    counted = _unread_count(visibility_shape(user), recipient_id=user.pk)
+    return counted[0]["n"] if counted else 0
+
+
+def _readable_notifications(shape: VisibilityShape, recipient_id: int) -> QuerySet[Notification]:
+    return (
+        Notification.objects.filter(recipient_id=recipient_id, in_app=True)
+        .filter(Q(discussion__isnull=True) | Q(discussion__in=discussion_list_visible_in(shape).values("pk")))
+        .filter(
+            Q(reply__isnull=True)
+            | Q(reply__in=reply_list_readable_in(shape).filter(status=Reply.Status.PUBLISHED).values("pk"))
+        )
+    )
+
+
+_unread_count = PreparedQuery(
+    lambda *shape, recipient_id: (
+        _readable_notifications(shape, recipient_id)
+        .filter(read_at__isnull=True)
+        .values("recipient_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    ),
+    integers=("recipient_id",),
+)
 
 
 def notification_exists_for(user: User, notification_id: int) -> bool:
