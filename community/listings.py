@@ -8,7 +8,20 @@ include what the list would not show. That puts this module above the rule, whil
 """
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Exists, F, Func, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    prefetch_related_objects,
+)
 from django.db.models.functions import Coalesce
 
 from accounts.models import Block, User
@@ -16,7 +29,13 @@ from accounts.selectors import is_verified_professional, verified_reply_exists
 from community.models import Community, CommunityAlias, Membership
 from community.selectors import community_list_visible_to
 from discussions.models import Discussion, DiscussionTag
-from discussions.selectors import discussion_list_visible_to, discussion_tags_known_to
+from discussions.selectors import (
+    discussion_list_visible_in,
+    discussion_list_visible_to,
+    discussion_tags_known_to,
+    visibility_shape,
+)
+from spoonful.prepared import PreparedList, PreparedQuery
 
 Viewer = User | AnonymousUser
 
@@ -81,25 +100,58 @@ def community_list_for_home(viewer: Viewer) -> QuerySet[Community]:
     return communities.order_by("-is_mine", "-member_count", "slug")
 
 
-def discussion_list_for_community(viewer: Viewer, community: Community) -> QuerySet[Discussion]:
-    """A community page's discussions the viewer may read: pinned first, then by activity."""
+def discussion_pages_for_community(viewer: Viewer, community: Community) -> PreparedList:
+    """A community page's discussions the viewer may read, pinned first, then by activity,
+    for a paginator. Prepared (``spoonful.prepared``): a community's page is among the most opened."""
+    return PreparedList(
+        count=_community_count,
+        rows=_community_rows,
+        shape=visibility_shape(viewer),
+        values={"tag_id": community.tag_id},
+        then=lambda rows: prefetch_related_objects(rows, discussion_tags_known_to(viewer)),
+    )
+
+
+def _in_community(discussions: QuerySet[Discussion], tag_id: int) -> QuerySet[Discussion]:
     return (
-        discussion_list_visible_to(viewer)
-        .filter(tagged_items__tag=community.tag_id)
+        discussions.filter(tagged_items__tag=tag_id)
         .select_related("author")
-        .prefetch_related(discussion_tags_known_to(viewer))
         .order_by("-is_pinned", "-last_activity_at", "-pk")
     )
 
 
-def discussion_list_for_home(viewer: Viewer) -> QuerySet[Discussion]:
-    """The home feed: every discussion the viewer may read, most recently active first."""
-    return (
-        discussion_list_visible_to(viewer)
+_community_count = PreparedQuery(
+    lambda *shape, tag_id: (
+        _in_community(discussion_list_visible_in(shape), tag_id)
+        .order_by()
+        .values("tagged_items__tag")
+        .annotate(n=Count("pk"))
+    ),
+    integers=("tag_id",),
+)
+_community_rows = PreparedQuery(
+    lambda *shape_and_window, tag_id: _in_community(discussion_list_visible_in(shape_and_window[:-2]), tag_id)[
+        slice(*shape_and_window[-2:])
+    ],
+    integers=("tag_id",),
+)
+
+
+def discussion_list_for_home(viewer: Viewer, count: int) -> list[Discussion]:
+    """The home feed: the ``count`` most recently active discussions the viewer may read.
+    Prepared (``spoonful.prepared``): every member's home page opens with it."""
+    found = _home_feed((*visibility_shape(viewer), count))
+    prefetch_related_objects(found, discussion_tags_known_to(viewer))
+    return found
+
+
+_home_feed = PreparedQuery(
+    lambda *shape_and_count: (
+        discussion_list_visible_in(shape_and_count[:-1])
         .select_related("author")
-        .prefetch_related(discussion_tags_known_to(viewer))
-        .order_by("-last_activity_at", "-pk")
+        .order_by("-last_activity_at", "-pk")[: shape_and_count[-1]]
     )
+)
 
 
 def communities_followed_by(viewer: User) -> QuerySet[Community]:

@@ -24,9 +24,9 @@ from community.hashtags import InvalidHashtag, normalise_hashtag
 from community.listings import (
     community_list_for_directory,
     community_list_for_home,
-    discussion_list_for_community,
     discussion_list_for_home,
     discussion_list_waiting_for_professional,
+    discussion_pages_for_community,
 )
 from community.selectors import (
     alias_list_accepted,
@@ -72,7 +72,7 @@ def _with_excerpts(discussions: Iterable[Discussion]) -> list[Discussion]:
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
     viewer = request.user
-    discussions = mark_unread(_with_excerpts(discussion_list_for_home(viewer)[:HOME_DISCUSSIONS]), viewer)
+    discussions = mark_unread(_with_excerpts(discussion_list_for_home(viewer, HOME_DISCUSSIONS)), viewer)
     communities = list(community_list_for_home(viewer)[:HOME_COMMUNITIES])
     response = render(
         request,
@@ -143,7 +143,7 @@ def community_detail(request: HttpRequest, hashtag: str) -> HttpResponse:
 
     membership = membership_for(viewer, community)
     is_moderator = is_site_staff(viewer) or (membership is not None and membership.is_moderator)
-    page = page_of(request, discussion_list_for_community(viewer, community), DISCUSSIONS_PER_PAGE)
+    page = page_of(request, discussion_pages_for_community(viewer, community), DISCUSSIONS_PER_PAGE)
     context = {
         "community": community,
         "membership": membership,

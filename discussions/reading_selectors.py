@@ -9,7 +9,15 @@ from django.db.models.functions import Coalesce
 from accounts.models import User
 from accounts.selectors import is_signed_in_member
 from discussions.models import Bookmark, Discussion, DiscussionFollow, Draft, ReadingPosition, Reply
-from discussions.selectors import Viewer, discussion_list_visible_to, discussion_tags_known_to, reply_list_visible_to
+from discussions.selectors import (
+    Viewer,
+    VisibilityShape,
+    discussion_list_visible_in,
+    discussion_list_visible_to,
+    discussion_tags_known_to,
+    reply_list_visible_to,
+    visibility_shape,
+)
 from spoonful.prepared import PreparedQuery
 
 # --- Reading positions ----------------------------------------------------------------
@@ -46,7 +54,7 @@ def reading_position_list_for_export(user: User) -> QuerySet[ReadingPosition]:
 # title, and its count.
 
 
-def _unread_count(viewer: User) -> Coalesce:
+def _unread_count(reader_id: int) -> Coalesce:
     """For an outer ReadingPosition row: how many published replies by others in its
     discussion are numbered after its ``last_number``.
 
@@ -58,7 +66,7 @@ def _unread_count(viewer: User) -> Coalesce:
     unread = (
         Reply.objects.filter(discussion_id=OuterRef("discussion_id"), status=Reply.Status.PUBLISHED)
         .filter(number__gt=OuterRef("last_number"))
-        .exclude(author_id=viewer.pk)
+        .exclude(author_id=reader_id)
         .order_by()
         .values("discussion_id")
         .annotate(n=Count("pk"))
@@ -70,13 +78,37 @@ def _unread_count(viewer: User) -> Coalesce:
 def unread_reply_counts(viewer: Viewer, discussion_ids: list[int]) -> dict[int, int]:
     """For a list of discussions: each one the viewer has opened (and may still read),
     with how many replies are new to them. One query, whatever the length of the list.
-    A discussion missing from the answer was never opened: it is "new" as a whole."""
+    A discussion missing from the answer was never opened: it is "new" as a whole.
+
+    Every list page asks this for its items, so lists up to a page long are prepared
+    (``spoonful.prepared``), the ids padded with 0, which no discussion has."""
     if not is_signed_in_member(viewer) or not discussion_ids:
         return {}
-    visible = discussion_list_visible_to(viewer).filter(pk__in=discussion_ids).values("pk")
-    positions = ReadingPosition.objects.filter(user=viewer, discussion_id__in=visible)
-    rows = positions.annotate(unread=_unread_count(viewer))
-    return dict(rows.values_list("discussion_id", "unread"))
+    ids = sorted(set(discussion_ids))
+    shape = visibility_shape(viewer)
+    size = next((size for size in _PREPARED_LIST_SIZES if size >= len(ids)), None)
+    if size is None:
+        return dict(_unread_reply_counts(shape, ids))
+    padded = ids + [0] * (size - len(ids))
+    return dict(_prepared_unread_reply_counts[size](shape, **{f"id{n}": pk for n, pk in enumerate(padded)}))
+
+
+def _unread_reply_counts(shape: VisibilityShape, ids: list[int]) -> QuerySet:
+    reader_id = shape[0]
+    visible = discussion_list_visible_in(shape).filter(pk__in=ids).values("pk")
+    positions = ReadingPosition.objects.filter(user_id=reader_id, discussion_id__in=visible)
+    return positions.annotate(unread=_unread_count(reader_id)).values_list("discussion_id", "unread")
+
+
+# The lengths of the lists pages show (a home page, a page of a community or of saved discussions).
+_PREPARED_LIST_SIZES = (5, 10, 20, 30, 50)
+_prepared_unread_reply_counts = {
+    size: PreparedQuery(
+        lambda *shape, **ids: _unread_reply_counts(shape, list(ids.values())),
+        integers=tuple(f"id{n}" for n in range(size)),
+    )
+    for size in _PREPARED_LIST_SIZES
+}
 
 
 READING_STATE_FIELDS = (

@@ -126,6 +126,37 @@ class PreparedQuery:
         return _Compiled(queryset, compiler, sql, tuple(params), slots)
 
 
+class PreparedList:
+    """What ``django.core.paginator.Paginator`` asks of a list, from two prepared queries:
+    ``count`` answers ``[{"n": total}]`` (or no row for none), and ``rows`` takes a page's
+    start and stop after the shape (each page size is a shape: its LIMIT and OFFSET are in
+    the SQL). ``then`` gets each page's rows (to prefetch what they show)."""
+
+    def __init__(
+        self,
+        *,
+        count: PreparedQuery,
+        rows: PreparedQuery,
+        shape: tuple,
+        values: dict[str, Any],
+        then: Callable[[list], object] | None = None,
+    ) -> None:
+        self._count, self._rows, self._shape, self._values, self._then = count, rows, shape, values, then
+
+    def count(self) -> int:
+        counted = self._count(self._shape, **self._values)
+        return counted[0]["n"] if counted else 0
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, window: slice) -> list:
+        rows = self._rows((*self._shape, window.start or 0, window.stop), **self._values)
+        if self._then is not None:
+            self._then(rows)
+        return rows
+
+
 def _fits_64_bits(value: int) -> bool:
     return -(2**63) <= value < 2**63
 
