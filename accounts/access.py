@@ -16,8 +16,10 @@ times and compared with *now* at check time; community facts (a community's poli
 are not member facts and are read with the community, never from here.
 """
 
+from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from threading import Lock
 
 from allauth.mfa.models import Authenticator
 from django.contrib.auth.models import AnonymousUser
@@ -125,6 +127,28 @@ def _cache_key(user_id: int, version: int) -> str:
     return f"access:{CONTEXT_SHAPE}:{user_id}:{version}"
 
 
+# The contexts this process read last, by cache key. An entry can never be wrong: the key
+# holds the version, which every change raises, so a changed member's key is a new one.
+# It saves a Redis round trip and an unpickling on most requests.
+RECENT_CONTEXTS = 5000
+_recent: OrderedDict[str, AccessContext] = OrderedDict()
+_recent_lock = Lock()
+
+
+def forget_recent_contexts() -> None:
+    """Forget the contexts kept in this process, as a cleared cache forgets its own: for a
+    test database that hands out a rolled-back member's id again."""
+    with _recent_lock:
+        _recent.clear()
+
+
+def _remember(key: str, context: AccessContext) -> None:
+    with _recent_lock:
+        _recent[key] = context
+        while len(_recent) > RECENT_CONTEXTS:
+            _recent.popitem(last=False)
+
+
 def _load(user: User) -> AccessContext:
     """The member's facts, in five queries."""
     memberships = list(Membership.objects.filter(user_id=user.pk).values_list("community_id", "status", "role"))
@@ -177,10 +201,13 @@ def access_for(viewer: Viewer | None) -> AccessContext:
         context = kept[1]
     else:
         key = _cache_key(viewer.pk, version)
-        context = cache.get(key)
+        context = _recent.get(key)
         if context is None:
-            context = _load(viewer)
-            cache.set(key, context, ACCESS_CACHE_SECONDS)
+            context = cache.get(key)
+            if context is None:
+                context = _load(viewer)
+                cache.set(key, context, ACCESS_CACHE_SECONDS)
+            _remember(key, context)
     if context.is_active != viewer.is_active or context.is_staff != viewer.is_staff:
         context = replace(context, is_active=viewer.is_active, is_staff=viewer.is_staff)
     viewer._access_context = (version, context)

@@ -1,5 +1,5 @@
 """Page throughput with wrk at 16 connections: through the production layout (nginx with TLS ->
-gunicorn, 2 workers), and the same pages straight from gunicorn (2 workers) and from daphne
+gunicorn), and the same pages straight from gunicorn (2 workers) and from daphne
 (2 processes sharing one listening socket), plain HTTP, for the daphne-vs-gunicorn ratio."""
 
 from __future__ import annotations

@@ -19,6 +19,7 @@ import psycopg
 
 from bench.estimate import estimate
 from bench.fanout import BARE, Run
+from bench.layout import WEB_WORKERS
 from bench.pages import PageResult, median
 
 
@@ -228,7 +229,8 @@ def render(results: Results) -> str:
         "## Method",
         "",
         "- **The layout** is `make prod`'s (deploy/local_prod.py prepare and start, through honcho): nginx with TLS "
-        "-> gunicorn, 2 workers, for pages and POSTs; 2 socket processes for `/ws/`; the job workers; PostgreSQL "
+        f"-> gunicorn, {WEB_WORKERS} workers (make prod's default, 2 x cores + 1; the issue's first measurement "
+        "had 2), for pages and POSTs; 2 socket processes for `/ws/`; the job workers; PostgreSQL "
         "(its own database) and Redis (its own database number). Two layouts run side by side, one with daphne "
         "socket processes and one with uvicorn (`SOCKET_SERVER`); pages are measured on the first. The client, "
         "the layouts, PostgreSQL and Redis share the machine.",

@@ -1,7 +1,7 @@
 """`make bench`: issue 13's measurements in one invocation, written to docs/benchmarks.md.
 
 Starts the production layout twice side by side (deploy/local_prod.py, as `make prod` does: nginx
-with TLS -> gunicorn with 2 workers, 2 socket processes on Redis, the job workers, PostgreSQL),
+with TLS -> gunicorn with make prod's workers, 2 socket processes on Redis, the job workers, PostgreSQL),
 once with daphne and once with uvicorn socket processes, on the benchmark's own database and
 Redis database, and measures pages (wrk), reply fan-out, connect time and idle memory per socket
 against the floor page and the bare `websockets` server. Every layout and page is repeated,

@@ -350,6 +350,7 @@ class ReadingMarks:
     new_replies: int
     first_unread_url: str | None
     draft: dict | None = None
+    position: int | None = None  # how far they had read (None: never opened)
 
 
 def reading_marks(
@@ -383,6 +384,7 @@ def reading_marks(
         new_replies=new_replies,
         first_unread_url=url,
         draft=draft,
+        position=state["position"],
     )
 
 

@@ -11,7 +11,6 @@ from accounts.selectors import is_signed_in_member
 from discussions.models import Bookmark, Discussion, DiscussionFollow, Draft, ReadingPosition, Reply
 from discussions.selectors import (
     Viewer,
-    VisibilityShape,
     discussion_list_visible_in,
     discussion_list_visible_to,
     discussion_tags_known_to,
@@ -80,35 +79,22 @@ def unread_reply_counts(viewer: Viewer, discussion_ids: list[int]) -> dict[int, 
     with how many replies are new to them. One query, whatever the length of the list.
     A discussion missing from the answer was never opened: it is "new" as a whole.
 
-    Every list page asks this for its items, so lists up to a page long are prepared
-    (``spoonful.prepared``), the ids padded with 0, which no discussion has."""
+    Prepared (``spoonful.prepared``): every list page asks this for its items."""
     if not is_signed_in_member(viewer) or not discussion_ids:
         return {}
-    ids = sorted(set(discussion_ids))
-    shape = visibility_shape(viewer)
-    size = next((size for size in _PREPARED_LIST_SIZES if size >= len(ids)), None)
-    if size is None:
-        return dict(_unread_reply_counts(shape, ids))
-    padded = ids + [0] * (size - len(ids))
-    return dict(_prepared_unread_reply_counts[size](shape, **{f"id{n}": pk for n, pk in enumerate(padded)}))
+    return dict(_unread_reply_counts(visibility_shape(viewer), ids=sorted(set(discussion_ids))))
 
 
-def _unread_reply_counts(shape: VisibilityShape, ids: list[int]) -> QuerySet:
-    reader_id = shape[0]
-    visible = discussion_list_visible_in(shape).filter(pk__in=ids).values("pk")
-    positions = ReadingPosition.objects.filter(user_id=reader_id, discussion_id__in=visible)
-    return positions.annotate(unread=_unread_count(reader_id)).values_list("discussion_id", "unread")
-
-
-# The lengths of the lists pages show (a home page, a page of a community or of saved discussions).
-_PREPARED_LIST_SIZES = (5, 10, 20, 30, 50)
-_prepared_unread_reply_counts = {
-    size: PreparedQuery(
-        lambda *shape, **ids: _unread_reply_counts(shape, list(ids.values())),
-        integers=tuple(f"id{n}" for n in range(size)),
-    )
-    for size in _PREPARED_LIST_SIZES
-}
+_unread_reply_counts = PreparedQuery(
+    lambda *shape, ids: (
+        ReadingPosition.objects.filter(
+            user_id=shape[0], discussion_id__in=discussion_list_visible_in(shape).filter(pk__in=ids).values("pk")
+        )
+        .annotate(unread=_unread_count(shape[0]))
+        .values_list("discussion_id", "unread")
+    ),
+    id_list="ids",
+)
 
 
 READING_STATE_FIELDS = (

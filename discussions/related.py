@@ -131,19 +131,26 @@ def _raise_generation() -> None:
 
 def _cache_key(viewer: Viewer, discussion: Discussion, limit: int) -> str:
     context = access_for(viewer)
-    generation = cache.get_or_set(GENERATION_KEY, 0, None)
     who = "visitor"
     if context.is_member:
         who = f"{context.user_id}.{viewer.access_version}.{int(context.is_staff)}"
-    return f"related:{generation}:{discussion.pk}:{limit}:{who}"
+    return f"related:{discussion.pk}:{limit}:{who}"
 
 
 def related_discussions(*, viewer: Viewer, discussion: Discussion, limit: int = 5) -> list[Discussion]:
     """Up to ``limit`` other discussions the viewer may read, best candidates first,
-    newest activity breaking ties. One query, or none while the list is cached."""
+    newest activity breaking ties. One query, or none while the list is cached.
+
+    A list is kept with the generation it was made in and read in the same round trip as
+    the current generation: one from before ``related_forget_all`` is made again."""
     key = _cache_key(viewer, discussion, limit)
-    found = cache.get(key)
-    if found is None:
+    kept = cache.get_many([GENERATION_KEY, key])
+    generation = kept.get(GENERATION_KEY)
+    if generation is None:
+        generation = 0
+        cache.add(GENERATION_KEY, generation, None)
+    made_in, found = kept.get(key, (None, None))
+    if made_in != generation:
         found = list(
             discussion_list_visible_to(viewer)
             .filter(related_sources__source_id=discussion.pk)
@@ -152,7 +159,7 @@ def related_discussions(*, viewer: Viewer, discussion: Discussion, limit: int = 
             .annotate(related_score=F("related_sources__score"))
             .order_by("-related_score", "-last_activity_at", "-pk")[:limit]
         )
-        cache.set(key, found, RELATED_CACHE_SECONDS)
+        cache.set(key, (generation, found), RELATED_CACHE_SECONDS)
     return found
 
 

@@ -468,27 +468,28 @@ def reaction_refusal(viewer: Viewer, discussion: Discussion, reply: Reply | None
 def _reactions_shown_to(viewer: Viewer) -> QuerySet[Reaction]:
     """Reactions, less those of members the viewer blocked: a blocker never sees a
     blocked member's reactions, in a count, a list or an order."""
-    reactions = Reaction.objects.all()
+    return _reactions_less_blocked(_blocked_by(viewer))
+
+
+def _blocked_by(viewer: Viewer) -> tuple[int, ...]:
     context = access_for(viewer)
-    if context.is_member and context.blocked_by_me:
-        reactions = reactions.exclude(user_id__in=sorted(context.blocked_by_me))
-    return reactions
+    return tuple(sorted(context.blocked_by_me)) if context.is_member else ()
+
+
+def _reactions_less_blocked(blocked: tuple[int, ...]) -> QuerySet[Reaction]:
+    reactions = Reaction.objects.all()
+    return reactions.exclude(user_id__in=blocked) if blocked else reactions
 
 
 def reaction_counts_for(viewer: Viewer, discussion: Discussion, replies: list[Reply]) -> dict[int | None, dict]:
     """How many members reacted with each kind to the discussion (key None) and to each of
     ``replies`` (key: reply number), as the viewer may know it, and which kinds are the
     viewer's own: ``{number: {"counts": {kind: n}, "mine": {kind, ...}}}``. One query for
-    the whole page. The caller has checked the viewer may read the discussion and passes
-    only replies it shows them."""
+    the whole page, prepared (``spoonful.prepared``). The caller has checked the viewer may
+    read the discussion and passes only replies it shows them."""
     numbers = {reply.pk: reply.number for reply in replies}
     reader_id = viewer.pk if is_signed_in_member(viewer) else None
-    rows = (
-        _reactions_shown_to(viewer)
-        .filter(Q(discussion=discussion) | Q(reply_id__in=list(numbers)))
-        .values("reply_id", "kind")
-        .annotate(count=Count("pk"), mine=Count("pk", filter=Q(user_id=reader_id)))
-    )
+    rows = _reaction_counts((reader_id, _blocked_by(viewer)), discussion_id=discussion.pk, reply_ids=list(numbers))
     found: dict[int | None, dict] = {}
     for row in rows:
         number = numbers.get(row["reply_id"]) if row["reply_id"] is not None else None
@@ -497,6 +498,18 @@ def reaction_counts_for(viewer: Viewer, discussion: Discussion, replies: list[Re
         if row["mine"]:
             entry["mine"].add(row["kind"])
     return found
+
+
+_reaction_counts = PreparedQuery(
+    lambda reader_id, blocked, *, discussion_id, reply_ids: (
+        _reactions_less_blocked(blocked)
+        .filter(Q(discussion_id=discussion_id) | Q(reply_id__in=reply_ids))
+        .values("reply_id", "kind")
+        .annotate(count=Count("pk"), mine=Count("pk", filter=Q(user_id=reader_id)))
+    ),
+    integers=("discussion_id",),
+    id_list="reply_ids",
+)
 
 
 def reply_list_most_thanked(viewer: Viewer, discussion: Discussion) -> QuerySet[Reply]:

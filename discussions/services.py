@@ -402,14 +402,20 @@ READING_POSITION_UPSERT = (
 )
 
 
-def reading_position_record(*, user: User, discussion: Discussion, number: int) -> None:
+def reading_position_record(*, user: User, discussion: Discussion, number: int, known: int | None = None) -> None:
     """Remember that ``user`` has had reply ``number`` of ``discussion`` on screen, in one
     upsert whatever the state. The position only moves forward, so opening an earlier
     window keeps what was read. ``number`` 0 says they opened it while it had no reply on
     screen: every reply after that is new to them ("3 new replies"), where a discussion with
     no position at all is one they never opened. The caller has checked the member may read
-    the discussion."""
+    the discussion.
+
+    ``known`` is the position the caller read in this request: a number not past it would
+    change nothing, so nothing is written (the upsert would still lock the row and commit,
+    on every page a member opens again)."""
     if not (user.is_authenticated and number >= 0):
+        return
+    if known is not None and number <= known:
         return
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     with connection.cursor() as cursor:

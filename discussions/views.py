@@ -124,7 +124,8 @@ def _render_discussion(
         # Only forward (see the service): an earlier window keeps what was read; 0 when no
         # reply is on screen still says they opened it, so later replies count as new. A
         # ranked window skips replies, so it says nothing about how far they read.
-        reading_position_record(user=viewer, discussion=discussion, number=max(shown, default=0))
+        known = marks.position if marks is not None else None
+        reading_position_record(user=viewer, discussion=discussion, number=max(shown, default=0), known=known)
     blocked_ids = blocked_ids_for(viewer)
     present_discussion(discussion, viewer=viewer, blocked_ids=blocked_ids)
     present_replies(

@@ -27,7 +27,7 @@ import time
 from typing import Any
 
 from django.core.cache.backends.locmem import LocMemCache
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -47,11 +47,32 @@ DELETES = ("delete", "delete_many")
 NOT_IN_FALLBACK = "django.contrib.sessions.cached_db"
 
 
+class ReusedClientRedisCacheClient(RedisCacheClient):
+    """Django's Redis cache client, keeping one ``redis.Redis`` per connection pool.
+
+    Django builds a new ``redis.Redis`` for every cache operation, and its ``__init__``
+    fills in some 170 response callbacks: about 0.7 ms of CPU for each, several times on
+    every page. A client holds nothing but its pool and settings, and redis-py's clients
+    may be shared between threads."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._clients: dict[int, Any] = {}
+
+    def get_client(self, key: Any = None, *, write: bool = False) -> Any:
+        pool = self._get_connection_pool(write)
+        client = self._clients.get(id(pool))
+        if client is None:
+            client = self._clients[id(pool)] = self._client(connection_pool=pool)
+        return client
+
+
 class FailOpenRedisCache(RedisCache):
     """Django's Redis cache that rides out a Redis outage on a per-process memory cache."""
 
     def __init__(self, server: str, params: dict[str, Any]) -> None:
         super().__init__(server, params)
+        self._class = ReusedClientRedisCacheClient
         self._location = ",".join(self._servers)
         # Deletes to replay are this cache's own: another alias on the same Redis has another key prefix.
         self._deletes_key = f"{self._location}:{params.get('KEY_PREFIX', '')}"

@@ -17,6 +17,7 @@ from django.test import override_settings
 
 import notifications.preferences
 import spoonful.ratelimits
+from accounts.access import forget_recent_contexts
 from accounts.models import User
 from discussions.live import timing
 from discussions.live.hub import reset_hubs
@@ -73,8 +74,10 @@ def _test_settings(settings):
     settings.JOBS_IMMEDIATE = True
     _plain_static_storage(settings)
     cache.clear()
+    forget_recent_contexts()
     yield
     cache.clear()
+    forget_recent_contexts()
 
 
 @pytest.fixture(autouse=True)

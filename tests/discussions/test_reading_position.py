@@ -71,6 +71,21 @@ def test_recording_is_one_statement_first_time_and_after(member, other_member, s
         assert len(captured) == 1
 
 
+def test_opening_the_page_again_with_nothing_new_writes_nothing(client, member, other_member, start, bulk_replies):
+    discussion = start()
+    bulk_replies(discussion, 3, author=other_member)
+    client.force_login(member)
+    client.get(discussion.get_absolute_url())
+
+    with CaptureQueriesContext(connection) as again:
+        assert client.get(discussion.get_absolute_url()).status_code == 200
+    assert not [query for query in again.captured_queries if "discussions_readingposition (" in query["sql"]]
+
+    bulk_replies(discussion, 2, author=other_member)
+    client.get(discussion.get_absolute_url())
+    assert position(member, discussion) == 5
+
+
 def test_visitors_record_nothing(client, start):
     discussion = start()
 
