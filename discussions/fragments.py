@@ -139,6 +139,7 @@ def attach_fragments(replies: list[Reply]) -> None:
     found = store.get_many(list(wanted))
     rendered = {}
     for key, (reply, shown) in wanted.items():
+        reply.fragment_key = key
         reply.fragment = found.get(key)
         if reply.fragment is None:
             reply.fragment = rendered[key] = render_fragment(shown)

@@ -14,12 +14,12 @@ from urllib.parse import urlencode
 
 from django.db.models import F, QuerySet, prefetch_related_objects
 from django.http import HttpRequest
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import strip_tags
 
 from accounts.selectors import attach_badges, blocked_ids_for
 from community.selectors import community_known_to
+from discussions.articles import reply_article_for_request
 from discussions.fragments import attach_fragments
 from discussions.models import Discussion, Reply
 from discussions.reaction_bars import present_reactions
@@ -169,7 +169,7 @@ def reply_rows(queryset: QuerySet[Reply]) -> QuerySet[Reply]:
 
 
 def render_reply_html(reply: Reply, *, request: HttpRequest | None = None) -> str:
-    return render_to_string("discussions/_reply.html", {"reply": reply}, request=request)
+    return reply_article_for_request(reply, request)
 
 
 def reply_html_for_viewer(*, viewer: Viewer, discussion: Discussion, number: int) -> str | None:
