@@ -19,8 +19,11 @@ $(STAMP): requirements.txt
 node_modules/.package-lock.json: package.json package-lock.json
 	@if command -v npm >/dev/null 2>&1; then npm ci --silent --no-audit --no-fund; else echo "npm not found: browser accessibility tests will be skipped"; fi
 
-# HOST and PORT also give emailed links their address (SITE_URL) unless it is set.
-RUN_ENV := DEBUG=$${DEBUG:-true} HOST=$(HOST) PORT=$(PORT)
+# HOST and PORT also give emailed links their address (SITE_URL) unless it is set. It is fixed here,
+# as spoonful/settings.py would derive it, because honcho hands each process its own PORT (the job
+# worker's is PORT + 100) and the worker sends most of the mail.
+LINK_HOST := $(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(if $(findstring :,$(HOST)),[$(HOST)],$(HOST)))
+RUN_ENV := DEBUG=$${DEBUG:-true} HOST=$(HOST) PORT=$(PORT) SITE_URL=$${SITE_URL:-http://$(LINK_HOST):$(PORT)}
 
 run: $(STAMP)
 	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput

@@ -4,8 +4,12 @@ It rides the channel layer (one group per member); the discussion sockets and th
 frame rules they share with this one are in ``discussions.consumers``.
 """
 
+import asyncio
+import contextlib
+
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
 
 from accounts.models import User
 from accounts.selectors import is_signed_in_member
@@ -18,8 +22,18 @@ from discussions.consumers import (
 from discussions.events import user_group_name
 from discussions.live.admission import session_belongs_to
 from discussions.live.transport import session_fingerprint
+from notifications.selectors import newest_in_app_notification_id
 
 CLOSE_UNAUTHENTICATED = 4401
+# How often a bell that cannot hear the job worker looks at the database instead (see below).
+BELL_WATCH_SECONDS = 5
+
+
+def _worker_unheard() -> bool:
+    """Jobs (most notifications among them) run in a worker process, and an in-memory channel
+    layer (no REDIS_URL: `make run`) does not reach from there to this one."""
+    backend = settings.CHANNEL_LAYERS["default"]["BACKEND"]
+    return not settings.JOBS_IMMEDIATE and backend == "channels.layers.InMemoryChannelLayer"
 
 
 class NotificationConsumer(SocketClosingMixin, AsyncJsonWebsocketConsumer):
@@ -33,10 +47,25 @@ class NotificationConsumer(SocketClosingMixin, AsyncJsonWebsocketConsumer):
         self.group_name = user_group_name(user.pk)
         await self.channel_layer.group_add(self.group_name, self.channel_name)
         await self.accept()
+        if _worker_unheard():
+            newest = await database_sync_to_async(newest_in_app_notification_id)(user.pk)
+            self.bell_watch = asyncio.create_task(self._watch_bell(user.pk, newest))
 
     async def disconnect(self, code: int) -> None:
         if hasattr(self, "group_name"):
             await self.channel_layer.group_discard(self.group_name, self.channel_name)
+        if hasattr(self, "bell_watch"):
+            self.bell_watch.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.bell_watch
+
+    async def _watch_bell(self, user_id: int, newest: int | None) -> None:
+        while True:
+            await asyncio.sleep(BELL_WATCH_SECONDS)
+            now = await database_sync_to_async(newest_in_app_notification_id)(user_id)
+            if now != newest:
+                newest = now
+                await self.send_json({"type": "notification"})
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs) -> None:
         if not await self.frame_admitted():

@@ -6,7 +6,7 @@ read disappears.
 """
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 
 from accounts.models import User
 from discussions.models import Reply
@@ -64,3 +64,9 @@ _unread_count = PreparedQuery(
 def notification_exists_for(user: User, notification_id: int) -> bool:
     """Whether this notification is the member's own (any state: read, hidden or not)."""
     return Notification.objects.filter(recipient=user, pk=notification_id).exists()
+
+
+def newest_in_app_notification_id(user_id: int) -> int | None:
+    """Where the member's bell stands: it moves whenever an in-app notification is written.
+    A nudge only; what the bell then counts goes through ``unread_count``."""
+    return Notification.objects.filter(recipient_id=user_id, in_app=True).aggregate(newest=Max("pk"))["newest"]

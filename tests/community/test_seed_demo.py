@@ -1,6 +1,8 @@
 """`make run` loads the demo with `seed_demo`; running it again must change nothing."""
 
 import pytest
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.core.management import call_command
 from django.test import Client
 
@@ -144,6 +146,17 @@ def theo_is_deactivated_and_changes_his_password():
     theo.save()
 
 
+def nurse_lin_turns_on_two_factor():
+    # As her verification page asks her to: afterwards only her own authenticator signs her in.
+    TOTP.activate(_demo("nurse_lin"), generate_totp_secret())
+
+
+def dr_okafor_sets_up_her_authenticator_again():
+    doctor = _demo("dr_okafor")
+    Authenticator.objects.filter(user=doctor).delete()
+    TOTP.activate(doctor, generate_totp_secret())
+
+
 DAMAGE = [
     ban_maya_from_mecfs,
     ban_maya_briefly_and_let_it_expire,
@@ -154,6 +167,8 @@ DAMAGE = [
     theo_leaves_the_private_circle,
     maya_deletes_her_account,
     theo_is_deactivated_and_changes_his_password,
+    nurse_lin_turns_on_two_factor,
+    dr_okafor_sets_up_her_authenticator_again,
 ]
 
 
@@ -167,7 +182,7 @@ def test_seeding_again_repairs_the_demo_whatever_happened_to_it(damage, django_c
 
     call_command("seed_demo")
 
-    for username in ("maya", "theo", "dr_okafor", "sam_mod"):
+    for username in ("maya", "theo", "dr_okafor", "nurse_lin", "sam_mod"):
         client = Client()
         client.post("/accounts/login/", {"login": username, "password": DEMO_PASSWORD})
         if username in DEMO_TWO_FACTOR_MEMBERS:

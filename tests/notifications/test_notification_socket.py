@@ -111,3 +111,27 @@ async def test_a_notification_socket_that_floods_frames_is_closed_with_1008(chan
             break
         answers += 1
     assert answers <= consumers.FRAME_BURST
+
+
+async def test_without_a_shared_layer_the_bell_hears_what_a_worker_process_wrote(settings, monkeypatch, member):
+    # `make run`: the job worker is another process, and an in-memory layer stops at its edge.
+    from asgiref.sync import sync_to_async
+
+    from notifications.models import Notification
+
+    settings.JOBS_IMMEDIATE = False
+    monkeypatch.setattr("notifications.consumers.BELL_WATCH_SECONDS", 0.05)
+    with override_settings(CHANNEL_LAYERS=layer_settings("memory")):
+        channel_layers.backends.clear()
+        communicator = connect("/ws/notifications/", await session_cookie_for(member))
+        assert (await communicator.connect())[0]
+        assert await communicator.receive_nothing(timeout=0.3)
+
+        await sync_to_async(Notification.objects.create)(
+            recipient=member, kind=Notification.Kind.REPLY_TO_DISCUSSION, message="Theo replied", url="/d/1/"
+        )
+
+        assert await communicator.receive_json_from(timeout=2) == {"type": "notification"}
+        assert await communicator.receive_nothing(timeout=0.3)
+        await communicator.disconnect()
+    channel_layers.backends.clear()
