@@ -261,12 +261,25 @@ def flatten_for_ranking(replies: list[Reply]) -> None:
         reply.show_parent_link = reply.parent_number is not None
 
 
+def _in_first_window(discussion: Discussion, reply: Reply, viewer: Viewer) -> bool:
+    # A discussion that never numbered more than a window of replies has them all in its
+    # first window (most replies are posted in such a discussion).
+    if discussion.last_reply_number <= REPLY_WINDOW:
+        return True
+    # The newest top-level reply comes after every other one in thread order, and every
+    # published reply is shown to whoever may read the discussion: with more than a window
+    # of them, it is past the first (a reply just posted to a long thread, usually).
+    is_last = reply.depth == 0 and reply.number == discussion.last_reply_number
+    if is_last and discussion.published_reply_count > REPLY_WINDOW:
+        return False
+    return reply_list_visible_to(viewer, discussion).filter(path__lt=reply.path).count() < REPLY_WINDOW
+
+
 def reply_url(discussion: Discussion, reply: Reply, viewer: Viewer) -> str:
     """Where a reply can be seen: the first window if it is in it, else a window
-    starting at the reply."""
-    before = reply_list_visible_to(viewer, discussion).filter(path__lt=reply.path).count()
+    starting at the reply. Counts what comes before it only when it must."""
     base = reverse("discussions:detail_short", kwargs={"pk": discussion.pk})
-    if before < REPLY_WINDOW:
+    if _in_first_window(discussion, reply, viewer):
         return f"{base}#reply-{reply.number}"
     return f"{base}?at={reply.number}#reply-{reply.number}"
 
