@@ -5,7 +5,9 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from community.models import Membership
 from discussions import services
+from discussions.live.frames import build_reply_frames
 from discussions.models import Reply
 from tests.helpers.access import COLD_ACCESS_CONTEXT_QUERIES
 
@@ -113,3 +115,24 @@ def test_the_reply_post_costs_a_bounded_number_of_queries(
         response = client.post(f"/d/{discussion.pk}/reply/", {"body": "Same here.", "parent": 2})
     assert response.status_code == 302
     assert Reply.objects.filter(discussion=discussion, author=other_member).count() == 3
+
+
+def test_a_reply_event_reads_the_reply_once_for_every_audience(
+    member, other_member, outsider, moderator, mecfs, add_member, start, django_assert_max_num_queries
+):
+    add_member(moderator, mecfs, role=Membership.Role.MODERATOR)
+    discussion = start()
+    services.reply_create(author=other_member, discussion=discussion, body="Rest first.")
+    event = {"type": "reply.created", "discussion_id": discussion.pk, "number": 1}
+    audiences = {"visitor": [], "member": [member, outsider], "moderator": [moderator]}
+    build_reply_frames(event, 1, audiences, {})  # their access contexts are cached, as when their sockets opened
+
+    # The readers' access versions, the reply with what each audience may see of it, and
+    # the moderator's tools.
+    with django_assert_max_num_queries(3):
+        frames, _ = build_reply_frames(event, 1, audiences, {member.pk: member, moderator.pk: moderator})
+    assert all("Rest first." in frames[audience] for audience in audiences)
+    # Its author reading here gets a frame of their own: their version and what they may see.
+    with django_assert_max_num_queries(5):
+        frames, _ = build_reply_frames(event, 1, audiences, {other_member.pk: other_member})
+    assert all("Rest first." in frames[audience] for audience in [*audiences, "author"])
