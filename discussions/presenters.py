@@ -8,11 +8,12 @@ imports a view (views and ``discussions.live.frames`` import this module).
 
 import re
 from collections.abc import Iterable
+from copy import copy
 from dataclasses import dataclass
 from html import unescape
 from urllib.parse import urlencode
 
-from django.db.models import F, QuerySet, prefetch_related_objects
+from django.db.models import Exists, F, OuterRef, QuerySet, prefetch_related_objects
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import strip_tags
@@ -173,33 +174,69 @@ def render_reply_html(reply: Reply, *, request: HttpRequest | None = None) -> st
 
 
 def reply_html_for_viewer(*, viewer: Viewer, discussion: Discussion, number: int) -> str | None:
-    """One reply rendered for live updates, or None if the viewer may not see it. The
-    caller has already checked the viewer may see the discussion.
-
-    ``viewer`` stands in for a whole audience (visitors, members, moderators, the
-    reply's author), so nothing personal to the stand-in may shape the HTML: not
-    whom they blocked, not whether they in particular may reply (the reply POST
-    checks that for each member).
-    """
-    reply = reply_rows(reply_list_visible_to(viewer, discussion)).filter(number=number).first()
-    if reply is None:
+    """One reply rendered for live updates, or None if the viewer may not see it."""
+    reply, shown = reply_get_for_audiences(discussion_id=discussion.pk, number=number, viewers={"viewer": viewer})
+    if reply is None or "viewer" not in shown:
         return None
-    present_replies(
-        [reply],
-        viewer=viewer,
-        discussion=discussion,
-        may_reply=is_signed_in_member(viewer) and discussion.is_published and not discussion.is_locked,
-        may_moderate=can_moderate(viewer, discussion),
-        blocked_ids=set(),
+    return reply_html_by_audience(reply, {"viewer": viewer})["viewer"]
+
+
+def reply_get_for_audiences(
+    *, discussion_id: int, number: int, viewers: dict[str, Viewer]
+) -> tuple[Reply | None, set[str]]:
+    """A reply, read as ``reply_rows`` reads it with its discussion, and the audiences
+    whose viewer may see it (``reply_list_visible_to`` asked for each of them: the
+    discussion and the reply), in one query. Nothing of it goes to an audience not named."""
+    names = {audience: f"shown_to_{index}" for index, audience in enumerate(viewers)}
+    discussion = Discussion(pk=discussion_id)
+    reply = (
+        reply_rows(Reply.objects.select_related("discussion").filter(discussion_id=discussion_id, number=number))
+        .annotate(
+            **{
+                names[audience]: Exists(reply_list_visible_to(viewer, discussion).filter(pk=OuterRef("pk")))
+                for audience, viewer in viewers.items()
+            }
+        )
+        .first()
     )
-    present_reactions(
-        discussion=discussion,
-        replies=[reply],
-        viewer=viewer,
-        may_react=is_signed_in_member(viewer) and discussion.is_published and not discussion.is_locked,
-        counted=False,
-    )
-    return render_reply_html(reply)
+    if reply is None:
+        return None, set()
+    return reply, {audience for audience, name in names.items() if getattr(reply, name)}
+
+
+def reply_html_by_audience(reply: Reply, viewers: dict[str, Viewer]) -> dict[str, str]:
+    """One reply (from ``reply_get_for_audiences``) rendered for live updates once per
+    audience, each for the viewer standing in for it, who may see it. Nothing is read
+    from the database, except a moderator's tools (one query).
+
+    A viewer stands in for a whole audience (visitors, members, moderators, the reply's
+    author), so nothing personal to the stand-in may shape the HTML: not whom they
+    blocked, not whether they in particular may reply (the reply POST checks that for
+    each member).
+    """
+    discussion = reply.discussion
+    open_to_replies = discussion.is_published and not discussion.is_locked
+    html = {}
+    for audience, viewer in viewers.items():
+        # Labels and controls are set per audience, each on its own copy of the row.
+        theirs = copy(reply)
+        present_replies(
+            [theirs],
+            viewer=viewer,
+            discussion=discussion,
+            may_reply=is_signed_in_member(viewer) and open_to_replies,
+            may_moderate=can_moderate(viewer, discussion),
+            blocked_ids=set(),
+        )
+        present_reactions(
+            discussion=discussion,
+            replies=[theirs],
+            viewer=viewer,
+            may_react=is_signed_in_member(viewer) and open_to_replies,
+            counted=False,
+        )
+        html[audience] = render_reply_html(theirs)
+    return html
 
 
 @dataclass
@@ -261,12 +298,25 @@ def flatten_for_ranking(replies: list[Reply]) -> None:
         reply.show_parent_link = reply.parent_number is not None
 
 
+def _in_first_window(discussion: Discussion, reply: Reply, viewer: Viewer) -> bool:
+    # A discussion that never numbered more than a window of replies has them all in its
+    # first window (most replies are posted in such a discussion).
+    if discussion.last_reply_number <= REPLY_WINDOW:
+        return True
+    # The newest top-level reply comes after every other one in thread order, and every
+    # published reply is shown to whoever may read the discussion: with more than a window
+    # of them, it is past the first (a reply just posted to a long thread, usually).
+    is_last = reply.depth == 0 and reply.number == discussion.last_reply_number
+    if is_last and discussion.published_reply_count > REPLY_WINDOW:
+        return False
+    return reply_list_visible_to(viewer, discussion).filter(path__lt=reply.path).count() < REPLY_WINDOW
+
+
 def reply_url(discussion: Discussion, reply: Reply, viewer: Viewer) -> str:
     """Where a reply can be seen: the first window if it is in it, else a window
-    starting at the reply."""
-    before = reply_list_visible_to(viewer, discussion).filter(path__lt=reply.path).count()
+    starting at the reply. Counts what comes before it only when it must."""
     base = reverse("discussions:detail_short", kwargs={"pk": discussion.pk})
-    if before < REPLY_WINDOW:
+    if _in_first_window(discussion, reply, viewer):
         return f"{base}#reply-{reply.number}"
     return f"{base}?at={reply.number}#reply-{reply.number}"
 

@@ -19,6 +19,7 @@ from django.utils import timezone
 from accounts.models import User
 from discussions import events
 from discussions.attachments import attachments_checked, attachments_delete, attachments_of_posts, attachments_save
+from discussions.drafts import draft_discard, reply_key
 from discussions.markdown import render_markdown
 from discussions.models import Discussion, Reply, Revision
 from discussions.placement import communities_named, placement_for
@@ -35,9 +36,9 @@ from discussions.post_checks import (
 )
 from discussions.reading_services import discussion_follow_by_posting
 from discussions.search import search_index_update
-from discussions.selectors import can_see_discussion, reply_list_visible_to, reply_refusal
+from discussions.selectors import can_see_discussion, discussion_tag_list, reply_list_visible_to, reply_refusal
 from moderation.screening import screen_post, screening_record
-from moderation.selectors import communities_of, posting_refusal
+from moderation.selectors import posting_refusal
 from notifications.services import notify_discussion_created, notify_reply_created
 from spoonful import jobs
 
@@ -250,7 +251,8 @@ def reply_create(
     (empty, too long, unknown parent). The number comes from an UPDATE on the discussion
     row inside the transaction, so two replies at once never share a number.
     The same author and ``submission_token`` twice returns the first reply.
-    ``attachments`` and ``alt_texts`` are as for ``discussion_create``.
+    ``attachments`` and ``alt_texts`` are as for ``discussion_create``. The author's
+    draft of a reply here is deleted with the reply's commit.
     """
     submission_token = (submission_token or "")[:64]
     existing = _existing_reply(author, submission_token)
@@ -266,25 +268,25 @@ def reply_create(
     cleaned = cleaned_or_every_error(checks)
     body = cleaned["body"]
 
-    communities = list(communities_of(discussion))
-    screening = screen_post(author=author, communities=communities, body=body)
-    if screening.refused:
-        raise ValidationError({"body": screening.refusal_message})
-    published = not screening.hold
-
     body_html = render_markdown(body)
     try:
         with transaction.atomic():
             # Locks the discussion row until commit (PostgreSQL) and re-reads its
             # state, so a lock or ban that commits first is respected.
             locked = Discussion.objects.select_for_update().get(pk=discussion.pk)
-            if not can_see_discussion(author, locked):
-                # Access was lost after the caller's check (removed, banned, left, moved):
-                # forbidden looks like missing, and a refusal must not show the discussion.
-                raise Discussion.DoesNotExist("No such discussion.")
+            # Its communities, read once under the lock: the refusal and the screening share them.
+            communities = [tag.community for tag in discussion_tag_list(locked) if getattr(tag, "community", None)]
             refusal = reply_refusal(author, locked)
             if refusal is not None:
+                if not can_see_discussion(author, locked):
+                    # Access was lost after the caller's check (removed, banned, left, moved):
+                    # forbidden looks like missing, and a refusal must not show the discussion.
+                    raise Discussion.DoesNotExist("No such discussion.")
                 raise PermissionDenied(refusal)
+            screening = screen_post(author=author, communities=communities, body=body)
+            if screening.refused:
+                raise ValidationError({"body": screening.refusal_message})
+            published = not screening.hold
             # Looked up once access is confirmed: a reply the author may not read is no parent,
             # and a discussion they lost must not come back as a form error about it.
             parent = _parent_or_error(author, locked, parent_number)
@@ -293,7 +295,11 @@ def reply_create(
             if published:
                 counters |= {"published_reply_count": F("published_reply_count") + 1, "last_activity_at": now}
             Discussion.objects.filter(pk=discussion.pk).update(**counters)
-            number = Discussion.objects.filter(pk=discussion.pk).values_list("last_reply_number", flat=True).get()
+            number, published_count, last_activity_at = (
+                Discussion.objects.filter(pk=discussion.pk)
+                .values_list("last_reply_number", "published_reply_count", "last_activity_at")
+                .get()
+            )
             if number > MAX_REPLY_NUMBER:
                 raise ValidationError({"body": "This discussion is full. Please start a new one."})
             if parent is None:
@@ -321,6 +327,8 @@ def reply_create(
             attachments_save(post=reply, checked=cleaned["attachments"])
             screening_record(post=reply, screening=screening)
             discussion_follow_by_posting(user=author, discussion_id=discussion.pk)
+            # Posted, the reply's draft is done with; deleted in the same commit.
+            draft_discard(user=author, key=reply_key(discussion.pk))
             if published:
                 events.reply_created(discussion_id=discussion.pk, number=number)
                 jobs.enqueue(search_index_update, discussion.pk)
@@ -330,7 +338,10 @@ def reply_create(
         if existing is None:
             raise
         return existing
-    discussion.refresh_from_db(fields=["last_reply_number", "published_reply_count", "last_activity_at"])
+    # The counters as this reply left them, for the caller's copy of the discussion.
+    discussion.last_reply_number = number
+    discussion.published_reply_count = published_count
+    discussion.last_activity_at = last_activity_at
     reply.screening = screening
     return reply
 

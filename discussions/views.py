@@ -406,7 +406,6 @@ def reply_post(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         add_service_errors(form, error)
         return _render_discussion(request, discussion, reply_form=form, status=400)
-    drafts.draft_discard(user=request.user, key=drafts.reply_key(pk))
     if reply.discussion_id != discussion.pk:
         discussion = reply.discussion
     return _after_posting(request, reply, reply_url(discussion, reply, request.user))

@@ -67,7 +67,39 @@ class ReusedClientRedisCacheClient(RedisCacheClient):
         return client
 
 
-class FailOpenRedisCache(RedisCache):
+def incr_counters(store: Any, timeouts: dict[str, int]) -> list[int]:
+    """Add one to each counter in ``store`` (a cache), making a missing one at 0 that
+    expires after its timeout in seconds; the counts, in order. On Redis, one round trip
+    for all of them (rate limits count each attempt in several windows)."""
+    counting = getattr(store, "incr_counters", None)
+    if counting is not None:
+        return counting(timeouts)
+    return [_incr_counter(store, key, timeout) for key, timeout in timeouts.items()]
+
+
+def _incr_counter(store: Any, key: str, timeout: int) -> int:
+    store.add(key, 0, timeout=timeout)
+    try:
+        return store.incr(key)
+    except ValueError:  # expired between add and incr
+        store.set(key, 1, timeout=timeout)
+        return 1
+
+
+class CountingRedisCache(RedisCache):
+    """Django's Redis cache with ``incr_counters`` in one pipeline: SET NX with the
+    timeout, then INCR, for each counter (Django's own add and incr take three round trips)."""
+
+    def incr_counters(self, timeouts: dict[str, int]) -> list[int]:
+        pipeline = self._cache.get_client(None, write=True).pipeline()
+        for key, timeout in timeouts.items():
+            key = self.make_and_validate_key(key)
+            pipeline.set(key, 0, nx=True, ex=timeout)
+            pipeline.incr(key)
+        return pipeline.execute()[1::2]
+
+
+class FailOpenRedisCache(CountingRedisCache):
     """Django's Redis cache that rides out a Redis outage on a per-process memory cache."""
 
     def __init__(self, server: str, params: dict[str, Any]) -> None:
@@ -104,6 +136,8 @@ class FailOpenRedisCache(RedisCache):
         return result
 
     def _on_fallback(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        if name == "incr_counters":
+            return incr_counters(self._fallback, *args)
         if name in DELETES:
             with _state_lock:
                 _deleted_while_resting.setdefault(self._deletes_key, []).append((name, args, kwargs))
@@ -161,6 +195,9 @@ class FailOpenRedisCache(RedisCache):
 
     def incr(self, *args: Any, **kwargs: Any) -> int:
         return self._call("incr", *args, **kwargs)
+
+    def incr_counters(self, timeouts: dict[str, int]) -> list[int]:
+        return self._call("incr_counters", timeouts)
 
     def set_many(self, *args: Any, **kwargs: Any) -> list:
         return self._call("set_many", *args, **kwargs)

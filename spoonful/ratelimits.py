@@ -28,6 +28,8 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from spoonful.cache import incr_counters
+
 # action: [(scope, how many, per how many seconds)]
 DEFAULT_LIMITS: dict[str, list[tuple[str, int, int]]] = {
     "post": [("user", 10, 60), ("user", 60, 3600), ("ip", 60, 60)],
@@ -117,22 +119,19 @@ def _wait_words(seconds: int) -> str:
 def rate_limit_check(request: HttpRequest, action: str) -> RateLimited | None:
     """Count one attempt at ``action``; say how long to wait when a limit is over."""
     now = int(time.time())
-    worst: int | None = None
+    windows = {}
     for scope, allowed, period in _limits(action):
         identity = _identity(request, scope)
         if identity is None:
             continue
         window = now - now % period
-        key = f"ratelimit:{action}:{scope}:{period}:{identity}:{window}"
-        cache.add(key, 0, timeout=period + 5)
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, timeout=period + 5)
-            count = 1
+        windows[f"ratelimit:{action}:{scope}:{period}:{identity}:{window}"] = (allowed, window, period)
+    # Every window counted in one go (one round trip to Redis).
+    counts = incr_counters(cache, {key: period + 5 for key, (_, _, period) in windows.items()}) if windows else []
+    worst: int | None = None
+    for (allowed, window, period), count in zip(windows.values(), counts, strict=True):
         if count > allowed:
-            wait = max(1, window + period - now)
-            worst = max(worst or 0, wait)
+            worst = max(worst or 0, max(1, window + period - now))
     if worst is None:
         return None
     verb = ACTION_WORDS.get(action, action)

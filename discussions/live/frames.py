@@ -12,11 +12,11 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 
-from accounts.access import access_refresh
+from accounts.access import access_refresh_many
 from accounts.models import Block
 from discussions.live.admission import Audience
 from discussions.models import Discussion, Reaction, Reply
-from discussions.presenters import reply_html_for_viewer
+from discussions.presenters import reply_get_for_audiences, reply_html_by_audience
 
 RESYNC_FRAME = '{"type": "resync"}'
 
@@ -32,6 +32,12 @@ def _viewer_for(audience: str, readers: list, exclude: int | None):
     return None
 
 
+def _stand_ins(audiences: dict[str, list], exclude: int | None) -> dict:
+    # An audience whose only reader here is the reply's author has none: they get the author frame.
+    viewers = {audience: _viewer_for(audience, users, exclude) for audience, users in audiences.items()}
+    return {audience: viewer for audience, viewer in viewers.items() if viewer is not None}
+
+
 def build_reply_frames(
     event: dict, seq: int, audiences: dict[str, list], authors_present: dict[int, Any]
 ) -> tuple[dict[str, str], int | None]:
@@ -43,29 +49,41 @@ def build_reply_frames(
     beyond authorship may go in the partial. Returns frames keyed by audience
     and the author's id. A reply an audience may not see becomes a
     bare ``seq`` frame for it, so its seq stays contiguous without content.
+    The reply and what each audience may see of it are one query, with one
+    before it for the readers' access versions; a reply whose author reads here
+    costs one more of each.
     """
     number = event["number"]
-    reply = (
-        Reply.objects.select_related("discussion", "author", "parent")
-        .filter(discussion_id=event["discussion_id"], number=number)
-        .first()
-    )
     skip = json.dumps({"type": "seq", "seq": seq})
+    listed = [user for users in audiences.values() for user in users if user is not None]
+    # Signed in when their sockets opened: what they may see now is asked afresh.
+    access_refresh_many(listed)
+    viewers = _stand_ins(audiences, exclude=None)
+    reply, shown = reply_get_for_audiences(discussion_id=event["discussion_id"], number=number, viewers=viewers)
     if reply is None:
         return {audience: skip for audience in audiences}, None
-    kind = "reply.created" if event["type"] == "reply.created" else "reply.changed"
-    frames: dict[str, str] = {}
-    wanted = dict(audiences)
     if reply.author_id in authors_present:
-        wanted[Audience.AUTHOR] = [authors_present[reply.author_id]]
-    for audience, users in wanted.items():
-        viewer = users[0] if audience == Audience.AUTHOR else _viewer_for(audience, users, exclude=reply.author_id)
-        if viewer is None:
-            continue  # only the author reads here in this audience: they get the author frame
-        # Signed in when their socket opened: what they may see now is asked afresh.
-        access_refresh(viewer)
-        # The page's own partial, prepared for this viewer by the page's own code.
-        html = reply_html_for_viewer(viewer=viewer, discussion=reply.discussion, number=number)
+        # Its author reads here: they get a frame of their own, and stand in for no other audience.
+        author = authors_present[reply.author_id]
+        if author not in listed:
+            access_refresh_many([author])
+        before = viewers
+        viewers = {**_stand_ins(audiences, exclude=reply.author_id), Audience.AUTHOR: author}
+        changed = {
+            audience: viewer
+            for audience, viewer in viewers.items()
+            if audience not in before or before[audience].pk != viewer.pk
+        }
+        _, shown_changed = reply_get_for_audiences(discussion_id=event["discussion_id"], number=number, viewers=changed)
+        shown = (shown - set(changed)) | shown_changed
+    kind = "reply.created" if event["type"] == "reply.created" else "reply.changed"
+    # The page's own partial, prepared for each audience by the page's own code.
+    html_by_audience = reply_html_by_audience(
+        reply, {audience: viewer for audience, viewer in viewers.items() if audience in shown}
+    )
+    frames: dict[str, str] = {}
+    for audience in viewers:
+        html = html_by_audience.get(audience)
         if html is None:
             # Held, or hidden for review: readers who had it must drop it.
             frames[audience] = (
@@ -77,7 +95,7 @@ def build_reply_frames(
                 "type": kind,
                 "seq": seq,
                 "number": number,
-                "parent": reply.parent.number if reply.parent else None,
+                "parent": reply.parent_number,
                 "tombstone": reply.is_tombstone,
                 "html": html,
             }

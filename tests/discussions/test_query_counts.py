@@ -6,7 +6,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.access import forget_recent_contexts
+from community.models import Membership
 from discussions import services
+from discussions.live.frames import build_reply_frames
+from discussions.models import Reply
 from tests.helpers.access import COLD_ACCESS_CONTEXT_QUERIES
 
 MEMBER_PAGE_QUERIES = 8
@@ -84,3 +87,54 @@ def test_catch_up_costs_the_same_for_few_and_many_replies(
     baseline = queries_for(client, f"/d/{small.pk}/replies/?after=0")
     with django_assert_max_num_queries(baseline):
         client.get(f"/d/{large.pk}/replies/?after=0", headers={"Accept": "application/json"})
+
+
+# The reply POST, counted as production runs it (jobs queued in the database). For a
+# member: the user (the session is cached), the discussion, their verified email; in the
+# transaction (a savepoint here, within the test's own): the discussion locked, its
+# hashtags, whether they may still see it, the keyword rules, the reply's number (update
+# and read), the reply, following the discussion, their draft deleted, two jobs (search
+# index, notifications).
+REPLY_POST_QUERIES = 16
+
+
+@pytest.mark.parametrize("replies", [3, 60], ids=["short thread", "long thread"])
+def test_the_reply_post_costs_a_bounded_number_of_queries(
+    client, member, other_member, start, bulk_replies, django_assert_max_num_queries, settings, replies
+):
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    settings.JOBS_IMMEDIATE = False
+    discussion = start()
+    bulk_replies(discussion, replies, author=member)
+    client.force_login(other_member)
+    client.post(f"/d/{discussion.pk}/reply/", {"body": "The first, which warms the caches."})
+
+    with django_assert_max_num_queries(REPLY_POST_QUERIES):
+        response = client.post(f"/d/{discussion.pk}/reply/", {"body": "Pacing helps me most."})
+    assert response.status_code == 302
+    # Answering a reply also looks up that reply and, in a long thread, where the answer sits.
+    with django_assert_max_num_queries(REPLY_POST_QUERIES + 2):
+        response = client.post(f"/d/{discussion.pk}/reply/", {"body": "Same here.", "parent": 2})
+    assert response.status_code == 302
+    assert Reply.objects.filter(discussion=discussion, author=other_member).count() == 3
+
+
+def test_a_reply_event_reads_the_reply_once_for_every_audience(
+    member, other_member, outsider, moderator, mecfs, add_member, start, django_assert_max_num_queries
+):
+    add_member(moderator, mecfs, role=Membership.Role.MODERATOR)
+    discussion = start()
+    services.reply_create(author=other_member, discussion=discussion, body="Rest first.")
+    event = {"type": "reply.created", "discussion_id": discussion.pk, "number": 1}
+    audiences = {"visitor": [], "member": [member, outsider], "moderator": [moderator]}
+    build_reply_frames(event, 1, audiences, {})  # their access contexts are cached, as when their sockets opened
+
+    # The readers' access versions, the reply with what each audience may see of it, and
+    # the moderator's tools.
+    with django_assert_max_num_queries(3):
+        frames, _ = build_reply_frames(event, 1, audiences, {member.pk: member, moderator.pk: moderator})
+    assert all("Rest first." in frames[audience] for audience in audiences)
+    # Its author reading here gets a frame of their own: their version and what they may see.
+    with django_assert_max_num_queries(5):
+        frames, _ = build_reply_frames(event, 1, audiences, {other_member.pk: other_member})
+    assert all("Rest first." in frames[audience] for audience in [*audiences, "author"])

@@ -15,13 +15,15 @@ from pathlib import Path
 
 import pytest
 import redis
-from django.test import Client
+from django.core.cache import cache
+from django.test import Client, RequestFactory
 
 from discussions import services
 from discussions.live import presence, timing
 from discussions.live.hub import reset_hubs
 from discussions.models import Discussion, Reply, Visibility
 from spoonful import settings as production
+from spoonful.ratelimits import rate_limit_check
 from tests.helpers.environment import IN_CI
 from tests.helpers.live import follow, next_presence, presence_becomes
 from tests.helpers.users import PASSWORD
@@ -136,6 +138,27 @@ def test_replying_searching_and_signing_in_work_when_redis_goes_down(
     logged = " ".join(record.getMessage() for record in caplog.records if record.levelno >= logging.WARNING)
     assert "cache unreachable" in logged
     assert "live update reply.created could not be sent" in logged
+
+
+def test_posting_limits_count_every_window_in_one_round_trip_to_redis(on_own_redis, settings, member, monkeypatch):
+    settings.SPOONFUL_RATE_LIMITS = {"post": [("user", 2, 60), ("user", 50, 3600), ("ip", 50, 60)]}
+    request = RequestFactory().post("/d/1/reply/")
+    request.user = member
+    cache.get("connected")  # the connection's own set-up is not what is counted
+    sent = []
+    real_send = redis.connection.Connection.send_packed_command
+
+    def send(connection, *args, **kwargs):
+        sent.append(args)
+        return real_send(connection, *args, **kwargs)
+
+    monkeypatch.setattr(redis.connection.Connection, "send_packed_command", send)
+
+    answers = [rate_limit_check(request, "post") for _ in range(3)]
+
+    assert answers[:2] == [None, None]
+    assert answers[2] is not None and answers[2].retry_after >= 1
+    assert len(sent) == 3
 
 
 def test_posting_limits_still_hold_in_each_process_while_redis_is_down(on_own_redis, settings, member, start):
