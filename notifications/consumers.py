@@ -18,6 +18,7 @@ from discussions.consumers import (
 from discussions.events import user_group_name
 from discussions.live.admission import session_belongs_to
 from discussions.live.transport import session_fingerprint
+from spoonful.socket_auth import socket_user
 
 CLOSE_UNAUTHENTICATED = 4401
 
@@ -26,7 +27,7 @@ class NotificationConsumer(SocketClosingMixin, AsyncJsonWebsocketConsumer):
     """The signed-in member's own channel: notifications and account events."""
 
     async def connect(self) -> None:
-        user = self.scope["user"]
+        user = await database_sync_to_async(socket_user)(self.scope)
         if not user.is_authenticated:
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
