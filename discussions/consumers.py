@@ -145,7 +145,7 @@ class DiscussionConsumer(SocketClosingMixin, AsyncWebsocketConsumer):
             user_id=user.pk if signed_in else None,
             session_key=session.session_key if (signed_in and session is not None) else None,
             audience=admitted.audience,
-            user=getattr(user, "_wrapped", user) if signed_in else None,
+            user=user if signed_in else None,
             protocol=find_protocol(self.base_send),
             address=address,
         )
