@@ -1,7 +1,8 @@
-"""What opening a discussion socket costs once the caches are warm, and who it signs in.
+"""What opening a socket costs once the caches are warm, and who it signs in.
 
 A handshake runs on a handshake thread in one hop: the session and the access context come
-from the cache, so the database is asked for the user row and the discussion only.
+from the cache, so the database is asked only for the user row and, for a discussion socket,
+the discussion.
 """
 
 import asyncio
@@ -13,12 +14,13 @@ from django.db import DEFAULT_DB_ALIAS, connections
 
 from discussions.live import admission, timing
 from discussions.models import Visibility
-from tests.helpers.live import db, follow, make_discussion, refused_with, session_cookie_for
+from tests.helpers.live import communicator, db, follow, make_discussion, refused_with, session_cookie_for
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("fresh_hub")]
 
 MEMBER_HANDSHAKE_QUERIES = 2  # the user row and the discussion
 VISITOR_HANDSHAKE_QUERIES = 1  # the discussion
+BELL_HANDSHAKE_QUERIES = 1  # the user row
 
 
 @pytest.fixture
@@ -81,6 +83,24 @@ async def test_a_visitors_handshake_reads_only_the_discussion(member, handshake_
 
     assert hello["type"] == "hello"
     await comm.disconnect()
+
+
+@pytest.mark.usefixtures("production_sessions")
+async def test_the_bell_sockets_handshake_reads_only_the_members_row(
+    member, handshake_thread, django_assert_num_queries
+):
+    cookie = await session_cookie_for(member)
+    first = communicator("/ws/notifications/", cookie)
+    assert (await first.connect())[0]  # warms the session
+    await first.disconnect()
+
+    bell = communicator("/ws/notifications/", cookie)
+    counted = django_assert_num_queries(BELL_HANDSHAKE_QUERIES, connection=await connection_of(handshake_thread))
+    async with off_the_loop(counted):
+        connected, _ = await bell.connect()
+
+    assert connected
+    await bell.disconnect()
 
 
 @pytest.mark.usefixtures("production_sessions")
