@@ -2,13 +2,16 @@ import json
 import logging
 import time
 
+from channels.consumer import get_handler_name
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from discussions.live import admission
+from discussions.live import admission, timing
 from discussions.live.hub import Hub, get_hub
 from discussions.live.sockets import Reader, find_protocol
 from discussions.live.timing import on_live_thread
 from spoonful.ratelimits import socket_client_ip
+from spoonful.socket_auth import socket_user
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +53,22 @@ class FrameBudget:
 class SocketClosingMixin:
     refused = False  # set once the socket is being closed: later frames are dropped unread
     budget: FrameBudget | None = None
+
+    async def dispatch(self, message: dict) -> None:
+        # channels' own dispatch first closes stale database connections, a thread hop for
+        # every message (each ping included); these consumers reach the database only
+        # through database_sync_to_async, which does that on the thread it runs on.
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
+    async def websocket_disconnect(self, message: dict) -> None:
+        # channels' own also hops to close database connections; see dispatch.
+        for group in self.groups:
+            await self.channel_layer.group_discard(group, self.channel_name)
+        await self.disconnect(message["code"])
+        raise StopConsumer()
 
     async def frame_admitted(self) -> bool:
         """Whether to handle this frame: not once the socket is being closed, and not
@@ -98,7 +117,6 @@ class DiscussionConsumer(SocketClosingMixin, AsyncWebsocketConsumer):
     hub: Hub | None = None
 
     async def connect(self) -> None:
-        user = self.scope["user"]
         discussion_id = int(self.scope["url_route"]["kwargs"]["discussion_id"])
         await self.accept()
         try:
@@ -108,7 +126,7 @@ class DiscussionConsumer(SocketClosingMixin, AsyncWebsocketConsumer):
             await self.close_with(CLOSE_TRY_AGAIN_LATER)
             return
         epoch = self.hub.access_epoch
-        admitted = await on_live_thread(admission.admission)(user, discussion_id)
+        user, admitted = await on_live_thread(_handshake, timing.HANDSHAKE_THREADS)(self.scope, discussion_id)
         if admitted is None:
             await self.close(code=admission.CLOSE_FORBIDDEN)
             return
@@ -127,7 +145,7 @@ class DiscussionConsumer(SocketClosingMixin, AsyncWebsocketConsumer):
             user_id=user.pk if signed_in else None,
             session_key=session.session_key if (signed_in and session is not None) else None,
             audience=admitted.audience,
-            user=getattr(user, "_wrapped", user) if signed_in else None,
+            user=user if signed_in else None,
             protocol=find_protocol(self.base_send),
             address=address,
         )
@@ -167,3 +185,10 @@ class DiscussionConsumer(SocketClosingMixin, AsyncWebsocketConsumer):
             self.hub.leave(self.reader)
             self.reader.closed = True
         await super()._refuse(code)
+
+
+def _handshake(scope: dict, discussion_id: int) -> tuple:
+    """The socket's user and their admission, in one thread hop: the session and the
+    access context come from the cache, the user row and the discussion from the database."""
+    user = socket_user(scope)
+    return user, admission.admission(user, discussion_id)

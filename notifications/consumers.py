@@ -20,9 +20,12 @@ from discussions.consumers import (
     SocketClosingMixin,
 )
 from discussions.events import user_group_name
+from discussions.live import timing
 from discussions.live.admission import session_belongs_to
+from discussions.live.timing import on_live_thread
 from discussions.live.transport import session_fingerprint
 from notifications.selectors import newest_in_app_notification_id
+from spoonful.socket_auth import socket_user
 
 CLOSE_UNAUTHENTICATED = 4401
 # How often a bell that cannot hear the job worker looks at the database instead (see below).
@@ -40,7 +43,8 @@ class NotificationConsumer(SocketClosingMixin, AsyncJsonWebsocketConsumer):
     """The signed-in member's own channel: notifications and account events."""
 
     async def connect(self) -> None:
-        user = self.scope["user"]
+        # On the handshake threads, as the discussion sockets are: a page opens both at once.
+        user = await on_live_thread(socket_user, timing.HANDSHAKE_THREADS)(self.scope)
         if not user.is_authenticated:
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return

@@ -45,7 +45,9 @@ class Admission:
 
 def admission(user, discussion_id: int) -> Admission | None:
     """The one visibility rule decides; missing and forbidden both give None."""
-    discussion = discussion_list_visible_to(user).filter(pk=discussion_id).first()
+    visible = discussion_list_visible_to(user).filter(pk=discussion_id)
+    # Only what the hello says: a long discussion's body is not read for every socket.
+    discussion = visible.only("is_locked", "last_reply_number").first()
     if discussion is None:
         return None
     if not is_signed_in_member(user):

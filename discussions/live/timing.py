@@ -29,6 +29,10 @@ TIMING_LOG_LEVEL = logging.WARNING if os.environ.get("LIVE_TIMING") else logging
 # page views, and a sweep over a thousand sessions must not hold up the fan-out.
 LIVE_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="live")
 SWEEP_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="live-sweep")
+# Handshakes wait on the cache and the database several times each; on one thread a burst of
+# reconnects queued behind those waits (a new socket every 8-15 ms per process, measured), on
+# four they overlap and the process's CPU becomes the limit. Each thread holds a connection.
+HANDSHAKE_THREADS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="live-handshake")
 
 
 def on_live_thread(func: Callable, executor: ThreadPoolExecutor = LIVE_THREAD) -> Callable:
