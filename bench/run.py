@@ -30,7 +30,7 @@ from bench import pages, report, sockets
 from bench.estimate import pgbench_reads_per_second
 from bench.fanout import Run, bare_run
 from bench.layout import WEB_WORKERS, Layout, base_env
-from bench.seed import fresh_postgres, page_queries, prepare_data
+from bench.seed import fresh_postgres, fresh_redis, page_queries, prepare_data
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "bench-secret-key-only-for-127-0-0-1-benchmarks-0123456789"
@@ -116,6 +116,7 @@ def main(argv: list[str] | None = None) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="spoonful-bench-"))
     log = workdir / "servers.log"
     fresh_postgres(args.database_url)
+    fresh_redis(args.redis_url)
     env = base_env(args.database_url, args.redis_url, SECRET)
     layouts = [Layout(workdir, env, server) for server in args.servers]
     process_envs = [layout.prepare() for layout in layouts]

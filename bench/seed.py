@@ -59,6 +59,15 @@ def fresh_postgres(url: str) -> None:
         connection.execute(f'CREATE DATABASE "{name}"')
 
 
+def fresh_redis(url: str) -> None:
+    """Empty the benchmark's own Redis database: its new PostgreSQL database hands out the same
+    member ids and access versions again, so what an earlier run cached (access contexts,
+    sessions, fragments) would be read as this run's."""
+    import redis
+
+    redis.Redis.from_url(url).flushdb()
+
+
 def manage(env: dict[str, str], *args: str) -> None:
     subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
 

@@ -175,6 +175,20 @@ _discussion_for_page = PreparedQuery(
 )
 
 
+def discussion_for_socket(viewer: Viewer, pk: int) -> Discussion | None:
+    """The discussion a socket is opened on, if the viewer may read it, with only what the
+    hello says (a long discussion's body is not read for every socket). Prepared
+    (``spoonful.prepared``): a restart reopens every socket at once."""
+    found = _discussion_for_socket(visibility_shape(viewer), pk=pk)
+    return found[0] if found else None
+
+
+_discussion_for_socket = PreparedQuery(
+    lambda *shape, pk: discussion_list_visible_in(shape).filter(pk=pk).only("is_locked", "last_reply_number"),
+    integers=("pk",),
+)
+
+
 def discussion_tag_list(discussion: Discussion) -> list[Tag]:
     """The discussion's hashtags by name, each with its community (or None), read once
     per Discussion object: the page's checks and its hashtag links share them."""

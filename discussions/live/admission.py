@@ -17,7 +17,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.utils.crypto import constant_time_compare
 
 from accounts.models import User
-from discussions.selectors import can_moderate, discussion_list_visible_to, is_signed_in_member
+from discussions.selectors import can_moderate, discussion_for_socket, is_signed_in_member
 
 MAX_SOCKETS_PER_MEMBER = 20
 # Signed-out visitors have no account to count by, so their sockets are counted per
@@ -45,9 +45,7 @@ class Admission:
 
 def admission(user, discussion_id: int) -> Admission | None:
     """The one visibility rule decides; missing and forbidden both give None."""
-    visible = discussion_list_visible_to(user).filter(pk=discussion_id)
-    # Only what the hello says: a long discussion's body is not read for every socket.
-    discussion = visible.only("is_locked", "last_reply_number").first()
+    discussion = discussion_for_socket(user, discussion_id)
     if discussion is None:
         return None
     if not is_signed_in_member(user):
