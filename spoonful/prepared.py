@@ -156,6 +156,9 @@ class PreparedQuery:
         missing = set(slot_of.values()) - set(slots) - self._optional
         if missing:
             raise ImproperlyConfigured(f"{sorted(map(str, missing))} did not reach the database as parameters")
+        # Kept across requests and threads: it must not keep this thread's connection open
+        # (a thread that ends would leave it unclosed); each run gets its own thread's.
+        compiler.connection = None
         return _Compiled(queryset, compiler, sql, tuple(params), slots)
 
 

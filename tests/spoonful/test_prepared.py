@@ -1,10 +1,14 @@
 """Prepared queries (spoonful.prepared): compiled once per shape, run with each call's values,
 answering exactly what the ORM answers, and refusing a query that cannot be prepared."""
 
+import gc
+import threading
+import weakref
 from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from django.db import connections
 from django.db.models import Count
 from django.db.models.expressions import RawSQL
 from django.test import Client
@@ -126,3 +130,21 @@ def test_the_discussion_page_lookup_follows_the_visibility_rule_for_each_viewer(
     author.force_login(member)
     assert author.get(held.get_absolute_url()).status_code == 200
     assert visibility_shape(outsider) != visibility_shape(member)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_thread_that_prepared_a_query_leaves_its_connection_to_be_closed_when_it_ends():
+    # Under ASGI each request may run on a thread of its own: what a prepared query keeps
+    # across requests must not hold that thread's connection open after it ends.
+    query = PreparedQuery(lambda *, pk: Discussion.objects.filter(pk=pk), integers=("pk",))
+    kept = []
+
+    def request() -> None:
+        query((), pk=1)
+        kept.append(weakref.ref(connections["default"]))
+
+    worker = threading.Thread(target=request)
+    worker.start()
+    worker.join()
+    gc.collect()
+    assert kept[0]() is None
