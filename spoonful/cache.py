@@ -47,23 +47,39 @@ DELETES = ("delete", "delete_many")
 NOT_IN_FALLBACK = "django.contrib.sessions.cached_db"
 
 
-class ReusedClientRedisCacheClient(RedisCacheClient):
-    """Django's Redis cache client, keeping one ``redis.Redis`` per connection pool.
+# One connection pool and one client per Redis server and options, for the whole process.
+_pools: dict[tuple[str, str], Any] = {}
+_clients: dict[int, Any] = {}
+_pools_lock = threading.Lock()
 
-    Django builds a new ``redis.Redis`` for every cache operation, and its ``__init__``
-    fills in some 170 response callbacks: about 0.7 ms of CPU for each, several times on
-    every page. A client holds nothing but its pool and settings, and redis-py's clients
-    may be shared between threads."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._clients: dict[int, Any] = {}
+class SharedPoolRedisCacheClient(RedisCacheClient):
+    """Django's Redis cache client, sharing one connection pool and one ``redis.Redis`` per
+    server across the process.
+
+    Django keeps a cache object per thread and per async context, and each makes its own
+    pool: a socket process opened Redis connections per open socket (its handshake reads the
+    session), so 5,000 idle sockets took Redis to its 10,000 clients and every process was
+    refused. A pool is thread-safe and opens connections only as threads use them at once.
+    Django also builds a new ``redis.Redis`` for every operation, whose ``__init__`` fills in
+    some 170 response callbacks (about 0.7 ms of CPU, several times a page); one per pool does.
+    """
+
+    def _get_connection_pool(self, write: bool) -> Any:
+        server = self._servers[self._get_connection_pool_index(write)]
+        key = (server, repr(sorted(self._pool_options.items())))
+        with _pools_lock:
+            pool = _pools.get(key)
+            if pool is None:
+                pool = _pools[key] = self._pool_class.from_url(server, **self._pool_options)
+        return pool
 
     def get_client(self, key: Any = None, *, write: bool = False) -> Any:
         pool = self._get_connection_pool(write)
-        client = self._clients.get(id(pool))
-        if client is None:
-            client = self._clients[id(pool)] = self._client(connection_pool=pool)
+        with _pools_lock:
+            client = _clients.get(id(pool))
+            if client is None:
+                client = _clients[id(pool)] = self._client(connection_pool=pool)
         return client
 
 
@@ -104,7 +120,7 @@ class FailOpenRedisCache(CountingRedisCache):
 
     def __init__(self, server: str, params: dict[str, Any]) -> None:
         super().__init__(server, params)
-        self._class = ReusedClientRedisCacheClient
+        self._class = SharedPoolRedisCacheClient
         self._location = ",".join(self._servers)
         # Deletes to replay are this cache's own: another alias on the same Redis has another key prefix.
         self._deletes_key = f"{self._location}:{params.get('KEY_PREFIX', '')}"
