@@ -33,6 +33,7 @@ from discussions.selectors import (
     discussion_list_visible_in,
     discussion_list_visible_to,
     discussion_tags_known_to,
+    visibility_member,
     visibility_shape,
 )
 from spoonful.prepared import PreparedList, PreparedQuery
@@ -107,7 +108,7 @@ def discussion_pages_for_community(viewer: Viewer, community: Community) -> Prep
         count=_community_count,
         rows=_community_rows,
         shape=visibility_shape(viewer),
-        values={"tag_id": community.tag_id},
+        values={"member_id": visibility_member(viewer), "tag_id": community.tag_id},
         then=lambda rows: prefetch_related_objects(rows, discussion_tags_known_to(viewer)),
     )
 
@@ -121,36 +122,40 @@ def _in_community(discussions: QuerySet[Discussion], tag_id: int) -> QuerySet[Di
 
 
 _community_count = PreparedQuery(
-    lambda *shape, tag_id: (
-        _in_community(discussion_list_visible_in(shape), tag_id)
+    lambda *shape, member_id, tag_id: (
+        _in_community(discussion_list_visible_in(shape, member_id), tag_id)
         .order_by()
         .values("tagged_items__tag")
         .annotate(n=Count("pk"))
     ),
-    integers=("tag_id",),
+    integers=("member_id", "tag_id"),
+    optional=("member_id",),
 )
 _community_rows = PreparedQuery(
-    lambda *shape_and_window, tag_id: _in_community(discussion_list_visible_in(shape_and_window[:-2]), tag_id)[
-        slice(*shape_and_window[-2:])
-    ],
-    integers=("tag_id",),
+    lambda *shape_and_window, member_id, tag_id: _in_community(
+        discussion_list_visible_in(shape_and_window[:-2], member_id), tag_id
+    )[slice(*shape_and_window[-2:])],
+    integers=("member_id", "tag_id"),
+    optional=("member_id",),
 )
 
 
 def discussion_list_for_home(viewer: Viewer, count: int) -> list[Discussion]:
     """The home feed: the ``count`` most recently active discussions the viewer may read.
     Prepared (``spoonful.prepared``): every member's home page opens with it."""
-    found = _home_feed((*visibility_shape(viewer), count))
+    found = _home_feed((*visibility_shape(viewer), count), member_id=visibility_member(viewer))
     prefetch_related_objects(found, discussion_tags_known_to(viewer))
     return found
 
 
 _home_feed = PreparedQuery(
-    lambda *shape_and_count: (
-        discussion_list_visible_in(shape_and_count[:-1])
+    lambda *shape_and_count, member_id: (
+        discussion_list_visible_in(shape_and_count[:-1], member_id)
         .select_related("author")
         .order_by("-last_activity_at", "-pk")[: shape_and_count[-1]]
-    )
+    ),
+    integers=("member_id",),
+    optional=("member_id",),
 )
 
 

@@ -82,17 +82,19 @@ def unread_reply_counts(viewer: Viewer, discussion_ids: list[int]) -> dict[int, 
     Prepared (``spoonful.prepared``): every list page asks this for its items."""
     if not is_signed_in_member(viewer) or not discussion_ids:
         return {}
-    return dict(_unread_reply_counts(visibility_shape(viewer), ids=sorted(set(discussion_ids))))
+    return dict(_unread_reply_counts(visibility_shape(viewer), reader_id=viewer.pk, ids=sorted(set(discussion_ids))))
 
 
 _unread_reply_counts = PreparedQuery(
-    lambda *shape, ids: (
+    lambda *shape, reader_id, ids: (
         ReadingPosition.objects.filter(
-            user_id=shape[0], discussion_id__in=discussion_list_visible_in(shape).filter(pk__in=ids).values("pk")
+            user_id=reader_id,
+            discussion_id__in=discussion_list_visible_in(shape, reader_id).filter(pk__in=ids).values("pk"),
         )
-        .annotate(unread=_unread_count(shape[0]))
+        .annotate(unread=_unread_count(reader_id))
         .values_list("discussion_id", "unread")
     ),
+    integers=("reader_id",),
     id_list="ids",
 )
 

@@ -49,28 +49,45 @@ def _tagged_into(**community_filter) -> Exists:
     )
 
 
-# What the visibility rule depends on in a viewer's access context: their id (None signed
-# out), whether they are staff, and the communities they are an active member of.
-VisibilityShape = tuple[int | None, bool, frozenset[int]]
+# What the visibility rule's SQL depends on in a viewer's access context: whether they are
+# a signed-in member, staff, and the communities they are an active member of. Their id is
+# a value in it (their own held posts), so members with the same communities share a shape.
+VisibilityShape = tuple[bool, bool, frozenset[int]]
 
 
 def visibility_shape(viewer: Viewer) -> VisibilityShape:
-    """The viewer's facts that the visibility rule reads: for prepared queries
-    (``spoonful.prepared``), which compile the rule once per shape."""
+    """The viewer's facts that shape the visibility rule's SQL, for prepared queries
+    (``spoonful.prepared``), which compile it once per shape; ``visibility_member`` is
+    the value that goes with it."""
+    context = access_for(viewer)
+    if not context.is_member:
+        return False, False, frozenset()
+    return True, context.is_staff, context.active
+
+
+def visibility_member(viewer: Viewer) -> int:
+    """The member's id for a prepared query's ``member_id`` value; 0 (no member's) signed out."""
+    context = access_for(viewer)
+    return context.user_id if context.is_member else 0
+
+
+def discussion_list_visible_in(shape: VisibilityShape, member_id: int) -> QuerySet[Discussion]:
+    """``discussion_list_visible_to`` for a ``visibility_shape`` and ``visibility_member``."""
+    is_member, is_staff, active = shape
+    return _visible_discussions(member_id if is_member else None, is_staff, active).all()
+
+
+def reply_list_readable_in(shape: VisibilityShape, member_id: int) -> QuerySet[Reply]:
+    """``reply_list_readable_by`` for a ``visibility_shape`` and ``visibility_member``."""
+    is_member, is_staff, active = shape
+    return _readable_replies(member_id if is_member else None, is_staff, active).all()
+
+
+def _rule_facts(viewer: Viewer) -> tuple[int | None, bool, frozenset[int]]:
     context = access_for(viewer)
     if not context.is_member:
         return None, False, frozenset()
     return context.user_id, context.is_staff, context.active
-
-
-def discussion_list_visible_in(shape: VisibilityShape) -> QuerySet[Discussion]:
-    """``discussion_list_visible_to`` for a ``visibility_shape``."""
-    return _visible_discussions(*shape).all()
-
-
-def reply_list_readable_in(shape: VisibilityShape) -> QuerySet[Reply]:
-    """``reply_list_readable_by`` for a ``visibility_shape``."""
-    return _readable_replies(*shape).all()
 
 
 def discussion_list_visible_to(viewer: Viewer) -> QuerySet[Discussion]:
@@ -91,10 +108,12 @@ def discussion_list_visible_to(viewer: Viewer) -> QuerySet[Discussion]:
     feeds, live updates and replying, like any other outsider. What they wrote
     stays theirs through their data export (and account deletion still reaches it).
     """
-    return discussion_list_visible_in(visibility_shape(viewer))
+    return _visible_discussions(*_rule_facts(viewer)).all()
 
 
-@lru_cache(maxsize=1024)
+# Per member (their own held posts are in the rule): enough for the requests a process serves
+# at once, each asking the rule several times. Prepared queries keep theirs per shape.
+@lru_cache(maxsize=64)
 def _visible_discussions(member_id: int | None, is_staff: bool, active: frozenset[int]) -> QuerySet[Discussion]:
     """The rule for one shape of access context, built once per process: building its
     filters costs more than running the query, and every page asks several times.
@@ -157,21 +176,24 @@ def discussion_page_get_or_404(viewer: Viewer, pk: int) -> Discussion:
     """``discussion_get_visible_or_404`` with what the discussion page shows beside it, in
     the same query: its author, and ``verified_replied`` (``verified_reply_exists``).
     Prepared (``spoonful.prepared``): the most requested query of the site."""
-    found = _discussion_for_page(visibility_shape(viewer), pk=pk, now=timezone.now())
+    found = _discussion_for_page(
+        visibility_shape(viewer), member_id=visibility_member(viewer), pk=pk, now=timezone.now()
+    )
     if not found:
         raise Http404("No discussion matches the given query.")
     return _found_visible(viewer, found[0])
 
 
 _discussion_for_page = PreparedQuery(
-    lambda member_id, is_staff, active, *, pk, now: (
-        _visible_discussions(member_id, is_staff, active)
+    lambda *shape, member_id, pk, now: (
+        discussion_list_visible_in(shape, member_id)
         .select_related("author")
         .annotate(verified_replied=verified_reply_exists(now=now))
         .filter(pk=pk)
     ),
-    integers=("pk",),
+    integers=("member_id", "pk"),
     times=("now",),
+    optional=("member_id",),
 )
 
 
@@ -179,13 +201,16 @@ def discussion_for_socket(viewer: Viewer, pk: int) -> Discussion | None:
     """The discussion a socket is opened on, if the viewer may read it, with only what the
     hello says (a long discussion's body is not read for every socket). Prepared
     (``spoonful.prepared``): a restart reopens every socket at once."""
-    found = _discussion_for_socket(visibility_shape(viewer), pk=pk)
+    found = _discussion_for_socket(visibility_shape(viewer), member_id=visibility_member(viewer), pk=pk)
     return found[0] if found else None
 
 
 _discussion_for_socket = PreparedQuery(
-    lambda *shape, pk: discussion_list_visible_in(shape).filter(pk=pk).only("is_locked", "last_reply_number"),
-    integers=("pk",),
+    lambda *shape, member_id, pk: (
+        discussion_list_visible_in(shape, member_id).filter(pk=pk).only("is_locked", "last_reply_number")
+    ),
+    integers=("member_id", "pk"),
+    optional=("member_id",),
 )
 
 
@@ -232,10 +257,10 @@ def reply_list_readable_by(viewer: Viewer) -> QuerySet[Reply]:
     A surface that shows reply text away from the thread (search, profiles,
     notifications) keeps to ``Reply.Status.PUBLISHED`` as well.
     """
-    return reply_list_readable_in(visibility_shape(viewer))
+    return _readable_replies(*_rule_facts(viewer)).all()
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=64)
 def _readable_replies(member_id: int | None, is_staff: bool, active: frozenset[int]) -> QuerySet[Reply]:
     """``reply_list_readable_by`` for one shape, built once per process (as ``_visible_discussions``)."""
     visible = Q(discussion__in=_visible_discussions(member_id, is_staff, active).values("pk"))
@@ -247,7 +272,7 @@ def reply_list_visible_to(viewer: Viewer, discussion: Discussion) -> QuerySet[Re
     the thread, with tombstones, as the page, catch-up and live updates show it."""
     if getattr(discussion, "found_visible_as", None) == _seen_as(viewer):
         # Found visible to these same access facts in this request: only the reply's state is left to ask.
-        return Reply.objects.filter(_reply_states_shown_to(visibility_shape(viewer)[0]), discussion=discussion)
+        return Reply.objects.filter(_reply_states_shown_to(_rule_facts(viewer)[0]), discussion=discussion)
     return reply_list_readable_by(viewer).filter(discussion=discussion)
 
 
@@ -503,7 +528,9 @@ def reaction_counts_for(viewer: Viewer, discussion: Discussion, replies: list[Re
     read the discussion and passes only replies it shows them."""
     numbers = {reply.pk: reply.number for reply in replies}
     reader_id = viewer.pk if is_signed_in_member(viewer) else None
-    rows = _reaction_counts((reader_id, _blocked_by(viewer)), discussion_id=discussion.pk, reply_ids=list(numbers))
+    rows = _reaction_counts(
+        (_blocked_by(viewer),), reader_id=reader_id or 0, discussion_id=discussion.pk, reply_ids=list(numbers)
+    )
     found: dict[int | None, dict] = {}
     for row in rows:
         number = numbers.get(row["reply_id"]) if row["reply_id"] is not None else None
@@ -515,13 +542,13 @@ def reaction_counts_for(viewer: Viewer, discussion: Discussion, replies: list[Re
 
 
 _reaction_counts = PreparedQuery(
-    lambda reader_id, blocked, *, discussion_id, reply_ids: (
+    lambda blocked, *, reader_id, discussion_id, reply_ids: (
         _reactions_less_blocked(blocked)
         .filter(Q(discussion_id=discussion_id) | Q(reply_id__in=reply_ids))
         .values("reply_id", "kind")
         .annotate(count=Count("pk"), mine=Count("pk", filter=Q(user_id=reader_id)))
     ),
-    integers=("discussion_id",),
+    integers=("reader_id", "discussion_id"),
     id_list="reply_ids",
 )
 

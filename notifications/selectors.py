@@ -41,12 +41,20 @@ def unread_count(user: User | AnonymousUser) -> int:
 def _readable_notifications(shape: VisibilityShape, recipient_id: int) -> QuerySet[Notification]:
     return (
         Notification.objects.filter(recipient_id=recipient_id, in_app=True)
-        .filter(Q(discussion__isnull=True) | Q(discussion__in=discussion_list_visible_in(shape).values("pk")))
+        .filter(
+            Q(discussion__isnull=True) | Q(discussion__in=discussion_list_visible_in(shape, recipient_id).values("pk"))
+        )
         .filter(
             Q(reply__isnull=True)
-            | Q(reply__in=reply_list_readable_in(shape).filter(status=Reply.Status.PUBLISHED).values("pk"))
+            | Q(
+                reply__in=reply_list_readable_in(shape, recipient_id).filter(status=Reply.Status.PUBLISHED).values("pk")
+            )
         )
     )
+
+
+def _published(replies: QuerySet[Reply]) -> QuerySet[Reply]:
+    return replies.filter(status=Reply.Status.PUBLISHED).values("pk")
 
 
 _unread_count = PreparedQuery(
