@@ -84,10 +84,8 @@ def reply_list_readable_in(shape: VisibilityShape, member_id: int) -> QuerySet[R
 
 
 def _rule_facts(viewer: Viewer) -> tuple[int | None, bool, frozenset[int]]:
-    context = access_for(viewer)
-    if not context.is_member:
-        return None, False, frozenset()
-    return context.user_id, context.is_staff, context.active
+    is_member, is_staff, active = visibility_shape(viewer)
+    return (visibility_member(viewer) if is_member else None), is_staff, active
 
 
 def discussion_list_visible_to(viewer: Viewer) -> QuerySet[Discussion]:
@@ -223,7 +221,8 @@ def discussion_tag_list(discussion: Discussion) -> list[Tag]:
     return discussion.tag_rows
 
 
-def _communities_of_discussion(discussion: Discussion) -> list[Community]:
+def discussion_communities(discussion: Discussion) -> list[Community]:
+    """The communities a discussion is tagged into, from ``discussion_tag_list`` (read once per object)."""
     return [tag.community for tag in discussion_tag_list(discussion) if getattr(tag, "community", None) is not None]
 
 
@@ -370,7 +369,7 @@ def reply_refusal(viewer: Viewer, discussion: Discussion) -> str | None:
         return "This discussion is no longer open, so it takes no new replies."
     if discussion.is_locked:
         return "This discussion is locked: moderators closed it to new replies, but you can still read it."
-    restriction = posting_refusal(viewer, _communities_of_discussion(discussion))
+    restriction = posting_refusal(viewer, discussion_communities(discussion))
     if restriction is not None:
         return restriction
     if is_blocked_by_author(viewer, discussion):
@@ -386,7 +385,7 @@ def can_reply(viewer: Viewer, discussion: Discussion) -> bool:
 
 def is_restricted_from_posting(viewer: Viewer, discussion: Discussion) -> bool:
     """Suspended site-wide, or muted or banned in one of the discussion's communities."""
-    return posting_refusal(viewer, _communities_of_discussion(discussion)) is not None
+    return posting_refusal(viewer, discussion_communities(discussion)) is not None
 
 
 def can_moderate(viewer: Viewer, discussion: Discussion) -> bool:
@@ -527,9 +526,11 @@ def reaction_counts_for(viewer: Viewer, discussion: Discussion, replies: list[Re
     the whole page, prepared (``spoonful.prepared``). The caller has checked the viewer may
     read the discussion and passes only replies it shows them."""
     numbers = {reply.pk: reply.number for reply in replies}
-    reader_id = viewer.pk if is_signed_in_member(viewer) else None
     rows = _reaction_counts(
-        (_blocked_by(viewer),), reader_id=reader_id or 0, discussion_id=discussion.pk, reply_ids=list(numbers)
+        (_blocked_by(viewer),),
+        reader_id=visibility_member(viewer),
+        discussion_id=discussion.pk,
+        reply_ids=list(numbers),
     )
     found: dict[int | None, dict] = {}
     for row in rows:

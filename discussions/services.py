@@ -36,7 +36,7 @@ from discussions.post_checks import (
 )
 from discussions.reading_services import discussion_follow_by_posting
 from discussions.search import search_index_update
-from discussions.selectors import can_see_discussion, discussion_tag_list, reply_list_visible_to, reply_refusal
+from discussions.selectors import can_see_discussion, discussion_communities, reply_list_visible_to, reply_refusal
 from moderation.screening import screen_post, screening_record
 from moderation.selectors import posting_refusal
 from notifications.services import notify_discussion_created, notify_reply_created
@@ -275,7 +275,7 @@ def reply_create(
             # state, so a lock or ban that commits first is respected.
             locked = Discussion.objects.select_for_update().get(pk=discussion.pk)
             # Its communities, read once under the lock: the refusal and the screening share them.
-            communities = [tag.community for tag in discussion_tag_list(locked) if getattr(tag, "community", None)]
+            communities = discussion_communities(locked)
             refusal = reply_refusal(author, locked)
             if refusal is not None:
                 if not can_see_discussion(author, locked):

@@ -183,9 +183,6 @@ class PreparedList:
         counted = self._count(self._shape, **self._values)
         return counted[0]["n"] if counted else 0
 
-    def __len__(self) -> int:
-        return self.count()
-
     def __getitem__(self, window: slice) -> list:
         rows = self._rows((*self._shape, window.start or 0, window.stop), **self._values)
         if self._then is not None:

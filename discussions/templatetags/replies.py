@@ -11,7 +11,8 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def reply_article(context: template.Context, reply) -> SafeString:
-    # Only reaction forms need the token, and asking for it gives a visitor's page a cookie.
+    # Only reaction forms need the token, and asking for it gives a visitor's page a cookie. The
+    # context's token is the page's one; get_token() would mask it anew for every reply.
     bar = getattr(reply, "reaction_bar", None)
     token = context.get("csrf_token") if bar is not None and bar.can_react else None
     return reply_article_html(reply, csrf_token=str(token) if token else None)
