@@ -201,3 +201,13 @@ def test_seeding_again_repairs_the_demo_whatever_happened_to_it(damage, django_c
     settled = row_counts()
     call_command("seed_demo")
     assert row_counts() == settled
+
+
+def test_running_it_again_keeps_the_demo_members_signed_in(db):
+    call_command("seed_demo")
+    before = dict(User.objects.filter(username__in=["maya", "theo"]).values_list("username", "password"))
+
+    call_command("seed_demo")
+
+    after = dict(User.objects.filter(username__in=["maya", "theo"]).values_list("username", "password"))
+    assert after == before

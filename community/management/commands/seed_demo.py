@@ -148,8 +148,11 @@ def _member(username: str, display_name: str, **fields) -> User:
             **fields,
         },
     )
-    user.set_password(DEMO_PASSWORD)
-    user.save(update_fields=["password"])
+    # Only when it changed: a new hash of the same password would sign the demo's members out
+    # of every browser each time `make run` starts.
+    if not user.check_password(DEMO_PASSWORD):
+        user.set_password(DEMO_PASSWORD)
+        user.save(update_fields=["password"])
     EmailAddress.objects.update_or_create(user=user, email=user.email, defaults={"verified": True, "primary": True})
     return user
 
