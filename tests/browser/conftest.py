@@ -125,8 +125,11 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 def axe_violations(page) -> list[dict]:
     """Serious and critical axe-core findings on the page as it is now.
 
-    axe is served as if from the site itself, so the page's real CSP stays on.
+    axe is served as if from the site itself, so the page's real CSP stays on. It
+    runs once the page's stylesheets have loaded: before that, a busy server's page
+    is unstyled text whose links are smaller than anyone ever sees them.
     """
+    page.wait_for_load_state("load")
     page.route(f"**{AXE_PATH}", lambda route: route.fulfill(path=str(AXE_JS), content_type="text/javascript"))
     origin = page.evaluate("location.origin")
     page.add_script_tag(url=origin + AXE_PATH)
