@@ -162,13 +162,15 @@ def leaks(text: str, world: World, viewer: str, *, states=STATES) -> list[str]:
     return found
 
 
-# The header's low-energy toggle returns to the page asked for: the one part of a 404
-# that echoes its own address, which the requester typed and so learns nothing from.
+# The header's low-energy toggle and a signed-out visitor's "Sign in" return to the page
+# asked for: the parts of a 404 that echo its own address, which the requester typed and
+# so learns nothing from.
 NEXT_PAGE = re.compile(r'name="next" value="[^"]*"')
+NEXT_LINK = re.compile(r'\?next=[^"]*"')
 
 
 def normalised(html: str) -> str:
-    return NEXT_PAGE.sub("", CSRF.sub("", NONCE.sub("", html)))
+    return NEXT_LINK.sub("", NEXT_PAGE.sub("", CSRF.sub("", NONCE.sub("", html))))
 
 
 def build_world(user_factory) -> World:
