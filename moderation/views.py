@@ -59,6 +59,7 @@ DISCUSSION_ACTIONS = {
     "pin": (services.discussion_pin, "Pinned."),
     "unpin": (services.discussion_unpin, "Unpinned."),
 }
+DISCUSSION_ONLY = {*DISCUSSION_ACTIONS, "retag"}
 TAKES_GUIDELINE = {"hide", "remove"}
 MEMBER_ACTIONS = {"warn", "mute", "ban", "suspend"}
 
@@ -145,7 +146,9 @@ def post_action(request: HttpRequest, kind: str, pk: int, action: str) -> HttpRe
     target = safe_next(request, reverse("moderation:queue"))
     context_forms: dict = {}
     try:
-        if action in POST_ACTIONS or (action in DISCUSSION_ACTIONS and isinstance(post, Discussion)):
+        if action in DISCUSSION_ONLY and not isinstance(post, Discussion):
+            raise ValidationError("A reply goes where its discussion goes: move, lock or pin the discussion instead.")
+        if action in POST_ACTIONS or action in DISCUSSION_ACTIONS:
             service, done = POST_ACTIONS.get(action) or DISCUSSION_ACTIONS[action]
             form = ReasonForm(request.POST)
             context_forms["reason_form"] = form
@@ -178,7 +181,7 @@ def post_action(request: HttpRequest, kind: str, pk: int, action: str) -> HttpRe
                 reason=request.POST.get("reason", ""),
             )
             done = "Attachment removed."
-        elif action == "retag" and isinstance(post, Discussion):
+        elif action == "retag":
             form = RetagForm(request.POST)
             context_forms["retag_form"] = form
             if not form.is_valid():

@@ -109,6 +109,32 @@ def test_dismiss_redact_and_retag_from_the_review_page(login, moderator, member,
     assert kinds == ["redact", "retag", "dismiss"]
 
 
+def review_page(client, post) -> str:
+    kind = "reply" if isinstance(post, Reply) else "discussion"
+    return client.get(reverse("moderation:post_review", args=[kind, post.pk])).content.decode()
+
+
+def test_the_review_link_names_what_can_be_done_to_each_kind_of_post(login, moderator, members, discussion, reply):
+    _, other = members
+    anonymous = services.reply_create(author=other, discussion=discussion, body="Quiet words", is_anonymous=True)
+    client = login(moderator)
+    assert "Redact or move…" in review_page(client, discussion)
+    assert "Redact…" in review_page(client, reply)
+    assert "Redact or reveal…" in review_page(client, anonymous)
+    for post in (reply, anonymous):
+        page = review_page(client, post)
+        assert "Move or re-tag" not in page and "move…" not in page, "a reply cannot be moved"
+        assert action_url(post, "retag") not in page
+
+
+@pytest.mark.parametrize("action", ["retag", "lock", "pin"])
+def test_a_discussion_only_action_posted_for_a_reply_is_a_form_error(login, moderator, reply, action):
+    response = login(moderator).post(action_url(reply, action), {"hashtags": "#pots", "reason": "x"})
+    assert response.status_code == 400
+    assert "A reply goes where its discussion goes" in response.content.decode()
+    assert not ModerationAction.objects.exists()
+
+
 def test_a_bad_redaction_keeps_what_the_moderator_typed(login, moderator, discussion):
     response = login(moderator).post(action_url(discussion, "redact"), {"span": "not there at all", "reason": "x"})
     assert response.status_code == 400
