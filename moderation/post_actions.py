@@ -146,12 +146,13 @@ def _transition(
 
 
 def post_approve(*, acting_user: User, post: Post, reason: str = "", seen: Seen | None = None) -> ModerationAction:
-    """Publish a post that was held for review, or keep one that was hidden."""
+    """Publish a post that was held for review. A hidden one comes back through ``post_restore``,
+    which tells its author it was restored rather than approved."""
     return _transition(
         acting_user=acting_user,
         post=post,
         kind=ModerationAction.Kind.APPROVE,
-        allowed_from=(Discussion.Status.HELD, Discussion.Status.HIDDEN),
+        allowed_from=(Discussion.Status.HELD,),
         to_status=Discussion.Status.PUBLISHED,
         already="it is not waiting for review",
         reason=reason,

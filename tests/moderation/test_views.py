@@ -445,6 +445,35 @@ def test_a_queue_click_on_a_post_someone_else_already_decided_is_already_handled
     assert ModerationAction.objects.count() == 1
 
 
+def test_a_hidden_reply_offers_restore_not_approve_and_restore_puts_it_back(login, moderator, discussion, reply):
+    post_hide(acting_user=moderator, post=reply, reason="Checking a claim")
+    client = login(moderator)
+    for page in (review_page(client, reply), client.get("/mod/").content.decode()):
+        assert f'formaction="{action_url(reply, "restore")}">Restore</button>' in page
+        assert action_url(reply, "approve") not in page
+    response = client.post(action_url(reply, "restore"), {"seen_status": "hidden", "next": "/mod/"})
+    assert response.status_code == 302
+    reply.refresh_from_db()
+    assert reply.status == Reply.Status.PUBLISHED
+    assert ModerationAction.objects.latest("pk").kind == ModerationAction.Kind.RESTORE
+    assert ModerationNotice.objects.latest("pk").message.startswith("A moderator restored your reply.")
+    assert Discussion.objects.get(pk=discussion.pk).published_reply_count == 1
+
+
+def test_a_held_reply_offers_approve(login, moderator, reply):
+    Reply.objects.filter(pk=reply.pk).update(status=Reply.Status.HELD)
+    page = review_page(login(moderator), reply)
+    assert f'formaction="{action_url(reply, "approve")}">Approve</button>' in page
+    assert action_url(reply, "restore") not in page
+
+
+def test_approve_is_only_for_what_waits_for_review_not_a_hidden_post(login, moderator, reply):
+    post_hide(acting_user=moderator, post=reply)
+    response = login(moderator).post(action_url(reply, "approve"), {"seen_status": "hidden"}, follow=True)
+    assert "Already handled" in response.content.decode()
+    assert Reply.objects.get(pk=reply.pk).status == Reply.Status.HIDDEN
+
+
 def test_a_click_on_a_post_whose_status_changed_is_already_handled(login, moderator, other_moderator, reply):
     Reply.objects.filter(pk=reply.pk).update(status=Reply.Status.HELD)
     post_approve(acting_user=other_moderator, post=Reply.objects.get(pk=reply.pk))
