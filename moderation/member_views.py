@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from discussions.models import Reply
 from discussions.selectors import discussion_get_visible_or_404, reply_list_visible_to
-from moderation import appeals, flags, post_actions, services
+from moderation import appeals, flags
 from moderation.forms import (
     AppealForm,
     FlagForm,
@@ -26,23 +26,6 @@ from moderation.selectors import (
 from moderation.support import crisis_resources_for, region_from_request
 from spoonful.ratelimits import rate_limit_check, rate_limited_response
 from spoonful.redirects import safe_next
-
-POST_ACTIONS = {
-    "approve": (post_actions.post_approve, "Approved."),
-    "hide": (post_actions.post_hide, "Hidden while you review it."),
-    "remove": (post_actions.post_remove, "Removed."),
-    "restore": (post_actions.post_restore, "Restored."),
-    "dismiss": (post_actions.flags_dismiss, "Flags dismissed; the post stays as it is."),
-}
-DISCUSSION_ACTIONS = {
-    "lock": (services.discussion_lock, "Locked."),
-    "unlock": (services.discussion_unlock, "Unlocked."),
-    "pin": (services.discussion_pin, "Pinned."),
-    "unpin": (services.discussion_unpin, "Unpinned."),
-}
-TAKES_GUIDELINE = {"hide", "remove"}
-MEMBER_ACTIONS = {"warn", "mute", "ban", "suspend"}
-
 
 # --- Member pages ---------------------------------------------------------------------
 
