@@ -2,76 +2,18 @@
 through one process reaches a socket held by the other."""
 
 import json
-import os
 import re
-import socket
-import subprocess
-import sys
 import time
 from http.client import HTTPConnection
-from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
-from django.conf import settings
 from django.test import Client
 from websockets.sync.client import connect
 
 from discussions.models import Discussion, Visibility
 from tests.helpers.environment import redis_url_or_skip
-from tests.helpers.workers import database_url
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def listening_socket() -> socket.socket:
-    """Bound here and handed to daphne (--fd), so no other process can take the
-    port between choosing it and listening on it."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(128)
-    sock.set_inheritable(True)
-    return sock
-
-
-def start_daphne(sock: socket.socket, redis_url: str, log) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url(),
-        "REDIS_URL": redis_url,
-        # Same key as this process, so the session this test signs in is valid there.
-        "SECRET_KEY": settings.SECRET_KEY,
-        "DEBUG": "false",
-        "SECURE_SSL_REDIRECT": "false",
-        "SESSION_COOKIE_SECURE": "false",
-        "CSRF_COOKIE_SECURE": "false",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "STATICFILES_BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage",
-    }
-    return subprocess.Popen(
-        [sys.executable, "-m", "daphne", "--fd", str(sock.fileno()), "spoonful.asgi:application"],
-        pass_fds=(sock.fileno(),),
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=log,
-    )
-
-
-def wait_until_listening(port: int, process: subprocess.Popen, log_path: Path, timeout: float = 20) -> None:
-    """The socket accepts from the start (the kernel queues); ready means daphne answers HTTP."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"daphne exited with {process.returncode}: {log_path.read_text()[-2000:]}")
-        try:
-            http = HTTPConnection("127.0.0.1", port, timeout=2)
-            http.request("GET", "/healthz")
-            http.getresponse().read()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"daphne on {port} did not start")
+from tests.helpers.servers import listening_socket, start_daphne, stop, wait_until_listening
 
 
 @pytest.fixture
@@ -81,7 +23,7 @@ def two_servers(transactional_db, tmp_path):
     log = log_path.open("ab")
     sockets = [listening_socket(), listening_socket()]
     ports = [sock.getsockname()[1] for sock in sockets]
-    processes = [start_daphne(sock, redis_url, log) for sock in sockets]
+    processes = [start_daphne(sock, log, REDIS_URL=redis_url) for sock in sockets]
     try:
         for port, process in zip(ports, processes, strict=True):
             wait_until_listening(port, process, log_path)
@@ -89,13 +31,7 @@ def two_servers(transactional_db, tmp_path):
     finally:
         for sock in sockets:
             sock.close()
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop(processes)
         log.close()
 
 
