@@ -1,4 +1,5 @@
-"""What a browser reads on the status line: daphne writes its reason phrase itself, since ASGI carries none."""
+"""A 429 as a browser shows it: the status line (daphne writes its reason phrase itself, since ASGI
+carries none) and the page that tells the member to wait."""
 
 from http.client import HTTPConnection
 
@@ -37,3 +38,16 @@ def test_a_rate_limited_page_says_too_many_requests_under_daphne(daphne_port):
     assert response.reason == "Too Many Requests"
     assert int(response.getheader("Retry-After")) >= 1
     assert "Please wait" in body
+
+
+def test_too_many_sign_in_attempts_get_a_calm_page_saying_to_wait(client, settings, member):
+    settings.ACCOUNT_RATE_LIMITS = {"login": "1/m/ip"}
+    client.post("/accounts/login/", {"login": "alice", "password": "wrong"})
+
+    response = client.post("/accounts/login/", {"login": "alice", "password": "wrong again"})
+
+    assert response.status_code == 429
+    assert response.reason_phrase == "Too Many Requests"
+    page = response.content.decode()
+    assert "Please wait a moment" in page
+    assert "Spoonful" in page
