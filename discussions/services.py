@@ -19,7 +19,7 @@ from django.utils import timezone
 from accounts.models import User
 from discussions import events
 from discussions.attachments import attachments_checked, attachments_delete, attachments_of_posts, attachments_save
-from discussions.drafts import draft_discard, reply_key
+from discussions.drafts import NEW_DISCUSSION_KEY, draft_discard, reply_key
 from discussions.markdown import render_markdown
 from discussions.models import Discussion, Reply, Revision
 from discussions.placement import communities_named, placement_for
@@ -85,6 +85,7 @@ def discussion_create(
 
     ``attachments`` are uploaded files, the i-th described by ``alt_texts[i]``
     (``discussions.attachments``); a refused file refuses the post, with every problem named.
+    The author's new-discussion draft is deleted with the discussion's commit.
     """
     require_active_verified(author)
     submission_token = (submission_token or "")[:64]
@@ -133,6 +134,8 @@ def discussion_create(
             attachments_save(post=discussion, checked=cleaned["attachments"])
             screening_record(post=discussion, screening=screening)
             discussion_follow_by_posting(user=author, discussion_id=discussion.pk)
+            # Posted, the new-discussion draft is done with; deleted in the same commit.
+            draft_discard(user=author, key=NEW_DISCUSSION_KEY)
             jobs.enqueue(search_index_update, discussion.pk)
             if discussion.is_published:
                 jobs.enqueue(notify_discussion_created, discussion.pk)

@@ -327,7 +327,6 @@ def discussion_new(request: HttpRequest) -> HttpResponse:
             except PermissionDenied as error:
                 form.add_error(None, str(error))
             else:
-                drafts.draft_discard(user=request.user, key=drafts.NEW_DISCUSSION_KEY)
                 return _after_posting(request, discussion, discussion.get_absolute_url())
     else:
         form = DiscussionForm(initial=_new_discussion_initial(request))

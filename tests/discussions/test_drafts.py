@@ -9,7 +9,7 @@ from django.test import Client
 from accounts.account_deletion import account_delete
 from accounts.data_export import data_export_contents
 from community.models import Membership
-from discussions import drafts
+from discussions import drafts, services
 from discussions.models import Discussion, Draft, Visibility
 
 pytestmark = pytest.mark.django_db
@@ -215,6 +215,32 @@ def test_a_failed_post_keeps_the_draft(as_member, member):
     response = as_member.post("/d/new/", {"title": "", "body": "Final", "visibility": "members"})
 
     assert response.status_code == 400
+    assert Draft.objects.filter(user=member, key="new").exists()
+
+
+def test_starting_a_discussion_discards_the_authors_new_discussion_draft(member, other_member, mecfs):
+    drafts.draft_save(user=member, key="new", title="Pacing", body="Draft")
+    drafts.draft_save(user=other_member, key="new", title="Mine", body="Not posted")
+
+    services.discussion_create(author=member, title="Pacing", body="Final", hashtags=["mecfs"], visibility="members")
+
+    assert list(Draft.objects.values_list("user__username", flat=True)) == ["carol"]
+
+
+def test_a_discussion_whose_commit_fails_keeps_its_draft(member, mecfs, monkeypatch):
+    drafts.draft_save(user=member, key="new", title="Pacing", body="Draft")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the job queue is down")
+
+    # Its search indexing is queued in the discussion's own transaction, after the draft goes.
+    monkeypatch.setattr(services.jobs, "enqueue", broken)
+    with pytest.raises(RuntimeError):
+        services.discussion_create(
+            author=member, title="Pacing", body="Final", hashtags=["mecfs"], visibility="members"
+        )
+
+    assert not Discussion.objects.exists()
     assert Draft.objects.filter(user=member, key="new").exists()
 
 
