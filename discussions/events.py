@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.core.cache import cache
 from django.db import transaction
 
 from discussions.live import transport
@@ -57,6 +58,27 @@ def related_lists_changed(forget: Callable[[], None]) -> None:
     transaction.on_commit(forget)
 
 
+def visitor_page_generation_key(discussion_id: int) -> str:
+    return f"visitor-page:generation:{discussion_id}"
+
+
+def _visitor_page_changed(discussion_id: int) -> None:
+    """The discussion's page as kept for visitors (``discussions.visitor_pages``) is out of
+    date: its generation rises now, for this transaction's own reads, and again once it
+    commits, so a page rendered from the rows before the commit is never served after it."""
+
+    def raise_generation() -> None:
+        key = visitor_page_generation_key(discussion_id)
+        try:
+            cache.incr(key)
+        except ValueError:
+            # Missing (never raised, or evicted): pages kept meanwhile were kept under 0.
+            cache.add(key, 1, None)
+
+    raise_generation()
+    transaction.on_commit(raise_generation)
+
+
 def conversation_changed(*, user_ids: Iterable[int], url: str) -> None:
     """A new private message: each member's open pages fetch it (the frame has no words)."""
     _send_to_groups_after_commit(
@@ -65,16 +87,19 @@ def conversation_changed(*, user_ids: Iterable[int], url: str) -> None:
 
 
 def reply_created(*, discussion_id: int, number: int) -> None:
+    _visitor_page_changed(discussion_id)
     _publish_after_commit({"type": "reply.created", "discussion_id": discussion_id, "number": number})
 
 
 def reply_changed(*, discussion_id: int, number: int) -> None:
     """A reply was edited, removed, restored or deleted by its author."""
+    _visitor_page_changed(discussion_id)
     _publish_after_commit({"type": "reply.changed", "discussion_id": discussion_id, "number": number})
 
 
 def discussion_changed(*, discussion_id: int) -> None:
     """Locked, unlocked, edited, or its audience changed: sockets re-check access."""
+    _visitor_page_changed(discussion_id)
     _publish_after_commit({"type": "discussion.changed", "discussion_id": discussion_id})
 
 
@@ -101,4 +126,5 @@ def bells_changed(*, user_ids: Iterable[int]) -> None:
 def reactions_changed(*, discussion_id: int, number: int | None) -> None:
     """A member reacted to a post or took a reaction back (``number`` None: the discussion
     itself). The hub counts again for each reader, leaving out whom they blocked."""
+    _visitor_page_changed(discussion_id)
     _publish_after_commit({"type": "reactions.changed", "discussion_id": discussion_id, "number": number})

@@ -72,6 +72,7 @@ from discussions.selectors import (
     reply_refusal,
 )
 from discussions.services import discussion_create, reading_position_record, reply_create
+from discussions.visitor_pages import is_shared_visitor_request, visitor_page
 from spoonful.ratelimits import rate_limit_check, rate_limited_response
 
 CATCH_UP_LIMIT = 100
@@ -205,6 +206,8 @@ def discussion_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpResp
     # redirect to the right one (that would reveal the title of a hidden post).
     viewer = request.user
     discussion = discussion_page_get_or_404(viewer, pk)
+    if is_shared_visitor_request(request):
+        return _offline_cacheable(visitor_page(request, pk, lambda: _render_discussion(request, discussion)))
     if request.method != "GET" or not is_signed_in_member(viewer):
         return _offline_cacheable(_render_discussion(request, discussion))
     missed_since = None
