@@ -207,7 +207,7 @@ def discussion_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpResp
     viewer = request.user
     discussion = discussion_page_get_or_404(viewer, pk)
     if is_shared_visitor_request(request):
-        return _offline_cacheable(visitor_page(request, pk, lambda: _render_discussion(request, discussion)))
+        return _offline_cacheable(visitor_page(request, discussion, lambda: _render_discussion(request, discussion)))
     if request.method != "GET" or not is_signed_in_member(viewer):
         return _offline_cacheable(_render_discussion(request, discussion))
     missed_since = None

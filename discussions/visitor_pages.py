@@ -25,9 +25,11 @@ from collections.abc import Callable
 
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils.translation import get_language
 
 from discussions.events import visitor_page_generation_key
+from discussions.models import Discussion
 from discussions.related import GENERATION_KEY as RELATED_GENERATION_KEY
 
 VISITOR_PAGE_SECONDS = 30
@@ -52,11 +54,14 @@ def is_shared_visitor_request(request: HttpRequest) -> bool:
     )
 
 
-def visitor_page(request: HttpRequest, discussion_id: int, render: Callable[[], HttpResponse]) -> HttpResponse:
+def visitor_page(request: HttpRequest, discussion: Discussion, render: Callable[[], HttpResponse]) -> HttpResponse:
     """The kept page when it is of the current generations, else ``render()``'s, kept when it
-    is a plain 200 that set no cookie."""
-    page_key = _page_key(discussion_id, request.path)
-    generation_key = visitor_page_generation_key(discussion_id)
+    is a plain 200 that set no cookie. Only the discussion's own two addresses are kept (the
+    slug is decoration, and any other would let a crawler fill the cache with copies)."""
+    if request.path not in (reverse("discussions:detail_short", args=[discussion.pk]), discussion.get_absolute_url()):
+        return render()
+    page_key = _page_key(discussion.pk, request.path)
+    generation_key = visitor_page_generation_key(discussion.pk)
     kept = cache.get_many([page_key, generation_key, RELATED_GENERATION_KEY])
     generations = (kept.get(generation_key, 0), kept.get(RELATED_GENERATION_KEY, 0))
     made_in, content = kept.get(page_key, (None, None))

@@ -181,3 +181,16 @@ def test_a_members_only_discussion_is_never_kept_for_visitors(member, mecfs):
 
     assert Client().get(discussion.get_absolute_url()).status_code == 404
     assert cache.get(visitor_pages._page_key(discussion.pk, discussion.get_absolute_url())) is None
+
+
+def test_only_the_discussions_own_addresses_are_kept(start, renders):
+    discussion = start()
+    short = f"/d/{discussion.pk}/"
+    for address in (short, short, discussion.get_absolute_url(), discussion.get_absolute_url()):
+        assert Client().get(address).status_code == 200
+    assert renders == [discussion.pk] * 2
+
+    for _ in range(2):
+        assert Client().get(f"/d/{discussion.pk}/any-words-at-all/").status_code == 200
+    assert renders == [discussion.pk] * 4
+    assert cache.get(visitor_pages._page_key(discussion.pk, f"/d/{discussion.pk}/any-words-at-all/")) is None
