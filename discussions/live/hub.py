@@ -37,6 +37,13 @@ from discussions.live.transport import channel_name, local_hubs, local_seq, redi
 logger = logging.getLogger(__name__)
 
 
+# The hub's own Redis connections: its subscription, and short commands (a handshake's sequence
+# number, presence) that wait for a free one. Unbounded, a burst of reconnects opened one per
+# handshake in flight (fifty at a time in the benchmark), each costing redis-py a lookup of its
+# own version on disk and Redis a client.
+HUB_REDIS_CONNECTIONS = 8
+
+
 class Hub(PresenceMixin, SweepMixin):
     """One per event loop: who reads what here, and one ordered queue of events to deliver."""
 
@@ -65,7 +72,8 @@ class Hub(PresenceMixin, SweepMixin):
         self.tasks.append(self.loop.create_task(self._worker()))
         self.tasks.append(self.loop.create_task(self._heartbeat()))
         if self.url:
-            self.redis = aioredis.Redis.from_url(self.url)
+            pool = aioredis.BlockingConnectionPool.from_url(self.url, max_connections=HUB_REDIS_CONNECTIONS)
+            self.redis = aioredis.Redis.from_pool(pool)
             self.tasks.append(self.loop.create_task(self._subscribe()))
             # A socket accepted before the subscription is live could miss events.
             await asyncio.wait_for(self.ready.wait(), timeout=5)

@@ -48,3 +48,25 @@ async def test_open_sockets_share_the_process_connections(redis_cache):
 
     # A connection for each thread reading at once, at most; not one for each socket.
     assert held - before <= 10
+
+
+@pytest.mark.usefixtures("fresh_hub")
+async def test_a_burst_of_handshakes_shares_the_hubs_few_connections(settings):
+    """Each handshake asks Redis for the discussion's sequence number; fifty at once wait for
+    one of the hub's connections instead of opening one each."""
+    from channels.layers import channel_layers
+
+    from discussions.live import hub
+    from tests.helpers.environment import layer_settings
+
+    url = redis_url_or_skip()
+    settings.CHANNEL_LAYERS = layer_settings("redis")
+    channel_layers.backends.clear()
+    before = await sync_to_async(clients_of)(url)
+
+    await hub.get_hub()
+    numbers = await asyncio.gather(*(hub.current_seq(discussion_id) for discussion_id in range(50)))
+
+    assert numbers == [0] * 50
+    assert await sync_to_async(clients_of)(url) - before <= hub.HUB_REDIS_CONNECTIONS
+    channel_layers.backends.clear()
