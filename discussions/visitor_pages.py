@@ -15,8 +15,8 @@ The page is kept with the generations it was made in, read in that same round tr
 - the related lists' (``discussions.related``).
 
 What no event announces (an author's new display name, a clinician's badge expiring, a
-community's description) shows within ``VISITOR_PAGE_SECONDS``, as on any site that keeps
-pages for visitors.
+community's description, a new release's templates) shows within ``VISITOR_PAGE_SECONDS``,
+as on any site that keeps pages for visitors.
 """
 
 from __future__ import annotations
@@ -33,15 +33,13 @@ from discussions.models import Discussion
 from discussions.related import GENERATION_KEY as RELATED_GENERATION_KEY
 
 VISITOR_PAGE_SECONDS = 30
-# Raised when the page's templates change, so a deploy never serves an older release's page.
-PAGE_VERSION = 1
 # Cookies that carry something the page would show (a flash message) or that make the
 # visitor someone (a session: a signed-out session may still hold messages).
 PERSONAL_COOKIES = ("sessionid", "messages")
 
 
 def _page_key(discussion_id: int, path: str) -> str:
-    return f"visitor-page:{PAGE_VERSION}:{get_language()}:{discussion_id}:{path}"
+    return f"visitor-page:{get_language()}:{discussion_id}:{path}"
 
 
 def is_shared_visitor_request(request: HttpRequest) -> bool:
