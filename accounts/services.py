@@ -15,6 +15,7 @@ from django.utils import timezone
 from accounts.models import AccountNotice, Block, Profile, User
 from accounts.uploads import process_avatar
 from community.models import Community
+from discussions import events
 
 # --- Profiles ----------------------------------------------------------------
 
@@ -64,6 +65,7 @@ def profile_update(
     profile.full_clean(exclude=["user", "avatar"])
     profile.save()
     profile.conditions.set(conditions)
+    events.people_shown_changed()  # the name on their posts, on pages kept for visitors
     return profile
 
 

@@ -202,6 +202,7 @@ def verification_approve(
         _delete_evidence(application)
         _record(application, Kind.APPROVED, acting_user, f"valid until {expires_at:%Y-%m-%d}")
         _tell_applicant(application, "Your professional verification was approved.")
+        events.people_shown_changed()
     return application
 
 
@@ -246,6 +247,7 @@ def _remove_from_professionals_only(user: User) -> None:
     """When a member stops being verified, they leave communities limited to verified professionals."""
     if is_verified_professional(user):
         return
+    events.people_shown_changed()  # their badge leaves every page at once
     removed, _ = Membership.objects.filter(
         user=user, community__professionals_only=True, status=Membership.Status.ACTIVE
     ).delete()

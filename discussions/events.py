@@ -62,13 +62,16 @@ def visitor_page_generation_key(discussion_id: int) -> str:
     return f"visitor-page:generation:{discussion_id}"
 
 
-def _visitor_page_changed(discussion_id: int) -> None:
-    """The discussion's page as kept for visitors (``discussions.visitor_pages``) is out of
-    date: its generation rises now, for this transaction's own reads, and again once it
-    commits, so a page rendered from the rows before the commit is never served after it."""
+# Every page kept for visitors shows people: their names and clinicians' badges.
+VISITOR_PAGES_PEOPLE_KEY = "visitor-page:generation:people"
+
+
+def _raise_now_and_at_commit(key: str) -> None:
+    """A generation of pages kept for visitors (``discussions.visitor_pages``) rises now, for
+    this transaction's own reads, and again once it commits, so a page rendered from the rows
+    before the commit is never served after it."""
 
     def raise_generation() -> None:
-        key = visitor_page_generation_key(discussion_id)
         try:
             cache.incr(key)
         except ValueError:
@@ -77,6 +80,16 @@ def _visitor_page_changed(discussion_id: int) -> None:
 
     raise_generation()
     transaction.on_commit(raise_generation)
+
+
+def _visitor_page_changed(discussion_id: int) -> None:
+    _raise_now_and_at_commit(visitor_page_generation_key(discussion_id))
+
+
+def people_shown_changed() -> None:
+    """What posts show of their authors changed (a display name, a clinician's badge granted,
+    revoked or expired): every page kept for visitors is out of date."""
+    _raise_now_and_at_commit(VISITOR_PAGES_PEOPLE_KEY)
 
 
 def conversation_changed(*, user_ids: Iterable[int], url: str) -> None:

@@ -12,9 +12,11 @@ The page is kept with the generations it was made in, read in that same round tr
   audience or a community change, an author's account deleted), once when the change is made
   and again once it commits, so a page rendered from the rows before the commit is kept
   under the old generation and never served after it;
+- everyone's, raised when what posts show of their authors changes (a display name, a
+  clinician's badge granted, revoked or expired by ``verification_expire_due``);
 - the related lists' (``discussions.related``).
 
-What no event announces (an author's new display name, a clinician's badge expiring, a
+What no event announces (a badge between its expiry time and the job that expires it, a
 community's description, a new release's templates) shows within ``VISITOR_PAGE_SECONDS``,
 as on any site that keeps pages for visitors.
 """
@@ -28,7 +30,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import get_language
 
-from discussions.events import visitor_page_generation_key
+from discussions.events import VISITOR_PAGES_PEOPLE_KEY, visitor_page_generation_key
 from discussions.models import Discussion
 from discussions.related import GENERATION_KEY as RELATED_GENERATION_KEY
 
@@ -60,8 +62,9 @@ def visitor_page(request: HttpRequest, discussion: Discussion, render: Callable[
         return render()
     page_key = _page_key(discussion.pk, request.path)
     generation_key = visitor_page_generation_key(discussion.pk)
-    kept = cache.get_many([page_key, generation_key, RELATED_GENERATION_KEY])
-    generations = (kept.get(generation_key, 0), kept.get(RELATED_GENERATION_KEY, 0))
+    generation_keys = (generation_key, VISITOR_PAGES_PEOPLE_KEY, RELATED_GENERATION_KEY)
+    kept = cache.get_many([page_key, *generation_keys])
+    generations = tuple(kept.get(key, 0) for key in generation_keys)
     made_in, content = kept.get(page_key, (None, None))
     if made_in == generations:
         response = HttpResponse(content)

@@ -7,8 +7,11 @@ from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import ProfessionalVerification, Profile, User
+from accounts.services import profile_update
+from accounts.verification import verification_expire_due, verification_revoke
 from community.models import Membership
 from discussions import services, visitor_pages
 from discussions.audience_services import discussion_set_visibility
@@ -17,6 +20,7 @@ from discussions.reactions import reaction_toggle
 from moderation.post_actions import post_hide
 from moderation.services import discussion_lock
 from tests.helpers.live import change_reply, make_discussion
+from tests.helpers.users import approve_professional
 
 pytestmark = pytest.mark.django_db
 
@@ -194,3 +198,51 @@ def test_only_the_discussions_own_addresses_are_kept(start, renders):
         assert Client().get(f"/d/{discussion.pk}/any-words-at-all/").status_code == 200
     assert renders == [discussion.pk] * 4
     assert cache.get(visitor_pages._page_key(discussion.pk, f"/d/{discussion.pk}/any-words-at-all/")) is None
+
+
+@pytest.fixture
+def doctor_reply(start, user_factory, mecfs):
+    doctor = user_factory("drkim", display_name="Dr Kim", two_factor=True)
+    Membership.objects.create(user=doctor, community=mecfs)
+    verification = approve_professional(doctor)
+    discussion = start()
+    services.reply_create(author=doctor, discussion=discussion, body="In general, pace", as_professional=True)
+    assert "Verified physician · UK" in visitor_page(discussion)
+    return discussion, doctor, verification
+
+
+def test_a_revoked_badge_is_gone_for_the_next_visitor(doctor_reply, staff):
+    discussion, _, verification = doctor_reply
+
+    verification_revoke(acting_user=staff, application=verification, reason="Licence lapsed")
+
+    assert "Verified physician" not in visitor_page(discussion)
+
+
+def test_an_expired_badge_is_gone_once_the_expiry_job_has_run(doctor_reply):
+    discussion, _, verification = doctor_reply
+    ProfessionalVerification.objects.filter(pk=verification.pk).update(expires_at=timezone.now())
+
+    verification_expire_due()
+
+    assert "Verified physician" not in visitor_page(discussion)
+
+
+def test_a_new_display_name_shows_to_the_next_visitor(start, member, other_member):
+    discussion = start()
+    services.reply_create(author=other_member, discussion=discussion, body="Hello")
+    assert "Carol" in visitor_page(discussion)
+
+    profile_update(
+        user=other_member,
+        display_name="Caz",
+        role="",
+        pronouns="",
+        bio="",
+        bio_visibility=Profile.Audience.MEMBERS,
+        conditions=[],
+        conditions_visibility=Profile.Audience.MEMBERS,
+    )
+
+    page = visitor_page(discussion)
+    assert "Caz" in page and "Carol" not in page
