@@ -18,6 +18,10 @@ def test_a_discussion_made_community_only_disappears_from_every_surface_at_once(
     visitor = world.client("visitor")
     assert bob.get(f"/d/{public.pk}/").status_code == 200
     assert title_canary("public") in visitor.get("/sitemap.xml").content.decode()
+    # The pages visitors share are kept (discussions.visitor_pages): these copies must not outlive the change.
+    warning = world.posts["warning"]
+    assert visitor.get(f"/d/{public.pk}/").status_code == 200
+    assert title_canary("public") in visitor.get(f"/d/{warning.pk}/").content.decode()
 
     response = world.client("author").post(
         f"/d/{public.pk}/discussion/visibility/", {"visibility": Visibility.COMMUNITY}
@@ -28,7 +32,14 @@ def test_a_discussion_made_community_only_disappears_from_every_surface_at_once(
     for client in (bob, visitor):
         assert client.get(f"/d/{public.pk}/").status_code == 404
         assert client.get(f"/d/{public.pk}/replies/?after=0").status_code == 404
-        for url in ("/", "/c/cnrycomm/", "/u/aliceau/", "/sitemap.xml", f"/d/{world.posts['members'].pk}/"):
+        for url in (
+            "/",
+            "/c/cnrycomm/",
+            "/u/aliceau/",
+            "/sitemap.xml",
+            f"/d/{world.posts['members'].pk}/",
+            f"/d/{warning.pk}/",
+        ):
             html = client.get(url).content.decode()
             assert title_canary("public") not in html, url
             assert body_canary("public") not in html, url
