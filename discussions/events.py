@@ -10,7 +10,7 @@ decided (and rendered once per audience) by the receiving process in
 """
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -50,12 +50,21 @@ def _send_to_groups_after_commit(groups: list[str], event: dict) -> None:
     transaction.on_commit(send)
 
 
-def related_lists_changed(forget: Callable[[], None]) -> None:
-    """Cached lists of related discussions are out of date (``discussions.related``): ``forget``
-    runs now, for this transaction's own reads, and again once it commits, so a list read
-    by another request before the commit is not kept as the new one."""
-    forget()
-    transaction.on_commit(forget)
+def generation_raised(key: str) -> None:
+    """What was kept under the generation ``key`` names is out of date (related lists in
+    ``discussions.related``, pages in ``discussions.visitor_pages``): the generation rises now,
+    for this transaction's own reads, and again once it commits, so what another request
+    read from the rows before the commit is never kept as current."""
+
+    def raise_generation() -> None:
+        try:
+            cache.incr(key)
+        except ValueError:
+            # Missing (never raised, or evicted): what was kept meanwhile was kept under 0.
+            cache.add(key, 1, None)
+
+    raise_generation()
+    transaction.on_commit(raise_generation)
 
 
 def visitor_page_generation_key(discussion_id: int) -> str:
@@ -66,30 +75,14 @@ def visitor_page_generation_key(discussion_id: int) -> str:
 VISITOR_PAGES_PEOPLE_KEY = "visitor-page:generation:people"
 
 
-def _raise_now_and_at_commit(key: str) -> None:
-    """A generation of pages kept for visitors (``discussions.visitor_pages``) rises now, for
-    this transaction's own reads, and again once it commits, so a page rendered from the rows
-    before the commit is never served after it."""
-
-    def raise_generation() -> None:
-        try:
-            cache.incr(key)
-        except ValueError:
-            # Missing (never raised, or evicted): pages kept meanwhile were kept under 0.
-            cache.add(key, 1, None)
-
-    raise_generation()
-    transaction.on_commit(raise_generation)
-
-
 def _visitor_page_changed(discussion_id: int) -> None:
-    _raise_now_and_at_commit(visitor_page_generation_key(discussion_id))
+    generation_raised(visitor_page_generation_key(discussion_id))
 
 
 def people_shown_changed() -> None:
     """What posts show of their authors changed (a display name, a clinician's badge granted,
     revoked or expired): every page kept for visitors is out of date."""
-    _raise_now_and_at_commit(VISITOR_PAGES_PEOPLE_KEY)
+    generation_raised(VISITOR_PAGES_PEOPLE_KEY)
 
 
 def conversation_changed(*, user_ids: Iterable[int], url: str) -> None:

@@ -9,7 +9,7 @@ used: it knows nothing of visibility.
 What a viewer was shown is kept in the cache for a minute, under their access version
 (their own changes take effect at once) and a generation that every change to a
 discussion, its hashtags, a community or the candidates raises (``related_forget_all``),
-in the change's transaction and again once it commits (``events.related_lists_changed``): a retitled, held, narrowed or
+in the change's transaction and again once it commits (``events.generation_raised``): a retitled, held, narrowed or
 moved discussion leaves every list at once. The reply count and last activity shown
 beside each may be a minute old.
 """
@@ -119,14 +119,7 @@ GENERATION_KEY = "related:generation"
 
 def related_forget_all() -> None:
     """Every cached list of related discussions is out of date (see the module's docstring)."""
-    events.related_lists_changed(_raise_generation)
-
-
-def _raise_generation() -> None:
-    try:
-        cache.incr(GENERATION_KEY)
-    except ValueError:
-        cache.set(GENERATION_KEY, 1, None)
+    events.generation_raised(GENERATION_KEY)
 
 
 def _cache_key(viewer: Viewer, discussion: Discussion, limit: int) -> str:
