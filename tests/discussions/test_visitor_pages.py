@@ -13,7 +13,7 @@ from accounts.models import ProfessionalVerification, Profile, User
 from accounts.services import profile_update
 from accounts.verification import verification_expire_due, verification_revoke
 from community.models import Membership
-from discussions import services, visitor_pages
+from discussions import services, views, visitor_pages
 from discussions.audience_services import discussion_set_visibility
 from discussions.models import Visibility
 from discussions.reactions import reaction_toggle
@@ -34,8 +34,6 @@ def mod(moderator, mecfs, add_member) -> User:
 @pytest.fixture
 def renders(monkeypatch) -> list[int]:
     """The discussions whose page was rendered rather than taken from the cache."""
-    from discussions import views
-
     rendered: list[int] = []
     real = views._render_discussion
 
@@ -162,8 +160,6 @@ def test_members_and_visitors_with_something_of_their_own_get_their_own_page(sta
 
 def test_a_page_that_sets_a_cookie_is_not_kept(start, renders, monkeypatch):
     discussion = start()
-    from discussions import views
-
     real = views._render_discussion
 
     def with_cookie(request, found, **kwargs):

@@ -7,10 +7,12 @@ import asyncio
 import pytest
 import redis
 from asgiref.sync import sync_to_async
+from channels.layers import channel_layers
 from django.core.cache import caches
 
+from discussions.live import hub
 from spoonful import settings as production
-from tests.helpers.environment import redis_url_or_skip
+from tests.helpers.environment import layer_settings, redis_url_or_skip
 
 OPEN_SOCKETS = 60
 
@@ -54,11 +56,6 @@ async def test_open_sockets_share_the_process_connections(redis_cache):
 async def test_a_burst_of_handshakes_shares_the_hubs_few_connections(settings):
     """Each handshake asks Redis for the discussion's sequence number; fifty at once wait for
     one of the hub's connections instead of opening one each."""
-    from channels.layers import channel_layers
-
-    from discussions.live import hub
-    from tests.helpers.environment import layer_settings
-
     url = redis_url_or_skip()
     settings.CHANNEL_LAYERS = layer_settings("redis")
     channel_layers.backends.clear()
