@@ -45,6 +45,7 @@ def profile_update(
     """Save what a member chose about how they appear. Badge-related facts are not
     accepted here: only the verification workflow grants a badge."""
     profile = profile_get_or_create(user)
+    shown_before = (user.display_name, user.slow_to_reply)
     user.display_name = display_name.strip()
     update_fields = ["display_name"]
     if text_size is not None:
@@ -65,7 +66,8 @@ def profile_update(
     profile.full_clean(exclude=["user", "avatar"])
     profile.save()
     profile.conditions.set(conditions)
-    events.people_shown_changed()  # the name on their posts, on pages kept for visitors
+    if (user.display_name, user.slow_to_reply) != shown_before:
+        events.people_shown_changed()  # what their posts show of them, on pages kept for visitors
     return profile
 
 
