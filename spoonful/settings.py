@@ -130,15 +130,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_SQLITE_NAME", default=str(BASE_DIR / "test_db.sqlite3"))}
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
-    # PostgreSQL planned the discussion page's queries afresh on every request: 4.4 ms of
-    # planning against 1.3 ms of execution (docs/page-cost.md), on the cores the web
-    # workers share. Bound on the server, a query run twice on a connection is prepared
-    # there and its plan kept for the connection's life (psycopg keeps 100 per connection).
-    DATABASES["default"]["OPTIONS"] = {
-        "server_side_binding": True,
-        "prepare_threshold": 2,
-        **DATABASES["default"].get("OPTIONS", {}),
-    }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

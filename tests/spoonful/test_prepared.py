@@ -150,23 +150,3 @@ def test_a_thread_that_prepared_a_query_leaves_its_connection_to_be_closed_when_
     gc.collect()
     assert kept[0]() is None
 
-
-@pytest.mark.skipif(
-    connections["default"].vendor != "postgresql",
-    reason="PostgreSQL's prepared statements: set DATABASE_URL=postgres://... (CI does)",
-)
-def test_postgresql_keeps_the_plan_of_a_page_query_run_twice_on_a_connection(member):
-    """A page's queries are planned once per connection, not once per request (settings.py)."""
-    discussion = make_discussion(member, title="Planned once")
-    add_reply(discussion, member, body="A reply")
-    client = Client()
-    client.force_login(member)
-
-    for _ in range(3):
-        assert client.get(f"/d/{discussion.pk}/").status_code == 200
-
-    with connections["default"].cursor() as cursor:
-        cursor.execute("SELECT statement FROM pg_prepared_statements")
-        statements = [row[0] for row in cursor.fetchall()]
-    assert any('FROM "discussions_discussion"' in statement for statement in statements)
-    assert any('FROM "discussions_reply"' in statement for statement in statements)
