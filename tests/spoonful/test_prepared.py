@@ -149,4 +149,3 @@ def test_a_thread_that_prepared_a_query_leaves_its_connection_to_be_closed_when_
     worker.join()
     gc.collect()
     assert kept[0]() is None
-
